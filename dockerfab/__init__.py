@@ -1,0 +1,58 @@
+"""dockerfab: deploy maps of Docker containers to remote hosts over SSH.
+
+Public names are importable from here (``from dockerfab import ContainerMap``). They are
+loaded on first use, so ``import dockerfab`` (and ``fab`` start-up) stays fast and a
+module's heavy imports (docker, paramiko) are paid only when needed.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0.dev0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # errors
+    **{name: "dockerfab.errors" for name in (
+        "DockerFabError", "MapError", "MapIntegrityError", "CircularDependency", "BuildError",
+        "RemoteError", "ActionRunnerException", "ScriptActionException",
+        "PartialResultsError", "ConnectionFailed", "HostKeyError")},
+    # input tuples and flags
+    **{name: "dockerfab.map.input" for name in (
+        "SharedVolume", "HostVolume", "UsedVolume", "ContainerLink", "PortBinding",
+        "NetworkEndpoint", "ExecCommand", "HealthCheck", "ExecPolicy", "CmdCheck",
+        "ItemType", "MapConfigId", "InputConfigId")},
+    # the map model
+    "ContainerMap": "dockerfab.map.container",
+    "ContainerConfiguration": "dockerfab.map.config.container",
+    "VolumeConfiguration": "dockerfab.map.config.volume",
+    "HostVolumeConfiguration": "dockerfab.map.config.host_volume",
+    "NetworkConfiguration": "dockerfab.map.config.network",
+    "ClientConfiguration": "dockerfab.map.config.client",
+    # lazy values
+    "lazy": "dockerfab.functional",
+    "lazy_once": "dockerfab.functional",
+    # images
+    "DockerFile": "dockerfab.build.dockerfile",
+    "DockerContext": "dockerfab.build.context",
+    # clients
+    "DockerClientWrapper": "dockerfab.client.wrapper",
+    "MappingDockerClient": "dockerfab.engine.client",
+    "DockerFabricClient": "dockerfab.fabric.client",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dockerfab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,0 +1,1 @@
+"""DockerClientWrapper: the Docker SDK low-level client plus the utilities of spec 3.6."""

@@ -1,0 +1,1 @@
+"""Doing (I/O): observe hosts, execute plans with bounded concurrency, MappingDockerClient."""

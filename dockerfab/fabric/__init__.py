@@ -1,0 +1,1 @@
+"""The Fabric layer: per-host connections, DockerFabricClient.run_cmd, parallel execution."""

@@ -1,0 +1,1 @@
+"""One module per configuration kind: container, volume, host volume, network, client."""

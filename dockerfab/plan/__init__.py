@@ -1,0 +1,1 @@
+"""Planning (pure): host snapshots, comparisons that yield reasons, and ordered action plans."""
