@@ -1,0 +1,1 @@
+"""Building images: DockerFile (generated Dockerfiles) and DockerContext (build context tarballs)."""
