@@ -1,1 +1,17 @@
-"""Reaching a Docker daemon through SSH: channel openers and the HTTP adapter the Docker SDK uses."""
+"""Reaching a Docker daemon through SSH: channel openers and the HTTP adapter the Docker SDK uses.
+
+Entry point: :func:`docker_client`. Lower-level pieces: :class:`SSHEndpoint` (opener choice
+and errors), :class:`SSHChannelAdapter` (requests adapter), the openers in
+:mod:`dockerfab.ssh.channels`, and :func:`local_socket` (a private UNIX socket relaying to
+the remote daemon, for external tools). See docs/ssh.rst.
+"""
+from dockerfab.ssh.adapter import SSHChannelAdapter
+from dockerfab.ssh.channels import open_dial_stdio, open_streamlocal, open_tcpip
+from dockerfab.ssh.chansock import ChannelSocket
+from dockerfab.ssh.client import client_for_endpoint, docker_client
+from dockerfab.ssh.endpoint import DEFAULT_URL, SSHEndpoint
+from dockerfab.ssh.local import local_socket
+
+__all__ = ["docker_client", "client_for_endpoint", "SSHEndpoint", "SSHChannelAdapter",
+           "ChannelSocket", "open_streamlocal", "open_tcpip", "open_dial_stdio", "local_socket",
+           "DEFAULT_URL"]

@@ -1,0 +1,121 @@
+"""A socket-like wrapper around a paramiko ``Channel`` for http.client, urllib3 and docker-py.
+
+Why not the channel itself: ``Channel.makefile`` returns paramiko's pure-Python file, while
+http.client and docker-py's hijacked-socket code expect ``socket.SocketIO`` under an
+``io.BufferedReader`` (docker reads attach/exec streams from ``response.raw._fp.fp.raw``).
+Like a real socket, the channel is closed only when the wrapper *and* every file made from
+it are closed, so a response can outlive its connection object.
+"""
+from __future__ import annotations
+
+import io
+import socket
+from typing import TYPE_CHECKING, Any
+
+from paramiko import Channel, SSHException
+
+if TYPE_CHECKING:
+    from dockerfab.ssh.endpoint import SSHEndpoint
+
+
+class ChannelSocket:
+    """Socket API (send/recv/makefile/timeouts/shutdown) over an SSH channel."""
+
+    def __init__(self, channel: Channel, endpoint: "SSHEndpoint | None" = None) -> None:
+        self.channel = channel
+        self.endpoint = endpoint
+        self._io_refs = 0
+        self._closed = False
+
+    # -- reading -------------------------------------------------------------------------
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        try:
+            data = self.channel.recv(size)
+        except socket.timeout:
+            raise
+        except (SSHException, EOFError) as error:
+            raise self._lost(error) from None
+        if not data and self.endpoint is not None:
+            problem = self.endpoint.check_eof(self.channel)
+            if problem is not None:
+                raise problem
+        return data
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.recv(nbytes or len(view))
+        view[:len(data)] = data
+        return len(data)
+
+    # -- writing -------------------------------------------------------------------------
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        try:
+            self.channel.sendall(bytes(data) if not isinstance(data, bytes) else data)
+        except socket.timeout:
+            raise
+        except (OSError, SSHException, EOFError) as error:
+            raise self._lost(error) from None
+
+    def send(self, data: Any, flags: int = 0) -> int:
+        self.sendall(data)
+        return len(data)
+
+    def _lost(self, error: BaseException) -> BaseException:
+        """ConnectionFailed when the SSH connection is gone, else a plain socket error."""
+        if self.endpoint is not None and not self.endpoint.transport.is_active():
+            return self.endpoint.fail("SSH connection lost")
+        return ConnectionResetError(f"SSH channel closed: {error}")
+
+    # -- socket plumbing -------------------------------------------------------------------
+    def settimeout(self, timeout: float | None) -> None:
+        self.channel.settimeout(timeout)
+
+    def gettimeout(self) -> float | None:
+        return self.channel.gettimeout()
+
+    def setblocking(self, flag: bool) -> None:
+        self.channel.setblocking(flag)
+
+    def fileno(self) -> int:
+        """A pipe that paramiko makes readable when data arrives (for select/poll)."""
+        return self.channel.fileno()
+
+    def shutdown(self, how: int) -> None:
+        if how in (socket.SHUT_WR, socket.SHUT_RDWR):
+            self.channel.shutdown_write()
+        if how in (socket.SHUT_RD, socket.SHUT_RDWR):
+            self.channel.shutdown_read()
+
+    def setsockopt(self, *args: Any) -> None:
+        """Socket options mean nothing for a channel; accepted for callers that set them."""
+
+    def makefile(self, mode: str = "rb", buffering: int | None = None, **_: Any) -> Any:
+        """A buffered binary file like ``socket.makefile`` (``rb`` or ``wb``)."""
+        raw = socket.SocketIO(self, mode.replace("b", "") or "r")  # type: ignore[arg-type]
+        self._io_refs += 1
+        size = buffering if buffering and buffering > 0 else io.DEFAULT_BUFFER_SIZE
+        if "w" in mode:
+            return io.BufferedWriter(raw, size)
+        return io.BufferedReader(raw, size)
+
+    def _decref_socketios(self) -> None:
+        """Called by ``SocketIO.close``: the last file closed after ``close()`` closes the channel."""
+        if self._io_refs > 0:
+            self._io_refs -= 1
+        if self._closed:
+            self.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._io_refs <= 0:
+            self.channel.close()
+
+    @property
+    def alive(self) -> bool:
+        """Idle channel still usable for the next request: open, no EOF, no unexpected bytes."""
+        channel = self.channel
+        return not (channel.closed or channel.eof_received or channel.recv_ready()
+                    or self._closed)
+
+    def __repr__(self) -> str:
+        return f"<ChannelSocket {self.channel!r}>"
