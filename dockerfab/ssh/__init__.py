@@ -12,6 +12,15 @@ from dockerfab.ssh.client import client_for_endpoint, docker_client
 from dockerfab.ssh.endpoint import DEFAULT_URL, SSHEndpoint
 from dockerfab.ssh.local import local_socket
 
-__all__ = ["docker_client", "client_for_endpoint", "SSHEndpoint", "SSHChannelAdapter",
-           "ChannelSocket", "open_streamlocal", "open_tcpip", "open_dial_stdio", "local_socket",
-           "DEFAULT_URL"]
+__all__ = [
+           "DEFAULT_URL",
+           "ChannelSocket",
+           "SSHChannelAdapter",
+           "SSHEndpoint",
+           "client_for_endpoint",
+           "docker_client",
+           "local_socket",
+           "open_dial_stdio",
+           "open_streamlocal",
+           "open_tcpip",
+]

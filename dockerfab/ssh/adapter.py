@@ -72,7 +72,7 @@ class SSHChannelAdapter(BaseHTTPAdapter):
         self.endpoint = endpoint
         self.timeout = timeout
         self.max_pool_size = max_pool_size
-        self.pools = RecentlyUsedContainer(constants.DEFAULT_NUM_POOLS,
+        self.pools: Any = RecentlyUsedContainer(constants.DEFAULT_NUM_POOLS,
                                            dispose_func=lambda pool: pool.close())
         super().__init__()
 

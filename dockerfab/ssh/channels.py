@@ -12,6 +12,7 @@ import shlex
 import threading
 import time
 import weakref
+from typing import Any, cast
 
 from paramiko import Channel, ChannelException, SSHException, Transport
 from paramiko.common import cMSG_CHANNEL_OPEN
@@ -33,10 +34,11 @@ def open_streamlocal(transport: Transport, socket_path: str, *,
     if not transport.is_active():
         raise SSHException("SSH session not active")
     timeout = DEFAULT_OPEN_TIMEOUT if timeout is None else timeout
+    internals: Any = transport  # paramiko's private channel bookkeeping, as open_channel uses it
     with transport.lock:
-        window_size = transport._sanitize_window_size(None)
-        max_packet_size = transport._sanitize_packet_size(None)
-        chanid = transport._next_channel()
+        window_size = internals._sanitize_window_size(None)
+        max_packet_size = internals._sanitize_packet_size(None)
+        chanid = internals._next_channel()
         message = Message()
         message.add_byte(cMSG_CHANNEL_OPEN)
         message.add_string(STREAMLOCAL_KIND)
@@ -46,14 +48,14 @@ def open_streamlocal(transport: Transport, socket_path: str, *,
         message.add_string(socket_path)
         message.add_string("")  # reserved
         message.add_int(0)  # reserved
-        channel = Channel(chanid)
-        transport._channels.put(chanid, channel)
+        channel: Any = Channel(chanid)
+        internals._channels.put(chanid, channel)
         event = transport.channel_events[chanid] = threading.Event()
         transport.channels_seen[chanid] = True
         channel._set_transport(transport)
         channel._set_window(window_size, max_packet_size)
         _quiet_open_failure(transport, chanid)
-    transport._send_user_message(message)
+    internals._send_user_message(message)
     return _wait_open(transport, chanid, event, timeout)
 
 
@@ -70,7 +72,7 @@ class _OpenFailureFilter(logging.Filter):
         return not (match and int(match.group(1)) in self.chanids)
 
 
-_filters: "weakref.WeakKeyDictionary[Transport, _OpenFailureFilter]" = weakref.WeakKeyDictionary()
+_filters: weakref.WeakKeyDictionary[Transport, _OpenFailureFilter] = weakref.WeakKeyDictionary()
 
 
 def _quiet_open_failure(transport: Transport, chanid: int) -> None:
@@ -91,7 +93,7 @@ def _wait_open(transport: Transport, chanid: int, event: threading.Event,
             raise transport.get_exception() or SSHException("SSH session not active")
         if time.monotonic() > deadline:
             raise SSHException("Timeout opening channel.")
-    channel = transport._channels.get(chanid)
+    channel = cast(Any, transport)._channels.get(chanid)
     if channel is not None:
         return channel
     error = transport.get_exception()
@@ -132,5 +134,11 @@ def open_dial_stdio(transport: Transport, docker_host: str | None = None, *, sud
     return channel
 
 
-__all__ = ["open_streamlocal", "open_tcpip", "open_dial_stdio", "dial_stdio_command",
-           "ChannelException", "STREAMLOCAL_KIND"]
+__all__ = [
+    "STREAMLOCAL_KIND",
+    "ChannelException",
+    "dial_stdio_command",
+    "open_dial_stdio",
+    "open_streamlocal",
+    "open_tcpip",
+]

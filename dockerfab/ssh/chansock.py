@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class ChannelSocket:
     """Socket API (send/recv/makefile/timeouts/shutdown) over an SSH channel."""
 
-    def __init__(self, channel: Channel, endpoint: "SSHEndpoint | None" = None) -> None:
+    def __init__(self, channel: Channel, endpoint: SSHEndpoint | None = None) -> None:
         self.channel = channel
         self.endpoint = endpoint
         self._io_refs = 0
@@ -31,7 +31,7 @@ class ChannelSocket:
     def recv(self, size: int, flags: int = 0) -> bytes:
         try:
             data = self.channel.recv(size)
-        except socket.timeout:
+        except TimeoutError:
             raise
         except (SSHException, EOFError) as error:
             raise self._lost(error) from None
@@ -51,7 +51,7 @@ class ChannelSocket:
     def sendall(self, data: Any, flags: int = 0) -> None:
         try:
             self.channel.sendall(bytes(data) if not isinstance(data, bytes) else data)
-        except socket.timeout:
+        except TimeoutError:
             raise
         except (OSError, SSHException, EOFError) as error:
             raise self._lost(error) from None

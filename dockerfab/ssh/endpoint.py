@@ -13,8 +13,11 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from paramiko import Channel, ChannelException, SSHException, Transport
-from paramiko.common import (OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
-                             OPEN_FAILED_CONNECT_FAILED, OPEN_FAILED_UNKNOWN_CHANNEL_TYPE)
+from paramiko.common import (
+    OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
+    OPEN_FAILED_CONNECT_FAILED,
+    OPEN_FAILED_UNKNOWN_CHANNEL_TYPE,
+)
 
 from dockerfab.errors import ConnectionFailed, MapError
 from dockerfab.ssh import channels
@@ -27,7 +30,7 @@ DEFAULT_URL = "unix:///var/run/docker.sock"
 DIAL_STDIO_MAX_CHANNELS = 8
 
 # transport -> {daemon url: mode chosen by automatic mode}
-_decisions: "weakref.WeakKeyDictionary[Transport, dict[str, str]]" = weakref.WeakKeyDictionary()
+_decisions: weakref.WeakKeyDictionary[Transport, dict[str, str]] = weakref.WeakKeyDictionary()
 _decisions_lock = threading.Lock()
 
 

@@ -11,7 +11,7 @@ import shutil
 import socket
 import tempfile
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 from paramiko import Channel
 
