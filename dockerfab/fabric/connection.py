@@ -1,0 +1,130 @@
+"""One Fabric ``Connection`` per host, with host keys checked against known_hosts.
+
+Fabric itself accepts any host key (``AutoAddPolicy``) and reads no known_hosts file;
+dockerfab checks keys strictly, because it hands the host's Docker daemon (root, in
+effect) whatever the far end asks for. SSH failures become one-line
+:class:`~dockerfab.errors.ConnectionFailed` / :class:`~dockerfab.errors.HostKeyError`.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from typing import Any
+
+import paramiko
+from fabric import Connection
+
+from dockerfab.errors import ConnectionFailed, HostKeyError
+from dockerfab.fabric.settings import DockerSettings
+
+
+class StrictHostKeyPolicy(paramiko.MissingHostKeyPolicy):
+    """Reject a key that no known_hosts file lists, naming the host and the fix."""
+
+    def __init__(self, label: str, files: Sequence[str]) -> None:
+        self.label = label
+        self.files = list(files)
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str,
+                         key: paramiko.PKey) -> None:
+        where = ", ".join(self.files) or "no known_hosts file"
+        raise HostKeyError(
+            f"host key {key.get_name()} {key.fingerprint} of {hostname} is not in "
+            f"known_hosts ({where}); add it (ssh-keyscan) after checking it, or set "
+            f"docker.accept_unknown_hosts", host=self.label)
+
+
+class AcceptUnknownHostKeyPolicy(paramiko.MissingHostKeyPolicy):
+    """Accept an unknown key for this connection only (``docker.accept_unknown_hosts``).
+    A key that differs from a recorded one is still rejected by paramiko."""
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str,
+                         key: paramiko.PKey) -> None:
+        return None
+
+
+def known_hosts_files(connection: Connection, settings: DockerSettings) -> list[str]:
+    """known_hosts files to trust: the setting, else ssh_config's, else ~/.ssh/known_hosts."""
+    if settings.known_hosts:
+        paths: Sequence[str] = settings.known_hosts
+    else:
+        configured = connection.ssh_config.get("userknownhostsfile")
+        if configured:
+            paths = configured.split() if isinstance(configured, str) else list(configured)
+        else:
+            paths = ["~/.ssh/known_hosts"]
+    return [os.path.expanduser(p) for p in paths]
+
+
+def host_label(connection: Connection) -> str:
+    """The name the user gave for the host (``-H`` value or ssh_config alias)."""
+    return str(connection.original_host)
+
+
+def prepare(connection: Connection, settings: DockerSettings) -> Connection:
+    """Make ``connection`` (not yet opened) check host keys, and give it a connect
+    timeout if Fabric has none. Applies to its gateway connection too."""
+    label = host_label(connection)
+    files = known_hosts_files(connection, settings)
+    client = connection.client
+    for path in files:
+        if os.path.exists(path):
+            client.load_system_host_keys(path)  # read-only: never written back
+    policy: paramiko.MissingHostKeyPolicy
+    if settings.accept_unknown_hosts:
+        policy = AcceptUnknownHostKeyPolicy()
+    else:
+        policy = StrictHostKeyPolicy(label, files)
+    client.set_missing_host_key_policy(policy)
+    if connection.connect_timeout is None and "timeout" not in connection.connect_kwargs:
+        connection.connect_timeout = settings.connect_timeout
+    if isinstance(connection.gateway, Connection):
+        prepare(connection.gateway, settings)
+    return connection
+
+
+def open_connection(connection: Connection, settings: DockerSettings) -> Connection:
+    """Prepare and open ``connection``; SSH failures raise a one-line ConnectionFailed."""
+    prepare(connection, settings)
+    try:
+        connection.open()
+    except BaseException as exc:
+        connection.close()
+        raise connection_error(exc, host_label(connection)) from exc
+    return connection
+
+
+def connect(host: str, config: Any, settings: DockerSettings) -> Connection:
+    """Open a new connection to ``host`` (``user@host:port`` or an ssh_config alias) with
+    the user's Fabric config, ssh_config, keys, agent and gateways."""
+    return open_connection(Connection(host, config=config), settings)
+
+
+def connection_error(exc: BaseException, host: str) -> BaseException:
+    """Translate an exception from ``Connection.open`` into dockerfab's error tree."""
+    if isinstance(exc, ConnectionFailed):
+        exc.host = exc.host or host
+        return exc
+    if isinstance(exc, paramiko.BadHostKeyException):
+        return HostKeyError(
+            f"host key of {exc.hostname} changed: got {exc.key.get_name()} "
+            f"{exc.key.fingerprint}, known_hosts has {exc.expected_key.fingerprint}; "
+            f"if the change is expected, remove the old entry (ssh-keygen -R)", host=host)
+    if isinstance(exc, paramiko.AuthenticationException):
+        return ConnectionFailed(f"SSH authentication failed ({_text(exc)})", host=host)
+    if isinstance(exc, socket.gaierror):
+        return ConnectionFailed(f"unknown host name ({_text(exc)})", host=host)
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return ConnectionFailed("SSH connection timed out", host=host)
+    if isinstance(exc, paramiko.ssh_exception.NoValidConnectionsError):
+        reasons = {_text(e) for e in exc.errors.values()}
+        return ConnectionFailed(f"cannot connect: {'; '.join(sorted(reasons))}", host=host)
+    if isinstance(exc, (OSError, paramiko.SSHException, EOFError)):
+        return ConnectionFailed(f"SSH connection failed: {_text(exc)}", host=host)
+    return exc
+
+
+def _text(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

@@ -1,0 +1,82 @@
+"""Which hosts a task works on, and the maps and client configurations it works with.
+
+Hosts come from ``-H`` (Fabric hands each task call a ``Connection``) or, without ``-H``,
+from the client configurations that name a ``fabric_host``: each distinct host is one
+target, carrying the clients that live on it. With neither, the target is the local
+Docker daemon.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from fabric import Connection
+
+from dockerfab.errors import MapError
+from dockerfab.fabric.clientconfig import FabricClientConfiguration
+from dockerfab.fabric.run import HostTarget
+from dockerfab.fabric.settings import DockerSettings
+
+
+def load_maps(settings: DockerSettings) -> list[Any]:
+    """The maps named in ``docker.maps`` (paths relative to the working directory)."""
+    from dockerfab.yaml import load_map_file
+
+    if not settings.maps:
+        raise MapError("no map files configured: set docker.maps (fabric.yaml) or "
+                       "DOCKERFAB_MAPS", ("docker", "maps"))
+    maps = []
+    for path in settings.maps:
+        full = os.path.abspath(os.path.expanduser(path))
+        try:
+            maps.append(load_map_file(full))
+        except MapError as exc:
+            if "has no name" not in exc.message:
+                raise
+            maps.append(load_map_file(full, ""))  # no name element: named after the file
+    return maps
+
+
+def load_clients(settings: DockerSettings) -> dict[str, FabricClientConfiguration]:
+    """The client configurations of ``docker.clients`` (a file or a mapping), as
+    :class:`FabricClientConfiguration` objects."""
+    source = settings.clients
+    if source is None:
+        return {}
+    if isinstance(source, str):
+        from dockerfab.yaml import load_clients_file
+
+        return load_clients_file(os.path.abspath(os.path.expanduser(source)),
+                                 FabricClientConfiguration)
+    clients: dict[str, FabricClientConfiguration] = {}
+    for name, values in source.items():
+        if not isinstance(values, Mapping):
+            raise MapError("client settings must be a mapping", ("docker", "clients", name))
+        try:
+            clients[str(name)] = FabricClientConfiguration(dict(values))
+        except MapError as exc:
+            raise exc.at("docker", "clients", str(name))
+    return clients
+
+
+def same_host(connection: Connection, fabric_host: str) -> bool:
+    """Whether a client's ``fabric_host`` names the host of ``connection``."""
+    probe = Connection(fabric_host, config=connection.config)
+    return ((probe.original_host == connection.original_host or probe.host == connection.host)
+            and probe.port == connection.port and probe.user == connection.user)
+
+
+def resolve_targets(context: Any, clients: Mapping[str, FabricClientConfiguration]
+                    ) -> list[HostTarget]:
+    """The hosts of this task call (see module docstring)."""
+    if isinstance(context, Connection):
+        on_host = {name: cfg for name, cfg in clients.items()
+                   if cfg.fabric_host and same_host(context, cfg.fabric_host)}
+        return [HostTarget(str(context.original_host), context, on_host)]
+    by_host: dict[str | None, dict[str, FabricClientConfiguration]] = {}
+    for name, cfg in clients.items():
+        by_host.setdefault(cfg.fabric_host or None, {})[name] = cfg
+    if not by_host:
+        return [HostTarget(None)]
+    return [HostTarget(host, None, group) for host, group in by_host.items()]

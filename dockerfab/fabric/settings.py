@@ -1,0 +1,147 @@
+"""The ``docker`` settings of the Fabric/Invoke layer, read from one config key.
+
+Every dockerfab setting lives under ``docker`` in the Invoke/Fabric configuration
+(``fabric.yaml``, ``FABRIC_DOCKER_<KEY>`` environment variables, ``ns.configure``), and
+``DOCKERFAB_<KEY>`` environment variables override them. :class:`DockerSettings` is the
+typed, validated snapshot the tasks work from, so nothing deeper reads the config or the
+environment.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from dockerfab.errors import MapError
+
+DEFAULT_BASE_URL = "unix:///var/run/docker.sock"
+
+
+@dataclasses.dataclass(frozen=True)
+class DockerSettings:
+    """What the tasks need to know to reach hosts and their daemons."""
+
+    #: Map files to load; relative paths are taken from the working directory.
+    maps: tuple[str, ...] = ()
+    #: A clients file (path) or a dict of client name -> settings; ``None`` for none.
+    clients: str | Mapping[str, Any] | None = None
+    #: Docker daemon URL on each host (``unix://``, ``tcp://``, or a bare socket path).
+    base_url: str = DEFAULT_BASE_URL
+    #: Docker API version (``auto`` asks the daemon once).
+    version: str = "auto"
+    #: Docker API timeout in seconds (``None``: the SDK's default).
+    timeout: float | None = None
+    #: How to reach the socket: ``auto``, ``streamlocal``, ``dial-stdio`` or ``tcpip`` (see dockerfab.ssh).
+    mode: str = "auto"
+    #: Run ``run_cmd`` commands (volume permissions, uploads) with sudo on the host.
+    sudo: bool = False
+    #: Hosts worked on at once (``dockerfab`` program and client-file hosts); 0 = all.
+    parallel: int = 0
+    #: Stop starting further hosts after the first failure.
+    fail_fast: bool = False
+    #: Accept (and do not record) host keys missing from known_hosts. Off by default.
+    accept_unknown_hosts: bool = False
+    #: known_hosts files to check; empty: ssh_config's UserKnownHostsFile or ~/.ssh/known_hosts.
+    known_hosts: tuple[str, ...] = ()
+    #: SSH connect timeout in seconds when Fabric's ``timeouts.connect`` is not set.
+    connect_timeout: float = 10.0
+    #: ``text`` (live lines and tables) or ``json`` (one document at the end).
+    output: str = "text"
+
+    @property
+    def docker_url(self) -> str:
+        """``base_url`` with a bare socket path turned into a ``unix://`` URL."""
+        if self.base_url.startswith("/"):
+            return "unix://" + self.base_url
+        return self.base_url
+
+    @classmethod
+    def from_config(cls, config: Any, environ: Mapping[str, str] | None = None) -> "DockerSettings":
+        """Read the ``docker`` key of an Invoke config (or a plain dict), then ``DOCKERFAB_*``."""
+        raw: dict[str, Any] = {}
+        section = _get(config, "docker")
+        if section is not None:
+            raw.update({str(k): v for k, v in dict(section).items()})
+        environ = os.environ if environ is None else environ
+        for field in dataclasses.fields(cls):
+            value = environ.get("DOCKERFAB_" + field.name.upper())
+            if value is not None:
+                raw[field.name] = value
+        return cls.from_dict(raw)
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> "DockerSettings":
+        """Validate and convert a ``docker`` section; unknown keys are an error."""
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            field = names.get(key)
+            if field is None:
+                raise MapError(f"unknown setting (known: {', '.join(sorted(names))})",
+                               ("docker", key))
+            if value is None and field.default is None:
+                values[key] = None
+                continue
+            try:
+                values[key] = _convert(key, value)
+            except (TypeError, ValueError) as exc:
+                raise MapError(str(exc), ("docker", key)) from None
+        return cls(**values)
+
+
+def defaults() -> dict[str, Any]:
+    """The ``docker`` section for ``Collection.configure``: every key, so that Invoke also
+    loads ``FABRIC_DOCKER_<KEY>`` environment variables for them."""
+    out: dict[str, Any] = {}
+    for field in dataclasses.fields(DockerSettings):
+        value = field.default
+        out[field.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def _get(config: Any, key: str) -> Any:
+    if isinstance(config, Mapping):
+        return config.get(key)
+    try:
+        return config[key]
+    except (KeyError, AttributeError, TypeError):
+        return None
+
+
+_BOOLS = {"accept_unknown_hosts", "sudo", "fail_fast"}
+_LISTS = {"maps", "known_hosts"}
+_NUMBERS = {"timeout": float, "connect_timeout": float, "parallel": int}
+_CHOICES = {"mode": ("auto", "streamlocal", "dial-stdio", "tcpip"), "output": ("text", "json")}
+
+
+def _convert(key: str, value: Any) -> Any:
+    if key in _BOOLS:
+        if isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(f"expected a yes/no value, got {value!r}")
+        return bool(value)
+    if key in _LISTS:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        if isinstance(value, (list, tuple)):
+            return tuple(str(v) for v in value)
+        raise TypeError(f"expected a list of paths, got {type(value).__name__}")
+    if key in _NUMBERS:
+        number = _NUMBERS[key](value)
+        if number < 0:
+            raise ValueError(f"must not be negative, got {value!r}")
+        return number
+    if key == "clients":
+        if isinstance(value, (str, Mapping)):
+            return value
+        raise TypeError("expected a clients file path or a mapping of clients")
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    if key in _CHOICES and value not in _CHOICES[key]:
+        raise ValueError(f"expected one of {', '.join(_CHOICES[key])}, got {value!r}")
+    return value
