@@ -10,6 +10,7 @@ whose ``str()`` names the file, the line and the key path::
 """
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from collections.abc import Callable
@@ -18,7 +19,6 @@ from typing import IO, TYPE_CHECKING, Any
 import yaml as _yaml
 from yaml.constructor import ConstructorError
 from yaml.error import Mark, MarkedYAMLError
-from yaml.reader import ReaderError
 from yaml.events import (
     AliasEvent,
     CollectionEndEvent,
@@ -28,6 +28,7 @@ from yaml.events import (
     ScalarEvent,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from dockerfab.errors import KeyPath, MapError
 from dockerfab.functional import lazy_once
@@ -338,9 +339,15 @@ def _read(stream: Stream, source: str | None) -> tuple[str | bytes, str]:
     if source is None:
         name = getattr(stream, "name", None)
         source = name if isinstance(name, str) else "<string>"
-    if isinstance(stream, (str, bytes)):
-        return stream, source
-    return stream.read(), source
+    data = stream if isinstance(stream, (str, bytes)) else stream.read()
+    if isinstance(data, bytes):  # decode here so messages can quote the text
+        try:
+            encoding = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) \
+                else "utf-8-sig"
+            data = data.decode(encoding)
+        except UnicodeDecodeError:
+            pass  # PyYAML reports the bad byte with its position
+    return data, source
 
 
 _ALIAS_AT = re.compile(r"\*([^\s,\[\]{}]+)")
@@ -430,7 +437,8 @@ def _parse(stream: Stream, source: str | None, loader: type[Loader]) -> _Documen
     except ReaderError as exc:  # a byte or character that YAML does not accept
         before = text[:exc.position]
         line = (before.count(b"\n") if isinstance(before, bytes) else before.count("\n")) + 1
-        raise MapError(f"not valid YAML text: {exc.reason} (character {exc.character!r})",
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise MapError(f"not valid YAML text: {exc.reason} (character #x{char:02x})",
                        file=source, line=line) from exc
     except _yaml.YAMLError as exc:
         raise MapError(f"cannot read YAML: {exc}", file=source) from exc
