@@ -270,12 +270,18 @@ class _Positions:
 
     def locate(self, path: KeyPath) -> int:
         """Line of ``path``, or of its deepest prefix that was written in the file.
-        Container paths also match under a ``containers:`` key (spec 3.7.2)."""
+        Container paths also match under a ``containers:`` key, and ``host.root`` matches
+        ``host_root`` (spec 3.7.2)."""
         line, depth = self._follow(path)
+        alternatives: list[tuple[Path, int]] = []
         if path and path[0] != "containers":
-            wrapped_line, wrapped_depth = self._follow(("containers", *path))
-            if wrapped_depth - 1 > depth:
-                line = wrapped_line
+            alternatives.append((("containers", *path), 1))
+        if tuple(path[:2]) == ("host", "root"):
+            alternatives.append((("host_root", *path[2:]), -1))
+        for alternative, extra in alternatives:
+            alt_line, alt_depth = self._follow(alternative)
+            if alt_depth - extra > depth:
+                line, depth = alt_line, alt_depth - extra
         return line
 
 

@@ -554,3 +554,47 @@ def test_stream_name_is_used_in_messages():
     with pytest.raises(MapError, match=r"^inline.yaml:3: a: duplicate key"):
         dyaml.load_map("name: m\na: 1\na: 2\n", source="inline.yaml")
     assert os.path.basename(__file__)  # sanity: this module is a file
+
+
+# --- mapping the model's key paths back to lines ---------------------------------------------
+
+LOCATE_TEXT = """\
+host_root: /srv
+containers:
+  web:
+    image: nginx
+    exposes:
+      80: 80
+      443: 443
+    uses: app_socket
+    binds:
+      /etc/nginx: [config/nginx, ro]
+app:
+  image: app
+  links: [web]
+"""
+
+
+@pytest.mark.parametrize("path, line", [
+    (("web", "exposes", 1), 7),          # a mapping the model turned into a list: i-th key
+    (("web", "exposes", "443"), 7),      # '443' in the model's path for the YAML key 443
+    (("web", "uses", 0), 8),             # a single value the model turned into a list
+    (("web", "binds", 0, 1), 10),
+    (("web", "image"), 4),               # under `containers:`
+    (("containers", "web", "image"), 4),
+    (("app", "links", 0), 13),
+    (("app", "user"), 11),               # not written: the deepest prefix that is
+    (("nothing", "here"), 1),
+    (("host", "root"), 1),               # host.root is written as host_root
+])
+def test_model_paths_are_located(path, line):
+    document = dyaml._parse(LOCATE_TEXT, "loc.yaml", dyaml.Loader)
+    error = document.locate(MapError("problem", path))
+    assert (error.file, error.line) == ("loc.yaml", line)
+    assert error.path == path  # the path itself is reported as the model gave it
+
+
+def test_located_error_keeps_a_file_set_elsewhere():
+    document = dyaml._parse(LOCATE_TEXT, "loc.yaml", dyaml.Loader)
+    error = document.locate(MapError("x", ("app",), file="other.yaml", line=3))
+    assert (error.file, error.line) == ("other.yaml", 3)
