@@ -1,0 +1,51 @@
+"""A minimal image from a static busybox binary, built with no registry at all.
+
+Useful where no registry is reachable (air-gapped hosts, the test bed): ``FROM scratch``,
+the local busybox binary as ``/bin/busybox``, its applets linked into ``/bin``, a ``/tmp``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable
+
+from dockerfab.build.dockerfile import Command, DockerFile
+from dockerfab.errors import BuildError
+
+if TYPE_CHECKING:
+    from dockerfab.client.wrapper import DockerClientWrapper
+
+#: Where Debian's busybox-static package installs the binary.
+BUSYBOX = "/bin/busybox"
+
+
+def busybox_dockerfile(busybox: str = BUSYBOX, maintainer: str | None = None) -> DockerFile:
+    """A DockerFile for a busybox base image; add more commands and properties to it."""
+    df = DockerFile("scratch", maintainer=maintainer)
+    df.add_file(busybox, "/bin/busybox")
+    df.run(["/bin/busybox", "--install", "-s", "/bin"])
+    df.run("mkdir -p /tmp /var/tmp /root && chmod 1777 /tmp /var/tmp")
+    return df
+
+
+def build_busybox_image(client: "DockerClientWrapper", tag: str, busybox: str = BUSYBOX, *,
+                        setup: Iterable[Command] = (), command: Command | None = None,
+                        labels: dict[str, Any] | None = None, **build_kwargs: Any) -> str:
+    """Build a busybox image tagged ``tag`` on ``client``'s daemon and return its id.
+
+    ``setup``: extra ``RUN`` commands; ``command``: its ``CMD``; ``labels``: ``LABEL``s.
+    Further keyword arguments go to :meth:`DockerClientWrapper.build` (``add_tags``,
+    ``add_latest_tag``, ``nocache`` ...). A failed build raises BuildError.
+    """
+    with busybox_dockerfile(busybox) as df:
+        df.run_all(*setup)
+        if command is not None:
+            df.command = command
+        if labels:
+            df.labels = labels
+        build_kwargs["raise_on_error"] = True
+        image_id = client.build_from_file(df, tag, **build_kwargs)
+    if image_id is None:  # pragma: no cover - raise_on_error raises first
+        raise BuildError(f"build of {tag} returned no image id")
+    return image_id
+
+
+__all__ = ["BUSYBOX", "busybox_dockerfile", "build_busybox_image"]
