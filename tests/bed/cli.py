@@ -1,0 +1,144 @@
+"""``python -m tests.testbed up|down|status|env``: bring the bed up (idempotent), tear it down,
+tell what runs, print shell exports."""
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.bed import hosts, net, ssh
+from tests.bed.layout import (CLIENT_KEY, DATA_DIR, HOSTS, KNOWN_HOSTS,
+                              LOCAL_DOCKER_SOCKET, REMOTE_DOCKER_SOCKET, RUN_DIR, SSH_CONFIG,
+                              SSH_PORT, SSH_USER, STATE_FILE)
+from tests.bed.state import Bed, BedHost, BedMissing, load_bed, save_bed
+from tests.bed.system import ensure_local_dockerd, ensure_packages, remove_tree, say
+
+
+def up() -> Bed:
+    """Make the whole bed run; cheap when it already does."""
+    import docker
+
+    from tests.bed.images import ensure_host_images, ensure_local_images
+
+    ensure_packages()
+    ensure_local_dockerd()
+    for path in (RUN_DIR, DATA_DIR):
+        path.mkdir(mode=0o755, parents=True, exist_ok=True)
+    host_keys = ssh.ensure_ssh_files()
+    net.ensure_bridge()
+    for host in HOSTS:
+        net.ensure_host_net(host)
+    problems = [p for host in HOSTS for p in net.route_problems(host)]
+    if problems:
+        raise RuntimeError("the bed's routing is wrong:\n  " + "\n  ".join(problems))
+    started = {host.name: hosts.start_dockerd(host) for host in HOSTS}
+
+    local_api = docker.APIClient(base_url=f"unix://{LOCAL_DOCKER_SOCKET}", version="auto")
+    ids = ensure_local_images(local_api)      # while the hosts' daemons start
+
+    def finish(host: hosts.HostLayout) -> BedHost:
+        pid = started[host.name]
+        if pid is not None:
+            hosts.wait_dockerd(host, pid)
+        hosts.ensure_sshd(host)
+        host_api = docker.APIClient(base_url=f"unix://{host.docker_socket}", version="auto")
+        try:
+            ensure_host_images(host.name, host_api, local_api, ids)
+        finally:
+            host_api.close()
+        return BedHost(name=host.name, address=host.address, ssh_port=SSH_PORT, user=SSH_USER,
+                       key_file=str(CLIENT_KEY), known_hosts_file=str(KNOWN_HOSTS),
+                       ssh_config_file=str(SSH_CONFIG), docker_socket=str(host.docker_socket),
+                       remote_docker_socket=REMOTE_DOCKER_SOCKET, netns=host.netns,
+                       dockerd_pid=hosts.dockerd_pid(host) or 0, sshd_pid=hosts.sshd_pid(host) or 0)
+
+    with ThreadPoolExecutor(len(HOSTS)) as pool:
+        bed_hosts = tuple(pool.map(finish, HOSTS))
+    local_api.close()
+    ssh.write_client_files(host_keys)
+    bed = Bed(hosts=bed_hosts, images=ids, key_file=str(CLIENT_KEY),
+              known_hosts_file=str(KNOWN_HOSTS), ssh_config_file=str(SSH_CONFIG))
+    save_bed(bed)
+    return bed
+
+
+def down() -> None:
+    """Stop every daemon of the bed and remove its network, mounts, files and ssh entries."""
+    STATE_FILE.unlink(missing_ok=True)
+    with ThreadPoolExecutor(len(HOSTS)) as pool:
+        list(pool.map(hosts.stop_host, HOSTS))
+    for host in HOSTS:
+        net.remove_host_net(host)
+    net.remove_bridge()
+    ssh.remove_client_files()
+    remove_tree(RUN_DIR)
+    remove_tree(DATA_DIR)
+
+
+def status() -> int:
+    """Print what runs; 0 when the whole bed answers."""
+    try:
+        bed = load_bed()
+    except BedMissing as exc:
+        print(exc)
+        return 1
+    bad = 0
+    for host in bed:
+        problems = host.problems() + net.route_problems(next(h for h in HOSTS if h.name == host.name))
+        bad += bool(problems)
+        state = "; ".join(problems) if problems else "up"
+        print(f"{host.name}  {host.user}@{host.address}:{host.ssh_port}  dockerd pid "
+              f"{hosts.dockerd_pid(_layout(host))} sshd pid {hosts.sshd_pid(_layout(host))}  "
+              f"{host.docker_url}  {state}")
+    print(f"images: {', '.join(sorted(bed.images))}")
+    print(f"ssh: ssh -F {bed.ssh_config_file} bed1 docker ps")
+    return 1 if bad else 0
+
+
+def _layout(host: BedHost) -> hosts.HostLayout:
+    return next(h for h in HOSTS if h.name == host.name)
+
+
+def env() -> int:
+    """Print shell exports describing the bed (eval "$(python -m tests.testbed env)")."""
+    try:
+        bed = load_bed()
+    except BedMissing as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    values = {"DOCKERFAB_BED_STATE": str(STATE_FILE),
+              "DOCKERFAB_BED_HOSTS": " ".join(h.name for h in bed),
+              "DOCKERFAB_BED_KEY": bed.key_file,
+              "DOCKERFAB_BED_KNOWN_HOSTS": bed.known_hosts_file,
+              "DOCKERFAB_BED_SSH_CONFIG": bed.ssh_config_file}
+    for host in bed:
+        prefix = f"DOCKERFAB_{host.name.upper()}"
+        values[f"{prefix}_ADDRESS"] = host.address
+        values[f"{prefix}_SSH"] = f"{host.user}@{host.address}:{host.ssh_port}"
+        values[f"{prefix}_DOCKER_HOST"] = host.docker_url
+    for name, value in values.items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.testbed", description=__doc__)
+    parser.add_argument("action", choices=("up", "down", "status", "env"))
+    args = parser.parse_args(argv)
+    if args.action in ("up", "down") and os.geteuid() != 0:
+        parser.error("the test bed needs root")
+    started = time.monotonic()
+    if args.action == "up":
+        bed = up()
+        say(f"up in {time.monotonic() - started:.1f}s: "
+            + ", ".join(f"{h.name} {h.address}" for h in bed)
+            + f"; ssh -F {bed.ssh_config_file} bed1 docker ps")
+        return 0
+    if args.action == "down":
+        down()
+        say(f"down in {time.monotonic() - started:.1f}s")
+        return 0
+    return status() if args.action == "status" else env()

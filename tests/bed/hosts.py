@@ -1,0 +1,109 @@
+"""The daemons of one bed host: its dockerd and its sshd, started, checked and stopped."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import json
+
+from tests.bed.layout import REMOTE_DOCKER_SOCKET, SSH_PORT, HostLayout
+from tests.bed.ssh import sshd_argv
+from tests.bed.state import docker_ping, ssh_banner
+from tests.bed.system import (ours, read_pid, remove_tree, run, say, start_detached, stop_process,
+                              unmount_under, wait_for, write_if_changed)
+
+
+def dockerd_argv(host: HostLayout) -> list[str]:
+    """dockerd in the host's net namespace (nsenter, not `ip netns exec`, which remounts /sys)
+    and its own UTS namespace, with its own data root, exec root, socket and address ranges."""
+    return ["nsenter", f"--net={host.netns_path}", "unshare", "--uts", "sh", "-c",
+            'hostname "$0" && exec dockerd "$@"', host.name,
+            f"--config-file={host.daemon_config}",
+            f"--data-root={host.data_root}",
+            f"--exec-root={host.exec_root}",
+            f"--pidfile={host.dockerd_pidfile}",
+            f"--host=unix://{host.docker_socket}",
+            f"--containerd-namespace=dockerfab-{host.name}",
+            f"--containerd-plugins-namespace=dockerfab-{host.name}-plugins",
+            f"--cgroup-parent=/dockerfab-{host.name}",
+            f"--bip={host.bip}",
+            f"--default-address-pool=base={host.address_pool},size=24",
+            "--shutdown-timeout=3"]
+
+
+def dockerd_pid(host: HostLayout) -> int | None:
+    """The running dockerd of this host, if any."""
+    pid = read_pid(host.dockerd_pidfile)
+    return pid if ours(pid, str(host.data_root)) else None
+
+
+def sshd_pid(host: HostLayout) -> int | None:
+    """The running sshd of this host, if any."""
+    pid = read_pid(host.sshd_pidfile)
+    return pid if ours(pid, str(host.sshd_config)) else None
+
+
+def start_dockerd(host: HostLayout) -> int | None:
+    """Start the host's dockerd unless it answers; returns the pid of one started (not ready)."""
+    if docker_ping(host.docker_socket):
+        return None
+    stop_dockerd(host)
+    say(f"{host.name}: starting dockerd (log {host.dockerd_log})")
+    for path in (host.run_dir, host.data_dir):
+        path.mkdir(parents=True, exist_ok=True)
+    # its own key file gives each host its own daemon ID (else all share /etc/docker/key.json)
+    write_if_changed(host.daemon_config,
+                     json.dumps({"deprecated-key-path": str(host.daemon_key)}) + "\n")
+    host.dockerd_pidfile.unlink(missing_ok=True)
+    return start_detached(dockerd_argv(host), host.dockerd_log)
+
+
+def wait_dockerd(host: HostLayout, pid: int) -> None:
+    """Wait until the dockerd started as ``pid`` answers; fail at once if it exits."""
+    wait_for(lambda: docker_ping(host.docker_socket), 60, f"{host.name}'s dockerd",
+             host.dockerd_log, pid)
+
+
+def _socket_bound(pid: int, host: HostLayout) -> bool:
+    """True when sshd's view of /var/run/docker.sock is the host's current dockerd socket."""
+    try:
+        # resolve /var/run -> /run here: an absolute symlink under /proc/PID/root would be
+        # followed in our own mount namespace
+        inside = os.stat(f"/proc/{pid}/root{os.path.realpath(REMOTE_DOCKER_SOCKET)}")
+        real = os.stat(host.docker_socket)
+    except OSError:
+        return False
+    return (inside.st_dev, inside.st_ino) == (real.st_dev, real.st_ino)
+
+
+def ensure_sshd(host: HostLayout) -> None:
+    """Start (or restart) the host's sshd unless it greets and sees the current docker socket."""
+    pid = sshd_pid(host)
+    if pid is not None and _socket_bound(pid, host) and ssh_banner(host.address, SSH_PORT):
+        return
+    stop_process(pid, str(host.sshd_config))
+    say(f"{host.name}: starting sshd on {host.address}:{SSH_PORT} (log {host.sshd_log})")
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)   # sshd's privilege separation dir
+    pid = start_detached(sshd_argv(host), host.sshd_log)
+    wait_for(lambda: ssh_banner(host.address, SSH_PORT), 15, f"{host.name}'s sshd", host.sshd_log,
+             pid)
+
+
+def stop_dockerd(host: HostLayout) -> None:
+    """Stop the host's dockerd and the containerd it left behind, if it died uncleanly."""
+    if stop_process(dockerd_pid(host), str(host.data_root), timeout=30):
+        say(f"{host.name}: stopped dockerd")
+    containerd = read_pid(host.exec_root / "containerd" / "containerd.pid")
+    stop_process(containerd, str(host.exec_root))
+
+
+def stop_host(host: HostLayout) -> None:
+    """Stop the host's daemons and remove its files (runtime and data)."""
+    if stop_process(sshd_pid(host), str(host.sshd_config)):
+        say(f"{host.name}: stopped sshd")
+    stop_dockerd(host)
+    unmount_under(host.run_dir, host.data_dir)
+    for cgroup in Path("/sys/fs/cgroup").glob(f"*/dockerfab-{host.name}"):
+        run("rmdir", str(cgroup), check=False)
+    remove_tree(host.run_dir)
+    remove_tree(host.data_dir)

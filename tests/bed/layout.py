@@ -1,0 +1,64 @@
+"""Where the test bed lives: fixed directories, addresses and names, derived from a host's index.
+
+Everything here is a constant or a pure function of one, so ``up``, ``down``, ``status`` and the
+tests agree on paths without asking the bed.
+"""
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+RUN_DIR = Path("/run/dockerfab-bed")          # pids, sockets, logs, state: gone on reboot
+DATA_DIR = Path("/var/lib/dockerfab-bed")     # keys, daemon data roots
+STATE_FILE = RUN_DIR / "bed.json"
+LOCAL_DOCKER_SOCKET = "/var/run/docker.sock"
+LOCAL_DOCKERD_LOG = Path("/var/log/dockerfab-bed-local-dockerd.log")
+
+HOST_NAMES = ("bed1", "bed2", "bed3")
+BED_NET = ipaddress.ip_network("198.18.0.0/24")       # the only network a bed host routes to
+ALLOWED_NET = ipaddress.ip_network("198.18.0.0/15")   # everything the bed may address at all
+BRIDGE = "dfbed0"
+BRIDGE_ADDRESS = "198.18.0.1"
+SSH_PORT = 22
+SSH_USER = "root"
+REMOTE_DOCKER_SOCKET = "/var/run/docker.sock"         # as a bed host's SSH session sees it
+IPTABLES_COMMENT = "dockerfab-bed"
+
+CLIENT_KEY = DATA_DIR / "id_ed25519"
+AUTHORIZED_KEYS = DATA_DIR / "authorized_keys"
+KNOWN_HOSTS = DATA_DIR / "known_hosts"
+SSH_CONFIG = DATA_DIR / "ssh_config"
+
+
+class HostLayout:
+    """Names, addresses and paths of bed host number ``index`` (1-based)."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.name = HOST_NAMES[index - 1]
+        self.address = str(BED_NET.network_address + 10 + index)
+        self.netns = f"dockerfab-{self.name}"
+        self.veth = f"dfbed-{self.name}"          # root-namespace end; inside it is eth0
+        # the host's own docker bridge and pool for user networks (198.19.0.0/16, routed nowhere)
+        self.bip = f"198.19.{index}.1/24"
+        self.address_pool = f"198.19.{64 * index}.0/18"
+        self.run_dir = RUN_DIR / self.name
+        self.data_dir = DATA_DIR / self.name
+        self.docker_socket = self.run_dir / "docker.sock"
+        self.exec_root = self.run_dir / "exec"
+        self.data_root = self.data_dir / "docker"
+        self.dockerd_pidfile = self.run_dir / "dockerd.pid"
+        self.dockerd_log = self.run_dir / "dockerd.log"
+        self.sshd_pidfile = self.run_dir / "sshd.pid"
+        self.sshd_log = self.run_dir / "sshd.log"
+        self.sshd_config = self.data_dir / "sshd_config"
+        self.daemon_config = self.data_dir / "daemon.json"   # instead of /etc/docker/daemon.json
+        self.daemon_key = self.data_dir / "key.json"         # the daemon's ID derives from it
+        self.host_key = self.data_dir / "ssh_host_ed25519_key"
+
+    @property
+    def netns_path(self) -> Path:
+        return Path("/run/netns") / self.netns
+
+
+HOSTS = tuple(HostLayout(i) for i in range(1, len(HOST_NAMES) + 1))

@@ -1,0 +1,98 @@
+"""The bed's network: one bridge in the root namespace, one network namespace per host.
+
+Each host namespace has loopback and ``eth0`` (198.18.0.1x/24, the peer of a veth on the
+bridge) and no default route, so nothing in it can reach beyond 198.18.0.0/24; IPv6 is off.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+from pathlib import Path
+
+from tests.bed.layout import (ALLOWED_NET, BED_NET, BRIDGE, BRIDGE_ADDRESS, IPTABLES_COMMENT,
+                              HostLayout)
+from tests.bed.system import run, say
+
+# bridge-to-bridge traffic passes br_netfilter; the local dockerd sets FORWARD's policy to DROP
+_FORWARD_RULE = ("FORWARD", "-i", BRIDGE, "-o", BRIDGE, "-m", "comment",
+                 "--comment", IPTABLES_COMMENT, "-j", "ACCEPT")
+
+
+def _exists(device: str) -> bool:
+    return Path("/sys/class/net", device).exists()
+
+
+def _disable_ipv6(device: str) -> None:
+    Path(f"/proc/sys/net/ipv6/conf/{device}/disable_ipv6").write_text("1")
+
+
+def ensure_bridge() -> None:
+    """Create the bridge with 198.18.0.1/24 and let its ports talk to each other."""
+    if not _exists(BRIDGE):
+        say(f"creating bridge {BRIDGE} {BRIDGE_ADDRESS}/{BED_NET.prefixlen}")
+        run("ip", "link", "add", BRIDGE, "type", "bridge")
+        _disable_ipv6(BRIDGE)
+        run("ip", "addr", "add", f"{BRIDGE_ADDRESS}/{BED_NET.prefixlen}", "dev", BRIDGE)
+        run("ip", "link", "set", BRIDGE, "up")
+    if run("iptables", "-C", *_FORWARD_RULE, check=False).returncode != 0:
+        run("iptables", "-I", *_FORWARD_RULE)
+
+
+def remove_bridge() -> None:
+    """Delete the bridge and its forward rule."""
+    while run("iptables", "-D", *_FORWARD_RULE, check=False).returncode == 0:
+        pass
+    if _exists(BRIDGE):
+        run("ip", "link", "del", BRIDGE)
+
+
+def ensure_host_net(host: HostLayout) -> None:
+    """Create the host's namespace and veth pair, unless they are already in place."""
+    if host.netns_path.exists() and _exists(host.veth):
+        return
+    say(f"{host.name}: creating netns {host.netns} with eth0 {host.address}")
+    remove_host_net(host)
+    run("ip", "netns", "add", host.netns)
+    ns = ("ip", "-n", host.netns)
+    run("nsenter", f"--net={host.netns_path}", "sh", "-c",
+        "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6;"
+        "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6")
+    run("ip", "link", "add", host.veth, "type", "veth", "peer", "name", "eth0",
+        "netns", host.netns)
+    _disable_ipv6(host.veth)
+    run("ip", "link", "set", host.veth, "master", BRIDGE, "up")
+    run(*ns, "link", "set", "lo", "up")
+    run(*ns, "addr", "add", f"{host.address}/{BED_NET.prefixlen}", "dev", "eth0")
+    run(*ns, "link", "set", "eth0", "up")
+
+
+def remove_host_net(host: HostLayout) -> None:
+    """Delete the host's namespace (its eth0 and our veth end go with it)."""
+    if host.netns_path.exists():
+        run("ip", "netns", "del", host.netns, check=False)
+    if _exists(host.veth):
+        run("ip", "link", "del", host.veth, check=False)
+
+
+def route_problems(host: HostLayout) -> list[str]:
+    """Routes in the host's namespace that could lead outside the bed (empty when all is well).
+
+    The only route through eth0 must be 198.18.0.0/24; the host's own docker bridges may add
+    routes inside 198.18.0.0/15; there must be no default route and no IPv6 route.
+    """
+    problems = []
+    for family in ("-4", "-6"):
+        out = run("ip", family, "-j", "-n", host.netns, "route", "show", "table", "main").stdout
+        for route in json.loads(out or "[]"):
+            dst, dev = route.get("dst", "?"), route.get("dev", "?")
+            if family == "-6":
+                problems.append(f"{host.name}: IPv6 route {dst} dev {dev}")
+                continue
+            try:
+                net = ipaddress.ip_network(dst)
+            except ValueError:   # "default" and friends
+                problems.append(f"{host.name}: route {dst} dev {dev}")
+                continue
+            if dev == "eth0" and net != BED_NET or not net.subnet_of(ALLOWED_NET):  # type: ignore[arg-type]
+                problems.append(f"{host.name}: route {dst} dev {dev} leaves the bed")
+    return problems

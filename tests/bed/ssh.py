@@ -1,0 +1,140 @@
+"""SSH side of the bed: keys, each host's sshd_config, known_hosts and ssh_config files.
+
+Key authentication only. The bed's host keys also go into root's ~/.ssh/known_hosts (and a
+Host block into ~/.ssh/config) between marker lines, so plain Fabric/paramiko with default
+host-key checking works and ``down`` removes exactly those lines.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.bed.layout import (AUTHORIZED_KEYS, CLIENT_KEY, HOSTS, KNOWN_HOSTS, REMOTE_DOCKER_SOCKET,
+                              SSH_CONFIG, SSH_PORT, SSH_USER, HostLayout)
+from tests.bed.system import run, say, write_if_changed
+
+USER_SSH_DIR = Path.home() / ".ssh"
+BEGIN = "# >>> dockerfab test bed (python -m tests.testbed; removed by `down`)"
+END = "# <<< dockerfab test bed"
+
+
+def ensure_key(path: Path, comment: str) -> str:
+    """Create an ed25519 key pair at ``path`` unless it exists; returns the public key line."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path))
+    return path.with_name(path.name + ".pub").read_text().strip()
+
+
+def sshd_config(host: HostLayout) -> str:
+    """sshd_config of one host: key auth as root, stream-local and TCP forwarding on."""
+    return f"""\
+# dockerfab test bed host {host.name}
+ListenAddress {host.address}:{SSH_PORT}
+HostKey {host.host_key}
+PidFile {host.sshd_pidfile}
+AuthorizedKeysFile {AUTHORIZED_KEYS}
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+AllowTcpForwarding yes
+AllowStreamLocalForwarding yes
+StreamLocalBindUnlink yes
+X11Forwarding no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+MaxSessions 100
+MaxStartups 100:30:200
+Subsystem sftp internal-sftp
+"""
+
+
+def ensure_ssh_files() -> dict[str, str]:
+    """Client key, authorized_keys, host keys and sshd configs; returns host name -> host key."""
+    client_pub = ensure_key(CLIENT_KEY, "dockerfab-bed-client")
+    write_if_changed(AUTHORIZED_KEYS, client_pub + "\n", 0o600)
+    host_keys = {}
+    for host in HOSTS:
+        host_keys[host.name] = ensure_key(host.host_key, f"dockerfab-bed-{host.name}")
+        write_if_changed(host.sshd_config, sshd_config(host), 0o600)
+    return host_keys
+
+
+def known_hosts_lines(host_keys: dict[str, str]) -> list[str]:
+    """``bed1,198.18.0.11 ssh-ed25519 AAAA...`` for every host."""
+    lines = []
+    for host in HOSTS:
+        key_type, key = host_keys[host.name].split()[:2]
+        lines.append(f"{host.name},{host.address} {key_type} {key}")
+    return lines
+
+
+def ssh_config_text(with_known_hosts: bool) -> str:
+    """Host blocks for bed1..3 (and their addresses): user, key, strict host-key checking."""
+    blocks = []
+    for host in HOSTS:
+        lines = [f"Host {host.name} {host.address}",
+                 f"    HostName {host.address}",
+                 f"    Port {SSH_PORT}",
+                 f"    User {SSH_USER}",
+                 f"    IdentityFile {CLIENT_KEY}",
+                 "    IdentitiesOnly yes",
+                 "    StrictHostKeyChecking yes"]
+        if with_known_hosts:
+            lines.append(f"    UserKnownHostsFile {KNOWN_HOSTS}")
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks) + "\n"
+
+
+def write_client_files(host_keys: dict[str, str]) -> None:
+    """The bed's own known_hosts and ssh_config, plus the marked blocks in root's ~/.ssh."""
+    write_if_changed(KNOWN_HOSTS, "\n".join(known_hosts_lines(host_keys)) + "\n")
+    write_if_changed(SSH_CONFIG, "# dockerfab test bed: ssh -F " + str(SSH_CONFIG) + " bed1\n"
+                     + ssh_config_text(with_known_hosts=True))
+    changed = set_marked_block(USER_SSH_DIR / "known_hosts", known_hosts_lines(host_keys))
+    changed |= set_marked_block(USER_SSH_DIR / "config",
+                                ssh_config_text(with_known_hosts=False).splitlines())
+    if changed:
+        say(f"updated the bed's entries in {USER_SSH_DIR}/known_hosts and config")
+
+
+def remove_client_files() -> None:
+    """Take the bed's marked blocks out of root's ~/.ssh files."""
+    for name in ("known_hosts", "config"):
+        set_marked_block(USER_SSH_DIR / name, None)
+
+
+def set_marked_block(path: Path, lines: list[str] | None) -> bool:
+    """Replace the lines between the bed's markers in ``path`` (None: remove them)."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        if lines is None:
+            return False
+        text = ""
+    kept, inside = [], False
+    for line in text.splitlines():
+        if line == BEGIN:
+            inside = True
+        elif line == END and inside:
+            inside = False
+        elif not inside:
+            kept.append(line)
+    if lines is not None:
+        kept += [BEGIN, *lines, END]
+    new = "\n".join(kept) + "\n" if kept else ""
+    if new == text:
+        return False
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return write_if_changed(path, new, 0o600)
+
+
+def sshd_argv(host: HostLayout) -> list[str]:
+    """sshd in the host's net namespace and its own mount and UTS namespaces, where the host's
+    dockerd socket is bind-mounted on /var/run/docker.sock and the hostname is the host's."""
+    script = ('hostname "$0" && mount --bind "$1" "$2" && exec /usr/sbin/sshd -D -f "$3" -E "$4"')
+    return ["nsenter", f"--net={host.netns_path}", "unshare", "--mount", "--uts",
+            "--propagation", "private", "sh", "-c", script, host.name, str(host.docker_socket),
+            REMOTE_DOCKER_SOCKET, str(host.sshd_config), str(host.sshd_log)]

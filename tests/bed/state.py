@@ -1,0 +1,150 @@
+"""The bed as tests see it: ``load_bed()`` reads the JSON state ``up`` wrote.
+
+Kept free of docker/paramiko imports at module level so loading the state is cheap; the helper
+methods import them when called.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from tests.bed.layout import STATE_FILE
+
+if TYPE_CHECKING:  # pragma: no cover
+    import docker
+    import paramiko
+
+STATE_VERSION = 1
+
+
+class BedMissing(RuntimeError):
+    """The bed is not up (no state file, or a host does not answer)."""
+
+
+@dataclass(frozen=True)
+class BedHost:
+    """One simulated remote Docker host of the bed."""
+
+    name: str
+    address: str
+    ssh_port: int
+    user: str
+    key_file: str
+    known_hosts_file: str
+    ssh_config_file: str
+    docker_socket: str                  # the host's dockerd socket, as seen from the root namespace
+    remote_docker_socket: str           # the same socket as an SSH session on the host sees it
+    netns: str
+    dockerd_pid: int
+    sshd_pid: int
+
+    @property
+    def docker_url(self) -> str:
+        """Base URL for a Docker client talking to this host's daemon directly."""
+        return f"unix://{self.docker_socket}"
+
+    def docker_api(self, **kwargs: Any) -> docker.APIClient:
+        """A low-level Docker client on this host's daemon socket (no SSH involved)."""
+        import docker
+
+        kwargs.setdefault("version", "auto")
+        return docker.APIClient(base_url=self.docker_url, **kwargs)
+
+    def ssh_client(self) -> paramiko.SSHClient:
+        """A connected paramiko client that checks the host key against the bed's known_hosts."""
+        import paramiko
+
+        client = paramiko.SSHClient()
+        client.load_host_keys(self.known_hosts_file)
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        client.connect(self.address, port=self.ssh_port, username=self.user,
+                       key_filename=self.key_file, look_for_keys=False, allow_agent=False,
+                       timeout=10)
+        return client
+
+    def problems(self, timeout: float = 2.0) -> list[str]:
+        """What keeps this host from being usable: sshd or dockerd not answering."""
+        found = []
+        if not ssh_banner(self.address, self.ssh_port, timeout):
+            found.append(f"{self.name}: no sshd answers on {self.address}:{self.ssh_port}")
+        if not docker_ping(self.docker_socket, timeout):
+            found.append(f"{self.name}: no dockerd answers on {self.docker_socket}")
+        return found
+
+
+@dataclass(frozen=True)
+class Bed:
+    """The whole bed: its hosts and the test images (tag -> image id) loaded on each."""
+
+    hosts: tuple[BedHost, ...]
+    images: dict[str, str] = field(default_factory=dict)
+    key_file: str = ""
+    known_hosts_file: str = ""
+    ssh_config_file: str = ""
+
+    def __iter__(self) -> Iterator[BedHost]:
+        return iter(self.hosts)
+
+    def host(self, name: str) -> BedHost:
+        """The host called ``name`` (``bed1`` ...)."""
+        for host in self.hosts:
+            if host.name == name:
+                return host
+        raise KeyError(f"no bed host {name!r}; the bed has {[h.name for h in self.hosts]}")
+
+    def problems(self) -> list[str]:
+        """Problems of every host; empty when the whole bed answers."""
+        return [p for host in self.hosts for p in host.problems()]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["version"] = STATE_VERSION
+        return data
+
+
+def load_bed(path: Path = STATE_FILE) -> Bed:
+    """Read the bed ``python -m tests.testbed up`` described; :class:`BedMissing` if there is none."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise BedMissing(f"the test bed is not up ({path} does not exist): "
+                         "run `python -m tests.testbed up` as root") from None
+    if data.get("version") != STATE_VERSION:
+        raise BedMissing(f"{path} was written by another version of the bed: "
+                         "run `python -m tests.testbed up` again")
+    hosts = tuple(BedHost(**h) for h in data["hosts"])
+    return Bed(hosts=hosts, images=data["images"], key_file=data["key_file"],
+               known_hosts_file=data["known_hosts_file"], ssh_config_file=data["ssh_config_file"])
+
+
+def save_bed(bed: Bed, path: Path = STATE_FILE) -> None:
+    """Write the state atomically, so a reader never sees half a file."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(bed.to_json(), indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def docker_ping(socket_path: str | os.PathLike[str], timeout: float = 1.0) -> bool:
+    """True when a dockerd answers ``/_ping`` on the unix socket (raw HTTP: no SDK import)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(os.fspath(socket_path))
+            sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+            head = sock.recv(32)
+    except OSError:
+        return False
+    return head.startswith(b"HTTP/1.") and head[9:12] == b"200"
+
+
+def ssh_banner(address: str, port: int, timeout: float = 1.0) -> bool:
+    """True when an SSH server greets on address:port."""
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as sock:
+            return sock.recv(8).startswith(b"SSH-")
+    except OSError:
+        return False
