@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from dockerfab import yaml as dyaml
-from dockerfab.errors import MapError
+from dockerfab.errors import CircularDependency, MapError
 from dockerfab.functional import LazyValue, resolve_deep, resolve_value
 from dockerfab.map.input import SharedVolume
 
@@ -373,6 +373,25 @@ def test_nested_exec_commands_in_a_map():
         (["/bin/bash", "-c", "script.sh"], "root")]
 
 
+def test_nested_exec_commands_in_yaml_notation_in_a_map():
+    """The spec's second notation (3.9.1) describes the same command and user."""
+    m = dyaml.load_map(textwrap.dedent("""
+        name: m
+        app:
+          image: app
+          exec_commands:
+          -
+            - /bin/bash
+            - -c
+            - script.sh
+          - root
+        """))
+    app = m.get_extended(m.containers["app"])
+    app.clean()
+    assert [(c.cmd, c.user) for c in app.exec_commands] == [
+        (["/bin/bash", "-c", "script.sh"], "root")]
+
+
 def test_unknown_key_with_suggestion(tmp_path):
     error = load_error(tmp_path, """
         name: m
@@ -382,7 +401,7 @@ def test_unknown_key_with_suggestion(tmp_path):
           image: app
           bindz: [app_data]
         """)
-    assert_where(error, tmp_path / "site.yaml", 5, "app_server.bindz")
+    assert_where(error, tmp_path / "site.yaml", 6, "app_server.bindz")
     assert "did you mean 'binds'" in str(error)
 
 
@@ -392,13 +411,16 @@ def test_unknown_volume_alias_with_suggestion(tmp_path):
         volumes:
           app_data: /var/lib/app/data
           app_log: /var/log/app
+        host:
+          app_data: data
+          app_log: log
         app_server:
           image: app
           binds:
             - app_log
             - app_dta
         """)
-    assert_where(error, tmp_path / "site.yaml", 8, "app_server.binds[1]")
+    assert_where(error, tmp_path / "site.yaml", 12, "app_server.binds[1]")
     assert "app_dta" in str(error) and "did you mean 'app_data'" in str(error)
 
 
@@ -406,14 +428,19 @@ def test_wrong_type(tmp_path):
     error = load_error(tmp_path, """
         name: m
         app_server:
-          image: app
-          instances:
-            first: 1
-          binds: 5
+          image: [app, latest]
         """)
-    assert error.file == str(tmp_path / "site.yaml")
-    assert error.line in (4, 6), str(error)
-    assert format_path_of(error) in ("app_server.instances", "app_server.binds")
+    assert_where(error, tmp_path / "site.yaml", 3, "app_server.image")
+    assert "expected a string" in str(error)
+    error = load_error(tmp_path, """
+        name: m
+        web: {image: nginx}
+        app_server:
+          - image
+          - app
+        """)
+    assert_where(error, tmp_path / "site.yaml", 3, "app_server")
+    assert "expected a dictionary" in str(error)
 
 
 def format_path_of(error: MapError) -> str:
@@ -429,7 +456,7 @@ def test_invalid_port(tmp_path):
             80: 80
             443: 99999
         """)
-    assert_where(error, tmp_path / "site.yaml", 5, "web.exposes[1]")
+    assert_where(error, tmp_path / "site.yaml", 6, "web.exposes[1]")
     assert "99999" in str(error)
 
 
@@ -440,7 +467,7 @@ def test_invalid_user(tmp_path):
           image: app
           user: [1, 2]
         """)
-    assert_where(error, tmp_path / "site.yaml", 3, "app.user")
+    assert_where(error, tmp_path / "site.yaml", 4, "app.user")
 
 
 def test_invalid_permission_string(tmp_path):
@@ -453,7 +480,7 @@ def test_invalid_permission_string(tmp_path):
           attaches: data
           permissions: u=rwZ
         """)
-    assert_where(error, tmp_path / "site.yaml", 6, "app.permissions")
+    assert_where(error, tmp_path / "site.yaml", 7, "app.permissions")
     assert "u=rwZ" in str(error)
 
 
@@ -468,8 +495,27 @@ def test_missing_container_reference(tmp_path):
         app_server:
           image: app
         """)
-    assert_where(error, tmp_path / "site.yaml", 5, "web.links[1]")
+    assert_where(error, tmp_path / "site.yaml", 6, "web.links[1]")
     assert "db_server" in str(error)
+
+
+def test_extends_cycle(tmp_path):
+    error = load_error(tmp_path, """
+        name: m
+        a:
+          image: app
+          extends: b
+        b:
+          extends: [c]
+        c:
+          extends: a
+        """)
+    assert isinstance(error, CircularDependency)
+    assert "cycle" in str(error) and "a -> b -> c -> a" in str(error)
+    assert error.file == str(tmp_path / "site.yaml")
+    lines = {"a.extends": 4, "a.extends[0]": 4, "b.extends[0]": 6, "c.extends": 8,
+             "c.extends[0]": 8}
+    assert error.line == lines[format_path_of(error)], str(error)
 
 
 def test_dependency_cycle(tmp_path):
@@ -488,7 +534,7 @@ def test_dependency_cycle(tmp_path):
     assert error.file == str(tmp_path / "site.yaml")
     assert "cycle" in str(error)
     assert format_path_of(error) in ("a.uses", "a.uses[0]", "b.links[0]", "c.uses[0]")
-    lines = {"a.uses": 3, "a.uses[0]": 3, "b.links[0]": 6, "c.uses[0]": 9}
+    lines = {"a.uses": 4, "a.uses[0]": 4, "b.links[0]": 7, "c.uses[0]": 10}
     assert error.line == lines[format_path_of(error)]
 
 
@@ -496,12 +542,13 @@ def test_containers_key_wrapping_keeps_lines(tmp_path):
     error = load_error(tmp_path, """
         name: m
         volumes: {app_data: /data}
+        host: {app_data: data}
         containers:
           app_server:
             image: app
             binds: [app_data, nope]
         """)
-    assert error.file == str(tmp_path / "site.yaml") and error.line == 6, str(error)
+    assert_where(error, tmp_path / "site.yaml", 7, "containers.app_server.binds[1]")
     assert "nope" in str(error)
 
 
