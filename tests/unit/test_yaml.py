@@ -359,6 +359,34 @@ def test_path_tags_in_a_map(monkeypatch, tmp_path):
                                     "instance2": "/etc/site/app2"}
 
 
+def test_lazy_tags_stay_lazy_in_the_map(monkeypatch):
+    monkeypatch.setenv("SITE_ROOT", "/early")
+    monkeypatch.delenv("DOCKERFAB_TEST_PORT", raising=False)
+    m = dyaml.load_map(textwrap.dedent("""
+        name: m
+        host_root: !path_lazy $SITE_ROOT
+        volumes: !path_lazy
+          app_data: $SITE_ROOT/vol
+        host: !path_lazy
+          app_data: $SITE_ROOT/data
+        app:
+          image: app
+          user: !env_lazy [DOCKERFAB_TEST_USER, "2000"]
+          binds: [app_data]
+          exposes:
+            8080: !env_lazy [DOCKERFAB_TEST_PORT, 80]
+        """))
+    monkeypatch.setenv("SITE_ROOT", "/late")
+    monkeypatch.setenv("DOCKERFAB_TEST_PORT", "8081")
+    assert resolve_value(m.host.root) == "/late"
+    assert resolve_value(m.host["app_data"]) == "/late/data"
+    assert resolve_value(m.volumes["app_data"].default_path) == "/late/vol"
+    app = m.get_extended(m.containers["app"])
+    app.clean()
+    assert resolve_value(app.user) == "2000"
+    assert resolve_value(app.exposes[0].host_port) == "8081"
+
+
 def test_nested_exec_commands_in_a_map():
     m = dyaml.load_map(textwrap.dedent("""
         name: m
