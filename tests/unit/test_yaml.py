@@ -153,9 +153,8 @@ def test_env_bad_forms_are_rejected(text):
 
 
 def test_loader_is_isolated_from_pyyaml_globals():
-    assert dyaml.Loader is not yaml.SafeLoader and issubclass(dyaml.Loader, yaml.SafeLoader
-                                                             if not hasattr(yaml, "CSafeLoader")
-                                                             else yaml.CSafeLoader)
+    safe_base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    assert issubclass(dyaml.Loader, safe_base) and dyaml.Loader is not safe_base
     for tag in ("!path", "!path_lazy", "!env", "!env_lazy"):
         assert tag in dyaml.Loader.yaml_constructors
         for global_loader in (yaml.SafeLoader, yaml.Loader, yaml.FullLoader):
