@@ -1,0 +1,83 @@
+"""``ClientConfiguration``: one Docker host a map is deployed to (spec 3.6.3, 3.7 "Clients")."""
+from __future__ import annotations
+
+from typing import Any
+
+from dockerfab.errors import MapError
+from dockerfab.functional import resolve_value
+from dockerfab.map.config.base import ConfigurationObject, Merge, Prop
+from dockerfab.map.config.container import _number, _optional_str, _options
+
+
+def _interfaces(value: Any) -> dict[str, Any]:
+    """``{alias: address}``; addresses may be lazy (spec 3.10.3)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MapError(f"expected a dictionary of interface addresses, got {value!r}")
+    for key, address in value.items():
+        if not isinstance(key, str) or address is None or isinstance(address, (list, dict)):
+            raise MapError(f"invalid interface {key!r}: {address!r}", (key,))
+    return value
+
+
+class ClientConfiguration(ConfigurationObject):
+    """Connection settings of a Docker host. ``ClientConfiguration('tcp://host:2375')`` sets
+    ``base_url``. :meth:`get_client` creates the client once per object."""
+
+    KIND = "client"
+    PROPERTIES = (
+        Prop("base_url", None, _optional_str, doc="Docker URL (unix://, tcp://, ssh-host ...)."),
+        Prop("version", None, _optional_str, doc="API version; None/'auto' detects it."),
+        Prop("timeout", None, _number, doc="Request timeout in seconds."),
+        Prop("interfaces", {}, _interfaces, Merge.DICT, doc="Interface alias -> IPv4 address."),
+        Prop("interfaces_ipv6", {}, _interfaces, Merge.DICT,
+             doc="Interface alias -> IPv6 address."),
+        Prop("auth_configs", {}, _options, Merge.DICT, doc="Registry -> login settings."),
+        Prop("stop_timeout", None, _number, doc="Default stop timeout of this host."),
+        Prop("domainname", None, _optional_str, doc="Domain name of new containers."),
+        Prop("fabric_host", None, _optional_str, doc="SSH host for the Fabric/SSH layer."),
+    )
+
+    base_url: Any
+    version: Any
+    timeout: Any
+    interfaces: Any
+    interfaces_ipv6: Any
+    auth_configs: Any
+    stop_timeout: Any
+    domainname: Any
+    fabric_host: Any
+
+    def __init__(self, values: Any = None, **kwargs: Any) -> None:
+        object.__setattr__(self, "_client", None)
+        if values is not None and not isinstance(values, (dict, ConfigurationObject)):
+            values = {"base_url": values}
+        super().__init__(values, **kwargs)
+
+    def copy(self) -> ClientConfiguration:  # the cached client is not copied
+        new = super().copy()
+        object.__setattr__(new, "_client", None)
+        return new
+
+    def interface_address(self, alias: str, ipv6: bool = False) -> str:
+        """Address of an interface alias (lazy values resolved); MapError if undefined."""
+        table = self.interfaces_ipv6 if ipv6 else self.interfaces
+        if not isinstance(table, dict) or alias not in table:
+            kind = "interfaces_ipv6" if ipv6 else "interfaces"
+            raise MapError(f"interface {alias!r} is not defined in the client's {kind}")
+        return str(resolve_value(table[alias]))
+
+    def get_client(self) -> Any:
+        """The Docker client of this configuration, created on first call and kept.
+        Subclasses (e.g. the Fabric client configuration) override this."""
+        if self._client is None:
+            from dockerfab.client.wrapper import DockerClientWrapper
+
+            kwargs: dict[str, Any] = {"base_url": self.base_url}
+            if self.version is not None:
+                kwargs["version"] = self.version
+            if self.timeout is not None:
+                kwargs["timeout"] = self.timeout
+            object.__setattr__(self, "_client", DockerClientWrapper(**kwargs))
+        return self._client

@@ -1,0 +1,181 @@
+"""Reference resolution and the integrity check of a map.
+
+:class:`MapIndex` answers, for an *extended* map, what a name in ``uses``, ``links`` or
+``network_mode`` refers to; the dependency graph uses the same answers, so what passes the
+integrity check is exactly what the graph can build. :func:`check_map` reports the first
+reference to something undefined as a MapIntegrityError with its key path.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
+
+from dockerfab.errors import MapIntegrityError
+from dockerfab.map.config.container import NAME_RE, ContainerConfiguration
+from dockerfab.map.input import HostVolume, UsedVolume
+from dockerfab.map.naming import BUILTIN_NETWORKS, DEFAULT_CLIENT_NAME, split_reference
+
+if TYPE_CHECKING:
+    from dockerfab.map.container import ContainerMap
+
+#: network_mode values that do not refer to a configuration of the map.
+PLAIN_NETWORK_MODES = frozenset({"bridge", "host", "none", "disabled", "default"})
+
+
+class Instance(NamedTuple):
+    config: str
+    instance: str | None
+
+
+class AttachedRef(NamedTuple):
+    """A ``uses`` entry that names an attached volume: owner configuration and alias."""
+    parent: str
+    alias: str
+
+
+def plain_network_mode(mode: object) -> bool:
+    """True if ``network_mode`` names no configuration (bridge, host, container:<id>, ...)."""
+    return (mode is None or not isinstance(mode, str) or mode in PLAIN_NETWORK_MODES
+            or mode.startswith(("container:", "/")))
+
+
+class MapIndex:
+    """Lookup tables of an extended map (see ``ContainerMap.get_extended_map``)."""
+
+    def __init__(self, extended: ContainerMap) -> None:
+        self.map = extended
+        self.configs: dict[str, ContainerConfiguration] = dict(extended.containers.items())
+        self.deployable = {n for n, c in self.configs.items() if not c.abstract}
+        self.instances = {n: c.instance_names() for n, c in self.configs.items()}
+        self.owners: dict[str, list[str]] = {}
+        for name in self.configs:
+            if name in self.deployable:
+                for volume in self.configs[name].attaches:
+                    self.owners.setdefault(volume.name, []).append(name)
+
+    def container(self, ref: str) -> list[Instance]:
+        """Instances a ``config`` or ``config.instance`` reference means."""
+        config, instance = split_reference(ref)
+        if config not in self.configs:
+            raise MapIntegrityError(f"{ref!r} is not a container configuration")
+        if config not in self.deployable:
+            raise MapIntegrityError(f"{ref!r} refers to abstract configuration {config!r}")
+        if instance is None:
+            return [Instance(config, i) for i in self.instances[config]]
+        if instance not in self.instances[config]:
+            raise MapIntegrityError(f"{ref!r}: configuration {config!r} has no instance "
+                                    f"{instance!r}")
+        return [Instance(config, instance)]
+
+    def used(self, ref: str) -> list[Instance] | AttachedRef:
+        """What a ``uses`` name means: a whole container (its instances), or an attached
+        volume (``alias``, or ``parent.alias``)."""
+        config, rest = split_reference(ref)
+        if rest is not None and config in self.configs and rest not in self.instances[config]:
+            if config in self.owners.get(rest, ()):
+                return AttachedRef(config, rest)
+            raise MapIntegrityError(f"{ref!r}: configuration {config!r} has no instance or "
+                                    f"attached volume {rest!r}")
+        if config in self.configs:
+            return self.container(ref)
+        owners = self.owners.get(ref, [])
+        if len(owners) == 1:
+            return AttachedRef(owners[0], ref)
+        if owners:
+            raise MapIntegrityError(f"attached volume {ref!r} is ambiguous (attached by "
+                                    f"{', '.join(owners)}); use '<container>.{ref}'")
+        raise MapIntegrityError(f"{ref!r} is neither a container configuration nor an "
+                                f"attached volume")
+
+
+def check_map(container_map: ContainerMap, clients: Iterable[str] | None = None) -> None:
+    """The integrity check of ``ContainerMap.check_integrity`` (map already cleaned)."""
+    m = container_map
+    known_clients = None if clients is None else set(clients) | {DEFAULT_CLIENT_NAME}
+    for name, config in m.containers:
+        for i, base in enumerate(config.extends):
+            if base not in m.containers:
+                raise MapIntegrityError(f"extends {base!r}, which is not a container "
+                                        f"configuration", m.config_path(name) + ("extends", i))
+    index = MapIndex(m.get_extended_map())
+    for name, config in m.containers:
+        _check_config(m, index, name, config, known_clients)
+    if not m.use_attached_parent_name:
+        _check_unique_attachments(m, index)
+    for group, members in m.groups:
+        for i, member in enumerate(members):
+            if member not in m.containers:
+                raise MapIntegrityError(f"group member {member!r} is not a container "
+                                        f"configuration", ("groups", group, i))
+    if known_clients is not None:
+        for i, client in enumerate(m.clients):
+            if client not in known_clients:
+                raise MapIntegrityError(f"client {client!r} is not defined", ("clients", i))
+
+
+def _check_config(m: ContainerMap, index: MapIndex, name: str, config: ContainerConfiguration,
+                  known_clients: set[str] | None) -> None:
+    base = m.config_path(name)
+    for i, bind in enumerate(config.binds):
+        if isinstance(bind, HostVolume):
+            continue
+        if bind.name not in m.volumes:
+            raise MapIntegrityError(f"volume alias {bind.name!r} is not defined in volumes",
+                                    base + ("binds", i))
+        if bind.name not in m.host:
+            raise MapIntegrityError(f"volume alias {bind.name!r} has no host path in host",
+                                    base + ("binds", i))
+    for i, attached in enumerate(config.attaches):
+        path = base + ("attaches", i)
+        if not NAME_RE.fullmatch(attached.name):
+            raise MapIntegrityError(f"invalid attached volume alias {attached.name!r}", path)
+        if attached.path is None and attached.name not in m.volumes:
+            raise MapIntegrityError(f"attached volume {attached.name!r} has no path: define "
+                                    f"it in volumes or give one here", path)
+    for i, used in enumerate(config.uses):
+        try:
+            target = index.used(used.name)
+        except MapIntegrityError as exc:
+            raise exc.at(*base, "uses", i) from None
+        if isinstance(used, UsedVolume) and not isinstance(target, AttachedRef):
+            raise MapIntegrityError(f"a container path can only be given for an attached "
+                                    f"volume, not for container {used.name!r}",
+                                    base + ("uses", i))
+    for i, link in enumerate(config.links):
+        _container_ref(index, link.container, base + ("links", i))
+    if not plain_network_mode(config.network_mode):
+        _container_ref(index, config.network_mode, base + ("network_mode",))
+    for i, endpoint in enumerate(config.networks):
+        path = base + ("networks", i)
+        if endpoint.network_name not in m.networks and \
+                endpoint.network_name not in BUILTIN_NETWORKS:
+            raise MapIntegrityError(f"network {endpoint.network_name!r} is not defined in "
+                                    f"networks", path)
+        for link in endpoint.links or ():
+            _container_ref(index, link.container, path)
+    if known_clients is not None:
+        for i, client in enumerate(config.clients):
+            if client not in known_clients:
+                raise MapIntegrityError(f"client {client!r} is not defined",
+                                        base + ("clients", i))
+
+
+def _container_ref(index: MapIndex, ref: str, path: tuple[str | int, ...]) -> None:
+    try:
+        index.container(ref)
+    except MapIntegrityError as exc:
+        raise exc.at(*path) from None
+
+
+def _check_unique_attachments(m: ContainerMap, index: MapIndex) -> None:
+    """Without ``use_attached_parent_name`` an attached volume is ``<map>.<alias>``: two
+    deployable configurations attaching the same alias would share one volume name."""
+    for alias, owners in index.owners.items():
+        if len(owners) > 1:
+            second = owners[1]
+            own = [a.name for a in m.containers[second].attaches]
+            path = m.config_path(second) + (
+                ("attaches", own.index(alias)) if alias in own else ("extends",))
+            raise MapIntegrityError(
+                f"attached volume {alias!r} is attached by {', '.join(owners)}; its name "
+                f"'{m.name}.{alias}' would be shared (set use_attached_parent_name)", path)
