@@ -95,6 +95,9 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 class TextPrinter:
     """Human output: a line per action start/finish, tables, the summary."""
 
+    #: Host utilities print their summary only when a host failed.
+    always_summary = False
+
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
 
@@ -140,6 +143,8 @@ class TextPrinter:
 class JsonPrinter:
     """Machine output: nothing while running, one JSON document from :meth:`summary`."""
 
+    always_summary = True
+
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
         self.events: list[dict[str, Any]] = []
@@ -183,7 +188,7 @@ class Reporter:
         self._lock = threading.RLock()
 
     @classmethod
-    def for_mode(cls, mode: str) -> "Reporter":
+    def for_mode(cls, mode: str) -> Reporter:
         return cls(PRINTERS[mode]())
 
     def host(self, host: str, task: str = "") -> HostReport:
@@ -245,6 +250,15 @@ class Reporter:
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.reports.values())
+
+    def end(self, full: bool) -> bool:
+        """End of a task: print the summary if ``full``, if a host failed, or if the printer
+        always wants one (JSON); forget the reports. True if every host was ok."""
+        with self._lock:
+            if full or not self.ok or self.printer.always_summary:
+                return self.summary()
+            self.reports = {}
+            return True
 
     def summary(self) -> bool:
         """Print the per-host summary (or the JSON document) and forget the reports, so a

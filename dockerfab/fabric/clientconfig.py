@@ -27,7 +27,7 @@ class FabricClientConfiguration(ClientConfiguration):
         object.__setattr__(self, "_owns_connection", False)
         super().__init__(values, **kwargs)
 
-    def copy(self) -> "FabricClientConfiguration":
+    def copy(self) -> FabricClientConfiguration:
         new = super().copy()
         object.__setattr__(new, "_connection", None)
         object.__setattr__(new, "_owns_connection", False)

@@ -29,6 +29,7 @@ class RunState:
     """Per program run: the reporter, and whether ``--fail-fast`` asked to stop."""
     reporter: Reporter
     stop: threading.Event = field(default_factory=threading.Event)
+    prompt_lock: threading.Lock = field(default_factory=threading.Lock)  # one question at a time
 
 
 def run_state(config: Any, settings: DockerSettings) -> RunState:
@@ -118,7 +119,7 @@ def run_on_host(target: HostTarget, task: str, work: Work, config: Any,
         if settings.fail_fast:
             state.stop.set()
         return False
-    except Exception as exc:  # connection dropped mid-run, daemon errors the engine let through
+    except Exception as exc:  # noqa: BLE001  transport dropped mid-run, Docker API errors
         reporter.finish(target.label, f"{type(exc).__name__}: {exc}")
         if settings.fail_fast:
             state.stop.set()
@@ -137,4 +138,5 @@ def run_on_hosts(targets: Sequence[HostTarget], task: str, work: Work, config: A
                             thread_name_prefix="dockerfab-host") as pool:
         futures = [pool.submit(run_on_host, t, task, work, config, settings, state)
                    for t in targets]
-        return all([f.result() for f in futures])
+        results = [f.result() for f in futures]  # every host, no short circuit
+        return all(results)

@@ -57,7 +57,7 @@ class DockerSettings:
         return self.base_url
 
     @classmethod
-    def from_config(cls, config: Any, environ: Mapping[str, str] | None = None) -> "DockerSettings":
+    def from_config(cls, config: Any, environ: Mapping[str, str] | None = None) -> DockerSettings:
         """Read the ``docker`` key of an Invoke config (or a plain dict), then ``DOCKERFAB_*``."""
         raw: dict[str, Any] = {}
         section = _get(config, "docker")
@@ -71,7 +71,7 @@ class DockerSettings:
         return cls.from_dict(raw)
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> "DockerSettings":
+    def from_dict(cls, raw: Mapping[str, Any]) -> DockerSettings:
         """Validate and convert a ``docker`` section; unknown keys are an error."""
         names = {f.name: f for f in dataclasses.fields(cls)}
         values: dict[str, Any] = {}

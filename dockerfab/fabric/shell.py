@@ -64,7 +64,7 @@ class LocalShell:
         argv = ["sh", "-c", command]
         if self.sudo:
             argv = ["sudo", "-n", *argv]
-        proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(argv, check=False, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if proc.returncode != 0:
             raise _failure(self.host, command, proc.returncode, proc.stderr)
         return proc.stdout

@@ -1,0 +1,248 @@
+"""The work the tasks do on one open host, kept out of :mod:`dockerfab.tasks` so the tasks
+stay thin: map actions through the engine, script upload/download, image streaming, and
+the address list of ``get-ip``."""
+from __future__ import annotations
+
+import io
+import os
+import posixpath
+import shlex
+import tarfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from dockerfab.errors import RemoteError
+from dockerfab.fabric.clientconfig import FabricClientConfiguration
+from dockerfab.fabric.run import HostSession
+
+DEFAULT_CLIENT = "__default__"
+
+
+def split_list(value: str | Sequence[str] | None) -> list[str]:
+    """``'a,b'`` or ``['a', 'b,c']`` -> ``['a', 'b', 'c']``; None -> []."""
+    if value is None:
+        return []
+    parts = [value] if isinstance(value, str) else list(value)
+    return [p.strip() for part in parts for p in str(part).split(",") if p.strip()]
+
+
+# --- map actions ---------------------------------------------------------------------------
+
+def mapping_client(session: HostSession, maps: Sequence[Any]) -> Any:
+    """A MappingDockerClient for this host: the host's own client as the default client,
+    plus the client configurations that live on the host, all on its one connection."""
+    from dockerfab.engine.client import MappingDockerClient
+
+    settings = session.settings
+    host = session.label
+    clients: dict[str, FabricClientConfiguration] = dict(session.target.clients)
+    for cfg in clients.values():
+        cfg.bind(session.connection, settings, host=host, client=session.client)
+    default = FabricClientConfiguration(base_url=settings.docker_url,
+                                        fabric_host=session.target.host)
+    default.bind(session.connection, settings, host=host, client=session.client)
+    return MappingDockerClient(list(maps), default, clients=clients,
+                               listener=session.reporter.listener(host))
+
+
+def map_action(maps: Sequence[Any], method: str, names: Sequence[str],
+               instances: Sequence[str] | None, options: dict[str, Any]
+               ) -> Callable[[HostSession], tuple[int | None, Any]]:
+    """Work for one map action (``startup``, ``update`` ...) on a host."""
+    def work(session: HostSession) -> tuple[int | None, Any]:
+        client = mapping_client(session, maps)
+        kwargs = {k: v for k, v in options.items() if v is not None}
+        if instances:
+            kwargs["instances"] = list(instances)
+        result = getattr(client, method)(list(names), **kwargs)
+        return unchanged_count(result), None
+    return work
+
+
+def unchanged_count(result: Any) -> int | None:
+    """Items the engine looked at and left alone, if it reports them."""
+    value = getattr(result, "unchanged", None)
+    if value is None:
+        return None
+    return value if isinstance(value, int) else len(value)
+
+
+# --- scripts -------------------------------------------------------------------------------
+
+def upload(session: HostSession, local_path: str) -> tuple[str, str]:
+    """Copy a local script file or directory into a new temporary directory on the host.
+    Returns (remote temporary directory, path of the script or directory in it)."""
+    local_path = os.path.abspath(local_path)
+    if not os.path.exists(local_path):
+        raise RemoteError(f"no such file or directory: {local_path}", host=session.label,
+                          action="upload")
+    base = os.path.basename(local_path.rstrip("/"))
+    if session.connection is None:  # local daemon: the file is already on the host
+        return "", local_path
+    run = session.client.run_cmd
+    remote_dir = run("mktemp -d /tmp/dockerfab-script.XXXXXXXX").strip()
+    run(f"chmod 755 {shlex.quote(remote_dir)}")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.add(local_path, arcname=base)
+    buffer.seek(0)
+    archive = posixpath.join(remote_dir, ".upload.tar")
+    session.connection.sftp().putfo(buffer, archive)
+    run(f"tar -xf {shlex.quote(archive)} -C {shlex.quote(remote_dir)} && "
+        f"rm -f {shlex.quote(archive)}")
+    return remote_dir, posixpath.join(remote_dir, base)
+
+
+def download(session: HostSession, remote_dir: str, local_dir: str) -> str:
+    """Fetch the host's script directory (results written by the script) into
+    ``local_dir/<host>``; returns that local path."""
+    target = os.path.join(os.path.abspath(local_dir), session.label)
+    os.makedirs(target, exist_ok=True)
+    if session.connection is None:
+        source = remote_dir
+        with tarfile.open(fileobj=_tar_local(source), mode="r") as tar:
+            tar.extractall(target, filter="data")
+        return target
+    archive = remote_dir.rstrip("/") + ".results.tar"
+    run = session.client.run_cmd
+    run(f"tar -cf {shlex.quote(archive)} -C {shlex.quote(remote_dir)} .")
+    buffer = io.BytesIO()
+    try:
+        session.connection.sftp().getfo(archive, buffer)
+    finally:
+        run(f"rm -f {shlex.quote(archive)}")
+    buffer.seek(0)
+    with tarfile.open(fileobj=buffer, mode="r") as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
+def _tar_local(path: str) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        tar.add(path, arcname=".")
+    buffer.seek(0)
+    return buffer
+
+
+def script_action(maps: Sequence[Any], name: str, instance: str | None, local_script: str | None,
+                  options: dict[str, Any], download_to: str | None
+                  ) -> Callable[[HostSession], tuple[int | None, Any]]:
+    """Work for ``script``/``single-cmd``: upload, run_script, download, clean up."""
+    def work(session: HostSession) -> tuple[int | None, Any]:
+        remote_dir = ""
+        kwargs = {k: v for k, v in options.items() if v is not None}
+        try:
+            if local_script:
+                remote_dir, kwargs["script_path"] = upload(session, local_script)
+            client = mapping_client(session, maps)
+            if instance:
+                kwargs["instances"] = [instance]
+            result = client.run_script(name, **kwargs)
+            if download_to and (remote_dir or local_script):
+                where = download(session, remote_dir or os.path.dirname(
+                    os.path.abspath(local_script or ".")), download_to)
+                session.reporter.message(session.label, f"results downloaded to {where}")
+        finally:
+            if remote_dir:
+                session.client.run_cmd(f"rm -rf {shlex.quote(remote_dir)}")
+        for client_name, outcome in (result or {}).items():
+            show_script_result(session, client_name, outcome)
+        return None, result
+    return work
+
+
+def show_script_result(session: HostSession, client_name: str, outcome: Any) -> None:
+    if not isinstance(outcome, dict):
+        session.reporter.data(session.label, f"{client_name} result", outcome)
+        return
+    if outcome.get("error"):
+        session.reporter.message(session.label, f"{client_name}: container "
+                                 f"{outcome.get('id')} still running: {outcome['error']}")
+        return
+    log = outcome.get("log")
+    if isinstance(log, bytes):
+        log = log.decode("utf-8", "replace")
+    session.reporter.data(session.label, f"{client_name} exit code {outcome.get('exit_code')}",
+                          (log or "").rstrip("\n"))
+
+
+# --- images --------------------------------------------------------------------------------
+
+class Progress:
+    """Reports bytes transferred at most once a second (and at the end)."""
+
+    def __init__(self, session: HostSession, what: str, total: int | None = None) -> None:
+        self.session, self.what, self.total = session, what, total
+        self.done = 0
+        self.last = 0.0
+
+    def add(self, count: int, final: bool = False) -> None:
+        self.done += count
+        now = time.monotonic()
+        if final or now - self.last >= 1.0:
+            self.last = now
+            size = f"{self.done / 2**20:.1f} MiB"
+            if self.total:
+                size += f" of {self.total / 2**20:.1f} MiB"
+            self.session.reporter.message(self.session.label, f"{self.what}: {size}")
+
+
+def save_image(session: HostSession, image: str, path: str) -> str:
+    """Stream ``docker save`` of ``image`` from the host into the local file ``path``."""
+    target = path.format(host=session.label)
+    total = session.client.inspect_image(image).get("Size")
+    progress = Progress(session, f"save-image {image}", total)
+    partial = target + ".part"
+    with open(partial, "wb") as f:
+        for chunk in session.client.get_image(image, chunk_size=1 << 20):
+            f.write(chunk)
+            progress.add(len(chunk))
+    os.replace(partial, target)
+    progress.add(0, final=True)
+    return target
+
+
+def load_image(session: HostSession, path: str) -> list[str]:
+    """Stream the local tarball ``path`` to the host's ``docker load``; returns its messages."""
+    progress = Progress(session, f"load-image {os.path.basename(path)}", os.path.getsize(path))
+
+    def chunks() -> Iterator[bytes]:
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                progress.add(len(block))
+                yield block
+
+    messages = []
+    for entry in session.client.load_image(chunks()):
+        if "error" in entry:
+            raise RemoteError(str(entry["error"]), host=session.label, action="load-image",
+                              item=path)
+        if entry.get("stream"):
+            messages.append(str(entry["stream"]).strip())
+    progress.add(0, final=True)
+    return messages
+
+
+# --- addresses -----------------------------------------------------------------------------
+
+def parse_ip_addr(output: str) -> list[tuple[str, str, str]]:
+    """``ip -o addr`` lines -> ``[(interface, family, address)]`` (prefix length dropped)."""
+    found = []
+    for line in output.splitlines():
+        words = line.split()
+        if len(words) < 4 or words[2] not in ("inet", "inet6"):
+            continue
+        found.append((words[1].rstrip(":").split("@")[0], words[2], words[3].split("/")[0]))
+    return found
+
+
+def get_ip(session: HostSession, interface: str | None, ipv6: bool) -> list[tuple[str, str]]:
+    """Addresses of the host's interfaces (one interface, or all), via ``ip -o addr``."""
+    family = "-6" if ipv6 else "-4"
+    command = f"ip -o {family} addr show"
+    if interface:
+        command += f" dev {shlex.quote(interface)}"
+    rows = parse_ip_addr(session.client.run_cmd(command))
+    return [(name, address) for name, _, address in rows]

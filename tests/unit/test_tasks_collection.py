@@ -1,0 +1,107 @@
+"""The task collection as the command line sees it, and the pure helpers behind it."""
+from __future__ import annotations
+
+from fabric import Config, Connection
+from fabric.executor import Executor
+from invoke import Call, Collection
+from invoke.parser import Parser
+
+from dockerfab.fabric.actions import parse_ip_addr, split_list
+from dockerfab.fabric.clientconfig import FabricClientConfiguration
+from dockerfab.fabric.executor import _groups
+from dockerfab.fabric.hosts import resolve_targets
+from dockerfab.tasks import ns
+
+MAP_ACTIONS = ["startup", "shutdown", "create", "start", "stop", "remove", "restart",
+               "update", "kill", "pull-images", "script", "single-cmd", "show"]
+UTILITIES = ["version", "info", "list-containers", "list-images", "list-networks",
+             "list-volumes", "cleanup-containers", "cleanup-images", "remove-all-containers",
+             "save-image", "load-image", "get-ip"]
+
+
+def parse(*argv: str):
+    parser = Parser(contexts=ns.to_contexts())
+    return parser.parse_argv(list(argv))
+
+
+def test_collection_has_every_task():
+    assert sorted(ns.task_names) == sorted(MAP_ACTIONS + UTILITIES)
+
+
+def test_every_flag_has_help():
+    for context in ns.to_contexts():
+        for arg in context.flags.values():
+            if arg.name not in ("names",):
+                assert arg.help, f"{context.name} --{arg.name} has no help"
+
+
+def test_settings_default_under_one_key():
+    assert set(ns.configuration()) == {"docker"}
+    assert ns.configuration()["docker"]["accept_unknown_hosts"] is False
+
+
+def test_map_action_flags_are_typed():
+    result = parse("startup", "web_server,app_server", "--instances", "instance1",
+                   "--no-prepare-local", "update", "web", "--force-update", "a",
+                   "--force-update", "b", "--skip-limit-reset")
+    startup, update = result
+    assert startup.as_kwargs == {"names": "web_server,app_server", "instances": "instance1",
+                                 "prepare_local": False, "fail_fast": False}
+    assert update.as_kwargs["force_update"] == ["a", "b"]
+    assert update.as_kwargs["skip_limit_reset"] is True
+
+
+def test_map_actions_end_with_summary_utilities_with_finish():
+    for name in MAP_ACTIONS:
+        if name != "show":
+            assert [t.name for t in ns[name].post] == ["summary"], name
+    for name in UTILITIES:
+        assert [t.name for t in ns[name].post] == ["finish"], name
+
+
+def test_split_list():
+    assert split_list(None) == []
+    assert split_list("a, b,,c") == ["a", "b", "c"]
+    assert split_list(["a,b", "c"]) == ["a", "b", "c"]
+
+
+def test_parse_ip_addr():
+    out = ("1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever\n"
+           "4: eth0    inet 198.18.0.11/24 brd 198.18.0.255 scope global eth0\\  x\n"
+           "5: veth1@if4    inet6 fe80::1/64 scope link \\       valid_lft forever\n"
+           "garbage\n")
+    assert parse_ip_addr(out) == [("lo", "inet", "127.0.0.1"), ("eth0", "inet", "198.18.0.11"),
+                                  ("veth1", "inet6", "fe80::1")]
+
+
+def test_executor_groups_per_host_calls_of_one_task():
+    coll = Collection.from_module(__import__("dockerfab.tasks", fromlist=["ns"]))
+    executor = Executor(coll, Config())
+    calls = [Call(ns["startup"], kwargs={"names": "web"}), Call(ns["version"])]
+    hosts = [{"host": "h1"}, {"host": "h2"}]
+    expanded = []
+    for call in calls:
+        expanded += [executor.parameterize(call, dict(h)) for h in hosts]
+        expanded += [Call(t) for t in call.task.post]
+    groups = _groups(expanded)
+    assert [len(g) for g in groups] == [2, 1, 2, 1]
+    assert [g[0].task.name for g in groups] == ["startup", "summary", "version", "finish"]
+
+
+def test_targets_from_clients_group_by_fabric_host():
+    clients = {"a1": FabricClientConfiguration(fabric_host="h1"),
+               "a2": FabricClientConfiguration(fabric_host="h1", base_url="/other.sock"),
+               "b": FabricClientConfiguration(fabric_host="h2")}
+    targets = resolve_targets(object(), clients)
+    assert [(t.host, sorted(t.clients)) for t in targets] == [("h1", ["a1", "a2"]),
+                                                             ("h2", ["b"])]
+    assert [t.label for t in resolve_targets(object(), {})] == ["localhost"]
+
+
+def test_targets_from_connection_take_that_hosts_clients():
+    config = Config(overrides={"load_ssh_configs": False})
+    clients = {"a": FabricClientConfiguration(fabric_host="root@h1"),
+               "b": FabricClientConfiguration(fabric_host="h2")}
+    (target,) = resolve_targets(Connection("root@h1", config=config), clients)
+    assert target.host == "h1" and sorted(target.clients) == ["a"]
+    assert target.connection is not None
