@@ -10,9 +10,20 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.bed import hosts, net, ssh
-from tests.bed.layout import (CLIENT_KEY, DATA_DIR, HOSTS, KNOWN_HOSTS,
-                              LOCAL_DOCKER_SOCKET, REMOTE_DOCKER_SOCKET, RUN_DIR, SSH_CONFIG,
-                              SSH_PORT, SSH_USER, STATE_FILE)
+from tests.bed.layout import (
+    CLIENT_KEY,
+    DATA_DIR,
+    HOSTS,
+    KNOWN_HOSTS,
+    LOCAL_DOCKER_SOCKET,
+    REMOTE_DOCKER_SOCKET,
+    RUN_DIR,
+    SSH_CONFIG,
+    SSH_PORT,
+    SSH_USER,
+    STATE_FILE,
+    HostLayout,
+)
 from tests.bed.state import Bed, BedHost, BedMissing, load_bed, save_bed
 from tests.bed.system import ensure_local_dockerd, ensure_packages, remove_tree, say
 
@@ -39,7 +50,7 @@ def up() -> Bed:
     local_api = docker.APIClient(base_url=f"unix://{LOCAL_DOCKER_SOCKET}", version="auto")
     ids = ensure_local_images(local_api)      # while the hosts' daemons start
 
-    def finish(host: hosts.HostLayout) -> BedHost:
+    def finish(host: HostLayout) -> BedHost:
         pid = started[host.name]
         if pid is not None:
             hosts.wait_dockerd(host, pid)
@@ -87,19 +98,16 @@ def status() -> int:
         return 1
     bad = 0
     for host in bed:
-        problems = host.problems() + net.route_problems(next(h for h in HOSTS if h.name == host.name))
+        layout = next(h for h in HOSTS if h.name == host.name)
+        problems = host.problems() + net.route_problems(layout)
         bad += bool(problems)
         state = "; ".join(problems) if problems else "up"
-        print(f"{host.name}  {host.user}@{host.address}:{host.ssh_port}  dockerd pid "
-              f"{hosts.dockerd_pid(_layout(host))} sshd pid {hosts.sshd_pid(_layout(host))}  "
+        print(f"{host.name}  {host.user}@{host.address}:{host.ssh_port}  "
+              f"dockerd pid {hosts.dockerd_pid(layout)}  sshd pid {hosts.sshd_pid(layout)}  "
               f"{host.docker_url}  {state}")
     print(f"images: {', '.join(sorted(bed.images))}")
     print(f"ssh: ssh -F {bed.ssh_config_file} bed1 docker ps")
     return 1 if bad else 0
-
-
-def _layout(host: BedHost) -> hosts.HostLayout:
-    return next(h for h in HOSTS if h.name == host.name)
 
 
 def env() -> int:

@@ -1,16 +1,25 @@
 """The daemons of one bed host: its dockerd and its sshd, started, checked and stopped."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-
-import json
 
 from tests.bed.layout import REMOTE_DOCKER_SOCKET, SSH_PORT, HostLayout
 from tests.bed.ssh import sshd_argv
 from tests.bed.state import docker_ping, ssh_banner
-from tests.bed.system import (ours, read_pid, remove_tree, run, say, start_detached, stop_process,
-                              unmount_under, wait_for, write_if_changed)
+from tests.bed.system import (
+    ours,
+    read_pid,
+    remove_tree,
+    run,
+    say,
+    start_detached,
+    stop_process,
+    unmount_under,
+    wait_for,
+    write_if_changed,
+)
 
 
 def dockerd_argv(host: HostLayout) -> list[str]:

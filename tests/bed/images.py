@@ -121,7 +121,7 @@ def build_image(api: docker.APIClient, tag: str, dockerfile: str,
         if "error" in chunk:
             raise RuntimeError(f"building {tag} failed: {chunk['error'].strip()}")
         image_id = chunk.get("aux", {}).get("ID", image_id)
-    return image_id or api.inspect_image(tag)["Id"]
+    return image_id or str(api.inspect_image(tag)["Id"])
 
 
 def _labelled(image: TestImage, digest: str) -> str:

@@ -9,8 +9,14 @@ import ipaddress
 import json
 from pathlib import Path
 
-from tests.bed.layout import (ALLOWED_NET, BED_NET, BRIDGE, BRIDGE_ADDRESS, IPTABLES_COMMENT,
-                              HostLayout)
+from tests.bed.layout import (
+    ALLOWED_NET,
+    BED_NET,
+    BRIDGE,
+    BRIDGE_ADDRESS,
+    IPTABLES_COMMENT,
+    HostLayout,
+)
 from tests.bed.system import run, say
 
 # bridge-to-bridge traffic passes br_netfilter; the local dockerd sets FORWARD's policy to DROP

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bed.layout import (AUTHORIZED_KEYS, CLIENT_KEY, HOSTS, KNOWN_HOSTS, REMOTE_DOCKER_SOCKET,
-                              SSH_CONFIG, SSH_PORT, SSH_USER, HostLayout)
+from tests.bed.layout import (
+    AUTHORIZED_KEYS,
+    CLIENT_KEY,
+    HOSTS,
+    KNOWN_HOSTS,
+    REMOTE_DOCKER_SOCKET,
+    SSH_CONFIG,
+    SSH_PORT,
+    SSH_USER,
+    HostLayout,
+)
 from tests.bed.system import run, say, write_if_changed
 
 USER_SSH_DIR = Path.home() / ".ssh"

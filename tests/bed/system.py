@@ -6,8 +6,8 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from tests.bed.layout import LOCAL_DOCKER_SOCKET, LOCAL_DOCKERD_LOG
 from tests.bed.state import docker_ping
@@ -30,7 +30,7 @@ def say(message: str) -> None:
 
 def run(*argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run a command, capturing output; raise with its stderr when it fails and ``check``."""
-    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    proc = subprocess.run(argv, check=False, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): "
                            f"{(proc.stderr or proc.stdout).strip()}")
