@@ -405,17 +405,20 @@ class _Document:
         self.source = source
         self.positions = positions
 
-    def locate(self, error: MapError, *prefix: str | int) -> MapError:
+    def locate(self, error: MapError, *prefix: str | int, root_line: bool = False) -> MapError:
         """Fill in ``file`` and ``line`` of a MapError raised for this document's data;
-        ``prefix`` is prepended to the error's path only to find the line."""
+        ``prefix`` is prepended to the error's path only to find the line. An error without
+        a key path gets no line (it concerns the whole map) unless ``root_line``."""
         if error.file is None:
             error.file = self.source
-            if error.line is None:
-                error.line = self.positions.locate((*prefix, *error.path))
+            path = (*prefix, *error.path)
+            if error.line is None and (path or root_line):
+                error.line = self.positions.locate(path)
         return error
 
     def error(self, message: str, path: KeyPath = ()) -> MapError:
-        return self.locate(MapError(message, path))
+        """A MapError about this document's data at ``path`` (the root: its first line)."""
+        return self.locate(MapError(message, path), root_line=True)
 
 
 def _parse(stream: Stream, source: str | None, loader: type[Loader]) -> _Document:

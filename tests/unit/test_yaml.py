@@ -672,3 +672,10 @@ def test_located_error_keeps_a_file_set_elsewhere():
     document = dyaml._parse(LOCATE_TEXT, "loc.yaml", dyaml.Loader)
     error = document.locate(MapError("x", ("app",), file="other.yaml", line=3))
     assert (error.file, error.line) == ("other.yaml", 3)
+
+
+def test_error_without_path_gets_file_but_no_line():
+    document = dyaml._parse(LOCATE_TEXT, "loc.yaml", dyaml.Loader)
+    error = document.locate(MapError("the whole map is wrong"))
+    assert (error.file, error.line, str(error)) == ("loc.yaml", None,
+                                                    "loc.yaml: the whole map is wrong")
