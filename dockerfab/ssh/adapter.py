@@ -22,6 +22,7 @@ from dockerfab.ssh.chansock import ChannelSocket
 from dockerfab.ssh.endpoint import DIAL_STDIO_MAX_CHANNELS, SSHEndpoint
 
 RecentlyUsedContainer = urllib3._collections.RecentlyUsedContainer
+_POOL_KEY = "http+docker://localhost"
 
 
 class ChannelHTTPConnection(urllib3.connection.HTTPConnection):
@@ -72,13 +73,18 @@ class SSHChannelAdapter(BaseHTTPAdapter):
         self.endpoint = endpoint
         self.timeout = timeout
         self.max_pool_size = max_pool_size
-        self.pools: Any = RecentlyUsedContainer(constants.DEFAULT_NUM_POOLS,
-                                           dispose_func=lambda pool: pool.close())
+        self.pools: Any = RecentlyUsedContainer(1, dispose_func=lambda pool: pool.close())
         super().__init__()
 
     def get_connection(self, url: str, proxies: Any = None) -> ChannelConnectionPool:
+        """The one pool of this adapter, whatever the URL.
+
+        docker-py's own adapters key pools by the full request URL, so each new path (say,
+        inspecting another container) would start a fresh pool, i.e. a fresh channel and an
+        SSH round trip; every URL here leads to the same daemon, so one pool serves all.
+        """
         with self.pools.lock:
-            pool = self.pools.get(url)
+            pool = self.pools.get(_POOL_KEY)
             if pool is not None:
                 return pool
         mode = self.endpoint.resolve()  # outside the lock: may take an SSH round trip
@@ -89,11 +95,11 @@ class SSHChannelAdapter(BaseHTTPAdapter):
         else:
             pool = ChannelConnectionPool(self.endpoint, self.timeout, self.max_pool_size)
         with self.pools.lock:
-            existing = self.pools.get(url)
+            existing = self.pools.get(_POOL_KEY)
             if existing is not None:
                 pool.close()
                 return existing
-            self.pools[url] = pool
+            self.pools[_POOL_KEY] = pool
         return pool
 
     def request_url(self, request: Any, proxies: Any) -> str:

@@ -110,14 +110,17 @@ class SSHEndpoint:
             if mode is not None:
                 return mode
             try:
-                channel = self._open("streamlocal", self.open_timeout)
-                mode = "streamlocal"
-                self._spare = channel  # the probe channel serves the first request
+                self._spare = self._open("streamlocal", self.open_timeout)
+                mode = "streamlocal"  # the probe channel serves the first request
             except ChannelException as error:
-                prohibited = error.code in (OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
-                                            OPEN_FAILED_UNKNOWN_CHANNEL_TYPE)
-                permission = error.code == OPEN_FAILED_CONNECT_FAILED and self.sudo
-                if not (prohibited or permission):
+                if error.code == OPEN_FAILED_CONNECT_FAILED:
+                    # OpenSSH answers "connect failed" both when forwarding is off and when
+                    # nothing listens on the socket: a dial-stdio ping tells which
+                    problem = self._diagnose()
+                    if problem is not None:
+                        raise problem from None
+                elif error.code not in (OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
+                                        OPEN_FAILED_UNKNOWN_CHANNEL_TYPE):
                     raise self._translate(error, "streamlocal") from None
                 mode = "dial-stdio"
             except (SSHException, OSError, EOFError) as error:
@@ -125,6 +128,31 @@ class SSHEndpoint:
             with _decisions_lock:
                 _decisions.setdefault(self.transport, {})[self.url] = mode
             return mode
+
+    def _diagnose(self) -> ConnectionFailed | None:
+        """After streamlocal failed to connect: ping the daemon through dial-stdio.
+
+        None when the daemon answers (so sshd refused the forwarding), else the reason.
+        """
+        try:
+            channel = self._open("dial-stdio", self.open_timeout)
+        except (SSHException, OSError, EOFError):
+            return self.fail(f"sshd refused forwarding to {self.target}, or no Docker daemon "
+                             "listens there (no session for dial-stdio to tell which)")
+        try:
+            channel.settimeout(self.open_timeout or channels.DEFAULT_OPEN_TIMEOUT)
+            channel.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+            answer = b""
+            while chunk := channel.recv(4096):
+                answer += chunk
+            if answer.startswith(b"HTTP/1.") and answer[9:12] == b"200":
+                return None
+            problem = self._exit_problem(channel)
+            return problem or self.fail(f"no Docker daemon behind {self.target}")
+        except (SSHException, OSError, EOFError):
+            return self.fail(f"no Docker daemon answers behind {self.target}")
+        finally:
+            channel.close()
 
     def open_channel(self, timeout: float | None = None) -> Channel:
         """A fresh channel to the daemon; ConnectionFailed with a one-line reason if impossible."""
@@ -159,9 +187,10 @@ class SSHEndpoint:
                                  f"({error.text}; MaxSessions reached?)")
             if error.code == OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED:
                 return self.fail(f"sshd refused forwarding to {self.target}")
+            if error.code == OPEN_FAILED_CONNECT_FAILED and mode == "streamlocal":
+                return self._diagnose() or self.fail(f"sshd refused forwarding to {self.target}")
             if error.code == OPEN_FAILED_CONNECT_FAILED:
-                return self.fail(f"no Docker daemon behind {self.target} "
-                                 "(sshd could not connect to it)")
+                return self.fail(f"nothing listens at {self.target} (sshd could not connect)")
             if error.code == OPEN_FAILED_UNKNOWN_CHANNEL_TYPE:
                 return self.fail(f"the SSH server does not support {mode} channels")
             return self.fail(f"sshd could not open a channel to {self.target}: {error.text}")
@@ -174,24 +203,33 @@ class SSHEndpoint:
         if not self.transport.is_active():
             return self.fail("SSH connection lost")
         if self.mode == "dial-stdio":
-            if not channel.status_event.wait(2.0):
-                return None
-            status = channel.recv_exit_status()
-            if status == 0:
-                return None
-            text = b""
-            while channel.recv_stderr_ready():
-                text += channel.recv_stderr(4096)
-            lines = [line for line in text.decode("utf-8", "replace").splitlines() if line.strip()]
-            detail = lines[-1].strip() if lines else f"exit status {status}"
-            if status == 127:
-                return self.fail("docker CLI not found on the host (needed for dial-stdio)")
-            if "password is required" in detail or "terminal is required" in detail:
-                return self.fail("sudo needs a password for docker system dial-stdio")
-            if "connect:" in detail or "no such file" in detail.lower():
-                return self.fail(f"no Docker daemon behind {self.target} ({detail})")
-            return self.fail(f"docker system dial-stdio failed: {detail}")
+            return self._exit_problem(channel)
         return None
+
+    def _exit_problem(self, channel: Channel) -> ConnectionFailed | None:
+        """Why a dial-stdio command ended: its exit status and last stderr line, in one line."""
+        if not channel.status_event.wait(2.0):
+            return None
+        status = channel.recv_exit_status()
+        if status == 0:
+            return None
+        text = b""
+        while channel.recv_stderr_ready():
+            text += channel.recv_stderr(4096)
+        lines = [line for line in text.decode("utf-8", "replace").splitlines() if line.strip()]
+        detail = lines[-1].strip() if lines else f"exit status {status}"
+        lowered = detail.lower()
+        if status == 127:
+            return self.fail(f"sshd refused forwarding to {self.target}, or no Docker daemon "
+                             "listens there (no docker CLI on the host for dial-stdio)")
+        if "password is required" in lowered or "terminal is required" in lowered:
+            return self.fail("sudo needs a password for docker system dial-stdio")
+        if "permission denied" in lowered:
+            hint = "" if self.sudo else "; sudo=True may help"
+            return self.fail(f"no permission to use {self.target}{hint}")
+        if "connect:" in lowered or "no such file" in lowered or "refused" in lowered:
+            return self.fail(f"no Docker daemon behind {self.target}")
+        return self.fail(f"docker system dial-stdio failed: {detail}")
 
     def __repr__(self) -> str:
         return f"<SSHEndpoint {self.host} {self.url} mode={self.mode or self.requested_mode}>"

@@ -1,0 +1,535 @@
+"""The SSH transport against a real sshd and a real dockerd.
+
+Our own sshd instances run on 127.0.0.1 (high port, own host key, known_hosts checked),
+forwarding to the local daemon: one allowing streamlocal forwarding, one forbidding it
+(``AllowStreamLocalForwarding no``) to show the dial-stdio fallback.
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import tarfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import paramiko
+import pytest
+import requests
+
+from dockerfab.errors import ConnectionFailed
+from dockerfab.ssh import SSHEndpoint, docker_client, local_socket
+
+PREFIX = f"dfssh-{uuid.uuid4().hex[:8]}"
+LOCAL_SOCKET = "/var/run/docker.sock"
+BUSYBOX = Path("/bin/busybox")
+
+
+# -- our own sshd -----------------------------------------------------------------------------
+
+@dataclass
+class Sshd:
+    """An sshd we started on 127.0.0.1, and how to log in to it with host key checking."""
+
+    port: int
+    client_key: Path
+    known_hosts: Path
+    process: subprocess.Popen[bytes]
+
+    def connect(self) -> paramiko.SSHClient:
+        client = paramiko.SSHClient()
+        client.load_host_keys(str(self.known_hosts))
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        client.connect("127.0.0.1", port=self.port, username="root",
+                       key_filename=str(self.client_key), look_for_keys=False,
+                       allow_agent=False, timeout=10)
+        return client
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_sshd(directory: Path, **options: str) -> Sshd:
+    """Start ``sshd -D`` with its own keys under ``directory``; ``options`` extend its config."""
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)
+    for name in ("host_key", "client_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                        str(directory / name)], check=True)
+    (directory / "authorized_keys").write_text((directory / "client_key.pub").read_text())
+    port = _free_port()
+    host_key = (directory / "host_key.pub").read_text().split()
+    (directory / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
+    config = {
+        "Port": str(port), "ListenAddress": "127.0.0.1",
+        "HostKey": str(directory / "host_key"),
+        "AuthorizedKeysFile": str(directory / "authorized_keys"),
+        "PermitRootLogin": "prohibit-password", "PasswordAuthentication": "no",
+        "KbdInteractiveAuthentication": "no", "UsePAM": "no", "StrictModes": "no",
+        "PidFile": "none", **options,
+    }
+    (directory / "sshd_config").write_text("".join(f"{k} {v}\n" for k, v in config.items()))
+    Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation directory sshd insists on
+    log = open(directory / "sshd.log", "wb")  # noqa: SIM115 - kept open for the process
+    process = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(directory / "sshd_config")],
+                               stdout=log, stderr=log)
+    deadline = time.monotonic() + 10
+    while b"Server listening" not in (directory / "sshd.log").read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("sshd did not start: " + (directory / "sshd.log").read_text())
+        time.sleep(0.05)
+    return Sshd(port, directory / "client_key", directory / "known_hosts", process)
+
+
+@pytest.fixture(scope="module")
+def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
+    server = start_sshd(tmp_path_factory.mktemp("sshd"), AllowStreamLocalForwarding="yes",
+                        AllowTcpForwarding="yes")
+    yield server
+    server.process.terminate()
+    server.process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def strict_sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
+    """An sshd that refuses all forwarding: only dial-stdio can work through it."""
+    server = start_sshd(tmp_path_factory.mktemp("strict-sshd"), AllowStreamLocalForwarding="no",
+                        AllowTcpForwarding="no")
+    yield server
+    server.process.terminate()
+    server.process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def ssh(sshd: Sshd) -> Iterator[paramiko.SSHClient]:
+    client = sshd.connect()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def api(ssh: paramiko.SSHClient) -> Iterator[docker.APIClient]:
+    """A Docker client whose every request goes through the one SSH transport of ``ssh``."""
+    client = docker_client(ssh.get_transport(), host="sshd-local")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def direct() -> Iterator[docker.APIClient]:
+    """The same daemon over its UNIX socket, no SSH: the reference for checks and timings."""
+    client = docker.APIClient(base_url=f"unix://{LOCAL_SOCKET}", version="auto")
+    yield client
+    client.close()
+
+
+def _busybox_context(extra: dict[str, bytes] | None = None) -> io.BytesIO:
+    """A build context (tar) for a scratch image with busybox as /bin/sh and friends."""
+    files = {
+        "Dockerfile": (b'FROM scratch\nCOPY busybox /bin/busybox\n'
+                       b'RUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
+                       b'COPY . /ctx/\nCMD ["sh"]\n'),
+        "busybox": BUSYBOX.read_bytes(),
+        **(extra or {}),
+    }
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o755
+            tar.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    return buffer
+
+
+@pytest.fixture(scope="module")
+def image(api: docker.APIClient, direct: docker.APIClient) -> Iterator[str]:
+    """A busybox image built over SSH, with a 3 MiB random file in its context."""
+    tag = f"{PREFIX}-busybox:latest"
+    payload = os.urandom(3 * 1024 * 1024)
+    context = _busybox_context({"payload.bin": payload})
+    log = list(api.build(fileobj=context, custom_context=True, tag=tag, rm=True, decode=True))
+    errors = [entry for entry in log if "error" in entry]
+    assert not errors, errors
+    yield tag
+    direct.remove_image(tag, force=True)
+
+
+def _run(api: docker.APIClient, image: str, command: list[str], name: str) -> str:
+    """Create and start a container (no network: none is needed, and none is touched)."""
+    container = api.create_container(image, command, name=f"{PREFIX}-{name}",
+                                     host_config=api.create_host_config(network_mode="none"))["Id"]
+    api.start(container)
+    return container
+
+
+@pytest.fixture
+def cleanup(direct: docker.APIClient) -> Iterator[list[str]]:
+    """Containers to remove (by id) after the test, through the direct socket."""
+    created: list[str] = []
+    yield created
+    for container in created:
+        direct.remove_container(container, force=True)
+
+
+# -- streamlocal --------------------------------------------------------------------------------
+
+def test_streamlocal_ping_version_containers(api: docker.APIClient, direct: docker.APIClient,
+                                             image: str, cleanup: list[str]) -> None:
+    assert api.ssh_endpoint.mode == "streamlocal"
+    assert api.ping() is True
+    assert api.version()["ApiVersion"] == direct.version()["ApiVersion"] == api.api_version
+    container = _run(api, image, ["sleep", "30"], "ps")
+    cleanup.append(container)
+    listed = api.containers(filters={"name": f"{PREFIX}-ps"})
+    assert [c["Id"] for c in listed] == [container]
+    assert direct.inspect_container(container)["State"]["Running"] is True
+
+
+def test_fabric_connection_is_accepted(sshd: Sshd) -> None:
+    from fabric import Connection
+
+    with Connection("127.0.0.1", user="root", port=sshd.port,
+                    connect_kwargs={"key_filename": str(sshd.client_key),
+                                    "look_for_keys": False, "allow_agent": False}) as conn:
+        conn.client.load_host_keys(str(sshd.known_hosts))
+        conn.client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        client = docker_client(conn)
+        assert client.ping() is True
+        assert client.ssh_endpoint.host == "127.0.0.1"
+        assert client.ssh_endpoint.transport is conn.transport
+
+
+def test_twenty_concurrent_calls_share_one_transport(api: docker.APIClient,
+                                                     ssh: paramiko.SSHClient) -> None:
+    start = threading.Barrier(20)
+    calls = [api.ping, api.version, lambda: api.containers(all=True), api.info]
+    channels = api._custom_adapter.get_connection("/")
+    opened_before = channels.num_connections
+
+    def call(index: int) -> object:
+        start.wait()
+        return calls[index % len(calls)]()
+
+    with ThreadPoolExecutor(20) as pool:
+        results = list(pool.map(call, range(20)))
+    assert results[0::4] == [True] * 5
+    assert all(r["ApiVersion"] == api.api_version for r in results[1::4])
+    assert all(isinstance(r, list) for r in results[2::4])
+    assert all("Containers" in r for r in results[3::4])
+    # requests really ran side by side, each on its own channel
+    assert channels.num_connections - opened_before > 1
+    assert api.ssh_endpoint.transport is ssh.get_transport()
+
+
+def test_streamed_logs(api: docker.APIClient, image: str, cleanup: list[str]) -> None:
+    container = _run(api, image,
+                     ["sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done"], "logs")
+    cleanup.append(container)
+    started = time.monotonic()
+    arrivals = []
+    for chunk in api.logs(container, stream=True, follow=True):
+        arrivals.append((chunk, time.monotonic() - started))
+    text = b"".join(chunk for chunk, _ in arrivals)
+    assert text.splitlines() == [b"line1", b"line2", b"line3"]
+    # streamed as produced, not delivered in one piece at the end
+    assert arrivals[0][1] < arrivals[-1][1] - 0.3
+
+
+def test_events_stream(api: docker.APIClient, image: str, cleanup: list[str]) -> None:
+    since = int(time.time()) - 1
+    container = _run(api, image, ["true"], "events")
+    cleanup.append(container)
+    events = api.events(since=since, decode=True, filters={"container": container})
+    seen = []
+    for event in events:
+        seen.append(event["status"])
+        if event["status"] == "die":
+            break
+    events.close()
+    assert seen[:3] == ["create", "start", "die"]
+
+
+def test_build_uploads_context(api: docker.APIClient, direct: docker.APIClient, image: str,
+                               cleanup: list[str]) -> None:
+    # the `image` fixture built over SSH with a 3 MiB context; check its content arrived intact
+    container = _run(api, image, ["sh", "-c", "md5sum /ctx/payload.bin; wc -c /ctx/payload.bin"],
+                     "build")
+    cleanup.append(container)
+    assert api.wait(container, timeout=30)["StatusCode"] == 0
+    out = api.logs(container).decode()
+    assert "3145728 /ctx/payload.bin" in out
+    assert direct.inspect_image(image)["Config"]["Cmd"] == ["sh"]
+
+
+def test_build_with_generator_is_sent_chunked(api: docker.APIClient,
+                                              direct: docker.APIClient) -> None:
+    tag = f"{PREFIX}-chunked:latest"
+    context = _busybox_context().getvalue()
+
+    def pieces() -> Iterator[bytes]:  # no length known in advance: chunked transfer encoding
+        for offset in range(0, len(context), 100_000):
+            yield context[offset:offset + 100_000]
+
+    response = api._post(api._url("/build"), params={"t": tag, "rm": "1"}, data=pieces(),
+                         headers={"Content-Type": "application/x-tar"}, stream=True)
+    log = list(api._stream_helper(response, decode=True))
+    try:
+        assert not [e for e in log if "error" in e], log
+        assert direct.inspect_image(tag)["RepoTags"] == [tag]
+    finally:
+        direct.remove_image(tag, force=True)
+
+
+def test_put_and_get_archive(api: docker.APIClient, image: str, cleanup: list[str]) -> None:
+    container = api.create_container(image, ["true"], name=f"{PREFIX}-archive")["Id"]
+    cleanup.append(container)
+    data = os.urandom(2 * 1024 * 1024 + 17)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        info = tarfile.TarInfo("blob")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    assert api.put_archive(container, "/ctx", buffer.getvalue()) is True
+    stream, _ = api.get_archive(container, "/ctx/blob")
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+        member = tar.extractfile("blob")
+        assert member is not None and member.read() == data
+
+
+def test_exec_stream_and_hijacked_socket(api: docker.APIClient, image: str,
+                                         cleanup: list[str]) -> None:
+    container = _run(api, image, ["sleep", "60"], "exec")
+    cleanup.append(container)
+    exec_id = api.exec_create(container, ["sh", "-c", "echo one; sleep 0.2; echo two"])["Id"]
+    assert b"".join(api.exec_start(exec_id, stream=True)) == b"one\ntwo\n"
+
+    # a hijacked connection: write to the process's stdin, read its stdout
+    exec_id = api.exec_create(container, ["cat"], stdin=True)["Id"]
+    sock = api.exec_start(exec_id, socket=True)
+    raw = sock._sock
+    raw.sendall(b"hello over ssh\n")
+    raw.shutdown(socket.SHUT_WR)
+    received = b"".join(frame for _, frame in docker.utils.socket.frames_iter(sock, tty=False))
+    sock.close()
+    assert received == b"hello over ssh\n"
+
+
+def test_read_timeout(ssh: paramiko.SSHClient, image: str, cleanup: list[str],
+                      api: docker.APIClient) -> None:
+    container = _run(api, image, ["sleep", "30"], "timeout")
+    cleanup.append(container)
+    impatient = docker_client(ssh.get_transport(), timeout=1)
+    started = time.monotonic()
+    with pytest.raises(requests.exceptions.ConnectionError, match="timed out"):
+        impatient.wait(container, timeout=1)
+    # the client's own timeout applies to calls that do not pass one (logs blocks: follow)
+    with pytest.raises(requests.exceptions.ConnectionError, match="timed out"):
+        impatient.logs(container, follow=True)
+    assert time.monotonic() - started < 6
+    assert impatient.ping() is True  # the client stays usable after a timed-out request
+    impatient.close()
+
+
+def test_no_local_tcp_listener(ssh: paramiko.SSHClient) -> None:
+    before = _tcp_listeners()
+    client = docker_client(ssh.get_transport())
+    assert client.ping() is True
+    with local_socket(client.ssh_endpoint) as url:
+        assert docker.APIClient(base_url=url, version="auto").ping() is True
+        after = _tcp_listeners()
+    client.close()
+    ours = _socket_inodes_of(os.getpid())
+    assert not (after - before) & ours
+    assert not after & ours  # this process holds no listening TCP socket at all
+
+
+def test_local_socket_serves_the_docker_cli(api: docker.APIClient,
+                                            direct: docker.APIClient) -> None:
+    with local_socket(api.ssh_endpoint) as url:
+        path = Path(url[len("unix://"):])
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        docker_cli = shutil.which("docker")
+        assert docker_cli, "the docker CLI is needed for this test"
+        done = subprocess.run([docker_cli, "-H", url, "version", "--format",
+                               "{{.Server.APIVersion}}"], capture_output=True, text=True,
+                              timeout=60, check=True)
+        assert done.stdout.strip() == direct.version()["ApiVersion"]
+    assert not path.exists() and not path.parent.exists()
+
+
+# -- dial-stdio fallback --------------------------------------------------------------------------
+
+def test_auto_mode_falls_back_to_dial_stdio(strict_sshd: Sshd, direct: docker.APIClient) -> None:
+    ssh = strict_sshd.connect()
+    try:
+        with pytest.raises(ConnectionFailed,
+                           match="sshd refused forwarding to /var/run/docker.sock"):
+            docker_client(ssh.get_transport(), mode="streamlocal", host="strict")
+        client = docker_client(ssh.get_transport(), host="strict")
+        assert client.ssh_endpoint.mode == "dial-stdio"
+        assert client.ping() is True
+        assert client.version()["ApiVersion"] == direct.version()["ApiVersion"]
+        # the choice is remembered for the transport: a second client does not probe again
+        again = SSHEndpoint(ssh.get_transport(), host="strict")
+        assert again.mode == "dial-stdio"
+
+        start = threading.Barrier(20)
+
+        def call(_: int) -> object:
+            start.wait()
+            return client.containers(all=True)
+
+        with ThreadPoolExecutor(20) as pool:
+            results = list(pool.map(call, range(20)))
+        assert all(isinstance(r, list) for r in results)
+        channels = client._custom_adapter.get_connection("/")
+        assert 1 < channels.num_connections <= 8  # within sshd's MaxSessions (10)
+        client.close()
+    finally:
+        ssh.close()
+
+
+# -- direct-tcpip ------------------------------------------------------------------------------
+
+@pytest.fixture
+def tcp_daemon() -> Iterator[tuple[str, int]]:
+    """The local daemon exposed on 127.0.0.1:PORT by a small relay (dockerd's TCP socket stand-in)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(LOCAL_SOCKET)
+            threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[:2]
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+def test_direct_tcpip_to_tcp_daemon(ssh: paramiko.SSHClient, tcp_daemon: tuple[str, int],
+                                    direct: docker.APIClient) -> None:
+    host, port = tcp_daemon
+    client = docker_client(ssh.get_transport(), f"tcp://{host}:{port}")
+    assert client.ssh_endpoint.mode == "tcpip"
+    assert client.ping() is True
+    assert client.version()["ApiVersion"] == direct.version()["ApiVersion"]
+    client.close()
+
+
+def test_tcpip_refused_when_forwarding_is_off(strict_sshd: Sshd, tcp_daemon: tuple[str, int]) -> None:
+    ssh = strict_sshd.connect()
+    try:
+        with pytest.raises(ConnectionFailed, match=r"^strict: sshd refused forwarding to 127"):
+            docker_client(ssh.get_transport(), f"tcp://{tcp_daemon[0]}:{tcp_daemon[1]}",
+                          host="strict")
+    finally:
+        ssh.close()
+
+
+# -- errors --------------------------------------------------------------------------------------
+
+def test_dead_daemon_socket(ssh: paramiko.SSHClient, tmp_path: Path) -> None:
+    dead = tmp_path / "dead.sock"
+    with socket.socket(socket.AF_UNIX) as stale:  # a socket file nobody listens on
+        stale.bind(str(dead))
+    for mode in ("auto", "streamlocal", "dial-stdio"):
+        with pytest.raises(ConnectionFailed) as caught:
+            docker_client(ssh.get_transport(), f"unix://{dead}", mode=mode, host="bedhost")
+        message = str(caught.value)
+        assert message.startswith(f"bedhost: no Docker daemon behind {dead}"), (mode, message)
+        assert "\n" not in message
+
+
+def test_lost_ssh_connection(sshd: Sshd) -> None:
+    ssh = sshd.connect()
+    client = docker_client(ssh.get_transport(), host="fragile")
+    assert client.ping() is True
+    ssh.close()
+    with pytest.raises(ConnectionFailed, match="^fragile: SSH connection lost$"):
+        client.ping()
+    client.close()
+
+
+# -- latency ---------------------------------------------------------------------------------------
+
+def test_latency_over_tunnel_vs_direct_socket(api: docker.APIClient,
+                                              direct: docker.APIClient) -> None:
+    def per_call(call: object, count: int = 200) -> float:
+        assert callable(call)
+        call()
+        started = time.perf_counter()
+        for _ in range(count):
+            call()
+        return (time.perf_counter() - started) / count
+
+    ratios = {}
+    for name, through_ssh, local in (
+            ("ping", api.ping, direct.ping),
+            ("containers", lambda: api.containers(all=True), lambda: direct.containers(all=True))):
+        ssh_time, local_time = per_call(through_ssh), per_call(local)
+        ratios[name] = ssh_time / local_time
+        print(f"{name}: ssh {ssh_time * 1e3:.2f} ms, direct {local_time * 1e3:.2f} ms, "
+              f"ratio {ratios[name]:.2f}")
+    # channels are reused: a request costs no SSH round trip, so the tunnel adds little
+    assert all(ratio < 4 for ratio in ratios.values()), ratios
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+def _tcp_listeners() -> set[int]:
+    """Socket inodes of listening TCP sockets (IPv4 and IPv6) in this network namespace."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                if fields[3] == "0A":  # TCP_LISTEN
+                    inodes.add(int(fields[9]))
+    return inodes
+
+
+def _socket_inodes_of(pid: int) -> set[int]:
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
