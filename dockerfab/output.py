@@ -35,6 +35,15 @@ def _column(kind: str) -> str:
     return "updated"
 
 
+def describe(error: BaseException | str, host: str) -> str:
+    """One line for an error on ``host``, without repeating the host name."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    for prefix in (f"{host}: ", f"{host} "):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text
+
+
 @dataclass
 class EventRecord:
     """One action event as the output keeps it (plain data, JSON-ready)."""
@@ -243,7 +252,7 @@ class Reporter:
             if result is not None:
                 report.result = result
             if error is not None:
-                report.error = " ".join(str(error).split()) or type(error).__name__
+                report.error = describe(error, host)
                 self.printer.error(report)
             return report
 
@@ -264,7 +273,7 @@ class Reporter:
         """Print the per-host summary (or the JSON document) and forget the reports, so a
         following task of the same run starts a fresh summary. True if every host was ok."""
         with self._lock:
-            reports = list(self.reports.values())
+            reports = sorted(self.reports.values(), key=lambda r: r.host)
             self.reports = {}
             if reports:
                 self.printer.summary(reports)

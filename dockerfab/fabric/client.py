@@ -59,7 +59,8 @@ def fabric_docker_client(connection: Connection | None, settings: DockerSettings
             from dockerfab.ssh import docker_client
 
             client = docker_client(connection.transport, url, client_class=client_class,
-                                   mode=settings.mode, sudo=settings.sudo, host=label,
+                                   mode=settings.mode,  # type: ignore[arg-type]  # validated
+                                   sudo=settings.sudo, host=label,
                                    **kwargs)
             client.shell = RemoteShell(connection, label, settings.sudo)
     except ConnectionFailed as exc:

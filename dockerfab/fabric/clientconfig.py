@@ -50,7 +50,7 @@ class FabricClientConfiguration(ClientConfiguration):
         """Use ``connection`` (open, owned by the caller) for this configuration's client.
         ``client`` is reused when it already talks to the same daemon URL."""
         mine = self.docker_settings(settings)
-        if client is None or mine.docker_url != settings.docker_url or mine != settings:
+        if client is None or mine != settings:
             client = fabric_docker_client(connection, mine, host=host)
         object.__setattr__(self, "_client", client)
         object.__setattr__(self, "_connection", connection)

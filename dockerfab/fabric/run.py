@@ -82,6 +82,8 @@ def open_session(target: HostTarget, config: Any, settings: DockerSettings,
         connection = open_connection(target.connection, settings)
     elif target.host is not None:
         connection = connect(target.host, config, settings)
+    if target.clients:  # the host's own Docker URL, version and timeout, if its client says
+        settings = next(iter(target.clients.values())).docker_settings(settings)
     try:
         client = fabric_docker_client(connection, settings, host=target.label)
     except BaseException:

@@ -1,0 +1,80 @@
+"""Shared set-up of the Fabric-layer tests: an ssh_config with aliases that fail on purpose,
+and a project directory (fabfile + fabric.yaml) to run ``fab``/``dockerfab`` in."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import paramiko
+import yaml
+
+from tests.bed import Bed
+
+UNREACHABLE = "198.18.0.99"
+
+
+def unique(prefix: str = "dffab") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+def write_ssh_config(bed: Bed, directory: Path) -> Path:
+    """ssh_config with the bed hosts as the bed writes them, plus per host:
+    ``<name>-nokey`` (empty known_hosts), ``<name>-changed`` (known_hosts with another key
+    for its address) and ``<name>-badkey`` (a key the host does not accept)."""
+    empty = directory / "known_hosts.empty"
+    empty.write_text("")
+    bad_key = directory / "id_bad"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(bad_key)],
+                   check=True)
+    other_pub = (directory / "id_bad.pub").read_text().split()[:2]
+    changed = directory / "known_hosts.changed"
+    changed.write_text("".join(f"{h.address} {other_pub[0]} {other_pub[1]}\n" for h in bed))
+    blocks = []
+    for h in bed:
+        common = [f"    HostName {h.address}", f"    Port {h.ssh_port}", f"    User {h.user}"]
+        variants = {
+            h.name: [f"    IdentityFile {h.key_file}",
+                     f"    UserKnownHostsFile {h.known_hosts_file}"],
+            f"{h.name}-nokey": [f"    IdentityFile {h.key_file}",
+                                f"    UserKnownHostsFile {empty}"],
+            f"{h.name}-changed": [f"    IdentityFile {h.key_file}",
+                                  f"    UserKnownHostsFile {changed}"],
+            f"{h.name}-badkey": [f"    IdentityFile {bad_key}",
+                                 f"    UserKnownHostsFile {h.known_hosts_file}"],
+        }
+        for alias, extra in variants.items():
+            blocks.append("\n".join([f"Host {alias}", *common, *extra]))
+    path = directory / "ssh_config"
+    path.write_text("\n".join(blocks) + "\n")
+    return path
+
+
+def fabric_overrides() -> dict[str, Any]:
+    """Fabric settings for the tests: only the configured key, no agent, short timeout."""
+    return {"connect_kwargs": {"look_for_keys": False, "allow_agent": False},
+            "timeouts": {"connect": 5}}
+
+
+def write_project(directory: Path, docker: dict[str, Any]) -> None:
+    """A two-line fabfile and a fabric.yaml with ``docker`` settings."""
+    (directory / "fabfile.py").write_text(
+        "# dockerfab tasks\nfrom dockerfab.tasks import ns  # noqa: F401\n")
+    (directory / "fabric.yaml").write_text(yaml.safe_dump({**fabric_overrides(),
+                                                           "docker": docker}))
+
+
+def run_program(program: str, directory: Path, ssh_config: Path, *args: str,
+                env: dict[str, str] | None = None, timeout: float = 300
+                ) -> subprocess.CompletedProcess[str]:
+    """Run ``fab`` or ``dockerfab`` in ``directory`` with the tests' ssh_config."""
+    argv = [program, "-S", str(ssh_config), *args]
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("SSH_AUTH_SOCK", None)
+    proc = subprocess.run(argv, cwd=directory, capture_output=True, text=True,
+                          timeout=timeout, env=full_env, stdin=subprocess.DEVNULL)
+    sys.stdout.write(f"$ {' '.join(argv)}\n{proc.stdout}{proc.stderr}\n")
+    return proc

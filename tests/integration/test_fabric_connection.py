@@ -1,0 +1,120 @@
+"""Connections, host keys, DockerFabricClient and run_cmd against the bed's real sshd/dockerd."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from fabric import Config
+
+from dockerfab.errors import ConnectionFailed, HostKeyError, RemoteError
+from dockerfab.fabric.connection import connect
+from dockerfab.fabric.run import HostTarget, close_session, open_session
+from dockerfab.fabric.settings import DockerSettings
+from dockerfab.output import Reporter
+from tests.integration.fabric_helpers import UNREACHABLE, fabric_overrides, write_ssh_config
+
+
+@pytest.fixture(scope="module")
+def ssh_config(bed, tmp_path_factory):
+    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
+
+
+@pytest.fixture
+def config(ssh_config):
+    return Config(runtime_ssh_path=str(ssh_config), overrides=fabric_overrides())
+
+
+def session(host, config, **settings):
+    return open_session(HostTarget(host), config, DockerSettings(**settings), Reporter())
+
+
+def test_docker_api_and_run_cmd_share_one_ssh_connection(bed, config):
+    s = session("bed1", config)
+    try:
+        assert s.client.run_cmd("hostname").strip() == "bed1"
+        assert s.client.version()["ApiVersion"]
+        # the Docker requests travel over the very transport run_cmd uses
+        assert s.client.ssh_endpoint.transport is s.connection.transport
+        addresses = s.client.run_cmd("ip -o -4 addr show dev eth0")
+        assert bed.host("bed1").address in addresses
+    finally:
+        close_session(s)
+    assert not s.connection.is_connected
+
+
+def test_run_cmd_failure_names_host_and_command(bed, config):
+    s = session("bed1", config)
+    try:
+        with pytest.raises(RemoteError) as info:
+            s.client.run_cmd("ls /nonexistent-dockerfab-dir")
+    finally:
+        close_session(s)
+    message = str(info.value)
+    assert message.startswith("bed1 run_cmd ls /nonexistent-dockerfab-dir: exit status ")
+    assert "No such file" in message and "\n" not in message
+
+
+def test_unknown_host_key_is_refused(bed, config):
+    with pytest.raises(HostKeyError) as info:
+        connect("bed1-nokey", config, DockerSettings())
+    message = str(info.value)
+    assert message.startswith("bed1-nokey: host key ssh-ed25519 SHA256:")
+    assert "is not in known_hosts" in message and "accept_unknown_hosts" in message
+
+
+def test_unknown_host_key_accepted_only_on_request(bed, config):
+    connection = connect("bed1-nokey", config, DockerSettings(accept_unknown_hosts=True))
+    try:
+        assert connection.run("hostname", hide=True, in_stream=False).stdout.strip() == "bed1"
+    finally:
+        connection.close()
+
+
+def test_changed_host_key_is_refused_even_when_accepting_unknown(bed, config):
+    for accept in (False, True):
+        with pytest.raises(HostKeyError) as info:
+            connect("bed1-changed", config, DockerSettings(accept_unknown_hosts=accept))
+        assert "host key of 198.18.0.11 changed" in str(info.value)
+
+
+def test_known_hosts_setting_replaces_ssh_config(bed, config, tmp_path):
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    with pytest.raises(HostKeyError):
+        connect("bed1", config, DockerSettings(known_hosts=(str(empty),)))
+
+
+def test_wrong_key_is_an_authentication_failure(bed, config):
+    with pytest.raises(ConnectionFailed) as info:
+        connect("bed1-badkey", config, DockerSettings())
+    assert not isinstance(info.value, HostKeyError)
+    assert str(info.value).startswith("bed1-badkey: SSH authentication failed")
+
+
+def test_unreachable_host(bed, config):
+    with pytest.raises(ConnectionFailed) as info:
+        connect(UNREACHABLE, config, DockerSettings(connect_timeout=3))
+    assert str(info.value).startswith(f"{UNREACHABLE}: ")
+    assert "\n" not in str(info.value)
+
+
+def test_dead_docker_socket_behind_good_sshd(bed, config):
+    with pytest.raises(ConnectionFailed) as info:
+        session("bed1", config, base_url="unix:///nonexistent/docker.sock")
+    message = str(info.value)
+    assert message.startswith("bed1") and "/nonexistent/docker.sock" in message
+
+
+def test_local_daemon_without_ssh(docker_api):
+    s = open_session(HostTarget(None), None, DockerSettings(), Reporter())
+    try:
+        assert s.connection is None
+        assert s.client.version()["ApiVersion"] == docker_api.version()["ApiVersion"]
+        assert s.client.run_cmd("echo local") == "local\n"
+    finally:
+        close_session(s)
+
+
+def test_settings_replace_keeps_types():
+    s = dataclasses.replace(DockerSettings(), parallel=2)
+    assert s.parallel == 2
