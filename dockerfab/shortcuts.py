@@ -9,10 +9,10 @@ describes; the file commands are POSIX and work with GNU coreutils and busybox a
 from __future__ import annotations
 
 import shlex
-from typing import Iterable, Union
+from collections.abc import Iterable
 
-UserGroup = Union[str, int, tuple, list]
-PathArg = Union[str, "list[str]", "tuple[str, ...]"]
+UserGroup = str | int | tuple | list
+PathArg = str | list[str] | tuple[str, ...]
 
 #: Shell used as the login shell of users created with ``no_login=True``.
 NOLOGIN_SHELL = "/usr/sbin/nologin"
@@ -53,7 +53,7 @@ def get_user_group(user_group: UserGroup) -> str:
             raise ValueError(f"user/group tuple needs exactly two elements, got {user_group!r}")
         return f"{user_group[0]}:{user_group[1]}"
     if isinstance(user_group, bool) or not isinstance(user_group, (int, str)):
-        raise ValueError(f"invalid user/group: {user_group!r}")
+        raise TypeError(f"invalid user/group: {user_group!r}")
     text = str(user_group)
     if not text:
         raise ValueError("empty user/group")
@@ -197,6 +197,20 @@ def untargz(filename: str, target_path: str | None = None) -> str:
 
 
 __all__ = [
-    "quote", "join", "get_user_group", "adduser", "addgroup", "assignuser", "addgroupuser",
-    "mkdir", "chmod", "chown", "rm", "mkdir_chown", "curl", "wget", "targz", "untargz",
+    "addgroup",
+    "addgroupuser",
+    "adduser",
+    "assignuser",
+    "chmod",
+    "chown",
+    "curl",
+    "get_user_group",
+    "join",
+    "mkdir",
+    "mkdir_chown",
+    "quote",
+    "rm",
+    "targz",
+    "untargz",
+    "wget",
 ]

@@ -5,7 +5,8 @@ the local busybox binary as ``/bin/busybox``, its applets linked into ``/bin``, 
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from dockerfab.build.dockerfile import Command, DockerFile
 from dockerfab.errors import BuildError
@@ -26,14 +27,15 @@ def busybox_dockerfile(busybox: str = BUSYBOX, maintainer: str | None = None) ->
     return df
 
 
-def build_busybox_image(client: "DockerClientWrapper", tag: str, busybox: str = BUSYBOX, *,
+def build_busybox_image(client: DockerClientWrapper, tag: str, busybox: str = BUSYBOX, *,
                         setup: Iterable[Command] = (), command: Command | None = None,
                         labels: dict[str, Any] | None = None, **build_kwargs: Any) -> str:
     """Build a busybox image tagged ``tag`` on ``client``'s daemon and return its id.
 
     ``setup``: extra ``RUN`` commands; ``command``: its ``CMD``; ``labels``: ``LABEL``s.
     Further keyword arguments go to :meth:`DockerClientWrapper.build` (``add_tags``,
-    ``add_latest_tag``, ``nocache`` ...). A failed build raises BuildError.
+    ``add_latest_tag``, ``nocache`` ...); ``network_mode`` defaults to ``'none'``. A failed
+    build raises BuildError.
     """
     with busybox_dockerfile(busybox) as df:
         df.run_all(*setup)
@@ -42,10 +44,11 @@ def build_busybox_image(client: "DockerClientWrapper", tag: str, busybox: str = 
         if labels:
             df.labels = labels
         build_kwargs["raise_on_error"] = True
+        build_kwargs.setdefault("network_mode", "none")  # nothing to download
         image_id = client.build_from_file(df, tag, **build_kwargs)
     if image_id is None:  # pragma: no cover - raise_on_error raises first
         raise BuildError(f"build of {tag} returned no image id")
     return image_id
 
 
-__all__ = ["BUSYBOX", "busybox_dockerfile", "build_busybox_image"]
+__all__ = ["BUSYBOX", "build_busybox_image", "busybox_dockerfile"]

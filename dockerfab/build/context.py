@@ -12,7 +12,8 @@ import shutil
 import tarfile
 import tempfile
 import time
-from typing import IO, Callable
+from collections.abc import Callable
+from typing import IO
 
 from dockerfab.build.dockerfile import DockerFile
 from dockerfab.build.dockerignore import IgnoreMatcher
@@ -29,6 +30,13 @@ _COMPRESSION: dict[str | None, tuple[str, str | None, str]] = {
 }
 
 TarFilter = Callable[[tarfile.TarInfo], "tarfile.TarInfo | None"]
+
+
+def _open_archive(archive: str | os.PathLike[str] | IO[bytes]) -> tarfile.TarFile:
+    """Open a tar archive (any compression) given by path or file object, for reading."""
+    if isinstance(archive, (str, os.PathLike)):
+        return tarfile.open(archive, "r:*")
+    return tarfile.open(fileobj=archive, mode="r:*")
 
 
 class DockerContext:
@@ -52,7 +60,8 @@ class DockerContext:
         self.encoding = encoding
         fd, self._name = tempfile.mkstemp(prefix="dockerfab-context-", suffix=suffix)
         self._fileobj: IO[bytes] | None = os.fdopen(fd, "w+b")
-        self._tar: tarfile.TarFile | None = tarfile.open(fileobj=self._fileobj, mode=mode)
+        self._tar: tarfile.TarFile | None = tarfile.open(  # type: ignore[call-overload] # noqa: SIM115
+            fileobj=self._fileobj, mode=mode)
         self._finalized = False
         try:
             if isinstance(dockerfile_or_path, DockerFile):
@@ -76,7 +85,7 @@ class DockerContext:
 
     # --- context manager and state ---------------------------------------------------------
 
-    def __enter__(self) -> "DockerContext":
+    def __enter__(self) -> DockerContext:  # noqa: PYI034 - not subclassed for this
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -112,7 +121,7 @@ class DockerContext:
         return self._finalized
 
     @property
-    def tarfile(self) -> tarfile.TarFile:
+    def tar(self) -> tarfile.TarFile:
         """The open :class:`tarfile.TarFile` being written (until finalize())."""
         if self._tar is None:
             raise BuildError("DockerContext is finalized; it cannot be changed any more")
@@ -124,7 +133,7 @@ class DockerContext:
             filter: TarFilter | None = None) -> None:
         """Like :meth:`tarfile.TarFile.add`; a directory is added without what the
         ``.dockerignore`` at its root excludes."""
-        tar = self.tarfile
+        tar = self.tar
         if not (recursive and os.path.isdir(name) and not os.path.islink(name)):
             tar.add(name, arcname, recursive=recursive, filter=filter)
             return
@@ -162,23 +171,21 @@ class DockerContext:
 
     def addfile(self, tarinfo: tarfile.TarInfo, fileobj: IO[bytes] | None = None) -> None:
         """Like :meth:`tarfile.TarFile.addfile`."""
-        self.tarfile.addfile(tarinfo, fileobj)
+        self.tar.addfile(tarinfo, fileobj)
 
     def gettarinfo(self, name: str | None = None, arcname: str | None = None,
                    fileobj: IO[bytes] | None = None) -> tarfile.TarInfo:
         """Like :meth:`tarfile.TarFile.gettarinfo`, for use with :meth:`addfile`."""
-        return self.tarfile.gettarinfo(name, arcname, fileobj)
+        return self.tar.gettarinfo(name, arcname, fileobj)
 
     #: The spelling used in the spec (3.4.2).
     gettaringo = gettarinfo
 
-    def addarchive(self, archive: str | IO[bytes]) -> None:
+    def addarchive(self, archive: str | os.PathLike[str] | IO[bytes]) -> None:
         """Copy every member of a (compressed) tar archive, structure included, straight into
         the context (no temporary files)."""
-        tar = self.tarfile
-        opened = (tarfile.open(archive, "r:*") if isinstance(archive, (str, os.PathLike))
-                  else tarfile.open(fileobj=archive, mode="r:*"))
-        with opened as source:
+        tar = self.tar
+        with _open_archive(archive) as source:
             for member in source:
                 if member.isreg():
                     tar.addfile(member, source.extractfile(member))
@@ -197,7 +204,7 @@ class DockerContext:
             info.mode = 0o644
             self.addfile(info, io.BytesIO(data))
         else:
-            self.tarfile.add(os.fspath(dockerfile), arcname, recursive=False)
+            self.tar.add(os.fspath(dockerfile), arcname, recursive=False)
 
     # --- finishing -------------------------------------------------------------------------
 

@@ -14,12 +14,13 @@ import os
 import posixpath
 import shlex
 import tarfile
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence, Union
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from dockerfab.errors import BuildError
 from dockerfab.shortcuts import rm
 
-Command = Union[str, Sequence[Any]]
+Command = str | Sequence[Any]
 
 
 class ContextFile(NamedTuple):
@@ -110,7 +111,7 @@ class DockerFile:
 
     # --- context manager and state ---------------------------------------------------------
 
-    def __enter__(self) -> "DockerFile":
+    def __enter__(self) -> DockerFile:  # noqa: PYI034 - not subclassed for this
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -453,4 +454,4 @@ class DockerFile:
             f.write(self.getvalue())
 
 
-__all__ = ["DockerFile", "ContextFile", "format_command"]
+__all__ = ["ContextFile", "DockerFile", "format_command"]

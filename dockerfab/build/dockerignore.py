@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import NamedTuple
 
 #: File name read at the root of a directory added to a context.
 DOCKERIGNORE = ".dockerignore"
@@ -47,7 +48,7 @@ def _translate(pattern: str) -> str:
                 out.append(re.escape(ch))
             else:
                 body = pattern[i + 1:end]
-                if body.startswith("^") or body.startswith("!"):
+                if body.startswith(("^", "!")):
                     body = "^" + body[1:].replace("\\", "\\\\")
                 else:
                     body = body.replace("\\", "\\\\")
@@ -86,14 +87,14 @@ class IgnoreMatcher:
     """Decides for a path relative to the directory root whether ``docker build`` would
     leave it out."""
 
-    def __init__(self, patterns: Iterable[Pattern] | Iterable[str]) -> None:
-        items = list(patterns)
-        self.patterns: list[Pattern] = (parse(items) if items and isinstance(items[0], str)
-                                        else items)  # type: ignore[assignment]
+    def __init__(self, patterns: Iterable[Pattern | str]) -> None:
+        self.patterns: list[Pattern] = []
+        for item in patterns:
+            self.patterns.extend([item] if isinstance(item, Pattern) else parse([item]))
         self.has_exceptions = any(p.exception for p in self.patterns)
 
     @classmethod
-    def from_directory(cls, directory: str) -> "IgnoreMatcher":
+    def from_directory(cls, directory: str) -> IgnoreMatcher:
         """The matcher of ``directory/.dockerignore`` (empty when there is none)."""
         path = os.path.join(directory, DOCKERIGNORE)
         try:

@@ -9,8 +9,9 @@ and raise :class:`~dockerfab.errors.PartialResultsError` carrying what was done.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, TypeVar
 
 import docker
 from docker.errors import APIError
@@ -313,9 +314,7 @@ class DockerClientWrapper(docker.APIClient):
             if image["Id"] in used:
                 continue
             tags = _real_tags(image)
-            if not tags:
-                targets.append(image)
-            elif remove_old and not any(t in keep or t.rpartition(":")[2] in keep
+            if not tags or remove_old and not any(t in keep or t.rpartition(":")[2] in keep
                                         for t in tags):
                 targets.append(image)
         if list_only:
@@ -340,15 +339,13 @@ class DockerClientWrapper(docker.APIClient):
         ``local_filename``; returns the daemon's stat of the resource."""
         stream, stat = self.get_archive(container, resource)
         with open(local_filename, "wb") as f:
-            for chunk in stream:
-                f.write(chunk)
+            f.writelines(stream)
         return stat
 
     def save_image(self, image: str, local_filename: str) -> None:
         """Write ``image`` (name or id) as a ``docker save`` tarball to ``local_filename``."""
         with open(local_filename, "wb") as f:
-            for chunk in self.get_image(image):
-                f.write(chunk)
+            f.writelines(self.get_image(image))
 
 
 __all__ = ["DockerClientWrapper"]

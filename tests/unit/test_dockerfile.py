@@ -16,7 +16,6 @@ from dockerfab.build.dockerignore import IgnoreMatcher
 from dockerfab.errors import BuildError
 from dockerfab.map.input import HealthCheck
 
-
 # --- DockerFile ----------------------------------------------------------------------------
 
 def test_initial_contents():
