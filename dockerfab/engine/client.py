@@ -1,0 +1,344 @@
+"""MappingDockerClient (spec 3.6.3, 3.8): applies container maps to Docker clients.
+
+Each action call observes the clients involved once, plans (pure), then executes the plan.
+``plan()`` stops after planning: it changes nothing and is what ``--dry-run`` shows.
+"""
+from __future__ import annotations
+
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Iterable, Mapping
+
+import docker
+
+from dockerfab.engine.events import Listener
+from dockerfab.engine.execute import DEFAULT_CONCURRENCY, DEFAULT_HELPER_IMAGE, Executor
+from dockerfab.engine.observe import observe
+from dockerfab.engine.policy import BasePolicy
+from dockerfab.errors import ActionRunnerException, DockerFabError, MapError, RemoteError
+from dockerfab.map.input import ExecPolicy, MapConfigId
+from dockerfab.plan.actions import Action, ActionResult
+from dockerfab.plan.desired import ClientInfo, DesiredContainer, DesiredStateBuilder
+from dockerfab.plan.generators import DEFAULT_GENERATORS, GeneratorPair
+from dockerfab.plan.graph import expand_selection
+from dockerfab.plan.model import DEFAULT_CLIENT, map_clients
+from dockerfab.plan.options import ActionOptions
+from dockerfab.plan.planner import PlanInput
+
+DockerClientRunner = Executor  # the spec's name for the runner (3.10.2)
+
+
+def _as_maps(container_maps: Any) -> dict[str, Any]:
+    if container_maps is None:
+        return {}
+    if isinstance(container_maps, Mapping):
+        return dict(container_maps)
+    if isinstance(container_maps, (list, tuple)):
+        return {m.name: m for m in container_maps}
+    return {container_maps.name: container_maps}
+
+
+class MappingDockerClient:
+    """Applies one or more ContainerMaps to one or more Docker clients.
+
+    ``container_maps``: a ContainerMap, or a list, tuple or dict of them. ``docker_client``:
+    the default client (a ``docker.APIClient`` or a ClientConfiguration), known as
+    ``__default__``. ``clients``: further ClientConfigurations (or API clients) by name.
+    ``listener`` receives an ActionEvent per action phase; ``concurrency`` bounds how many
+    items of one dependency level run at once.
+    """
+
+    def __init__(self, container_maps: Any = None, docker_client: Any = None,
+                 clients: Mapping[str, Any] | None = None, *, listener: Listener | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY,
+                 helper_image: str = DEFAULT_HELPER_IMAGE, verify_delay: float = 0.2) -> None:
+        self._maps = _as_maps(container_maps)
+        self._clients: dict[str, Any] = dict(clients or {})
+        if docker_client is not None:
+            self._clients[DEFAULT_CLIENT] = docker_client
+        self.listener = listener
+        self.concurrency = concurrency
+        self.helper_image = helper_image
+        self.verify_delay = verify_delay
+        self._policy_class: type[BasePolicy] = BasePolicy
+        self._policy: BasePolicy | None = None
+        self.generators: dict[str, GeneratorPair] = dict(DEFAULT_GENERATORS)
+        self.runner_class: type[Executor] = DockerClientRunner
+
+    # ----- properties ----------------------------------------------------------------------
+    @property
+    def maps(self) -> dict[str, Any]:
+        return self._maps
+
+    @maps.setter
+    def maps(self, value: Any) -> None:
+        self._maps = _as_maps(value)
+        self.refresh_names()
+
+    @property
+    def clients(self) -> dict[str, Any]:
+        return self._clients
+
+    @clients.setter
+    def clients(self, value: Mapping[str, Any]) -> None:
+        default = self._clients.get(DEFAULT_CLIENT)
+        self._clients = dict(value)
+        if default is not None and DEFAULT_CLIENT not in self._clients:
+            self._clients[DEFAULT_CLIENT] = default
+        self.refresh_names()
+
+    @property
+    def default_map(self) -> str | None:
+        return next(iter(self._maps)) if len(self._maps) == 1 else None
+
+    @property
+    def default_client(self) -> Any:
+        return self._clients.get(DEFAULT_CLIENT)
+
+    @property
+    def policy_class(self) -> type[BasePolicy]:
+        return self._policy_class
+
+    @policy_class.setter
+    def policy_class(self, value: type[BasePolicy]) -> None:
+        self._policy_class = value
+        self.refresh_names()
+
+    def get_policy(self) -> BasePolicy:
+        """The policy over the current (merged) maps; rebuilt after refresh_names()."""
+        if self._policy is None:
+            merged = {name: m.get_extended_map() for name, m in self._maps.items()}
+            self._policy = self._policy_class(merged, self._clients)
+        return self._policy
+
+    def refresh_names(self) -> None:
+        """Forget cached state. Every action observes its hosts afresh anyway, so this only
+        drops the merged maps and dependency graph (needed after changing a map)."""
+        self._policy = None
+
+    # ----- clients -----------------------------------------------------------------------
+    def docker_client(self, client_name: str) -> Any:
+        """The Docker API client for a client name (created once per configuration)."""
+        try:
+            entry = self._clients[client_name]
+        except KeyError:
+            raise MapError(f"client {client_name!r} is not configured") from None
+        if isinstance(entry, docker.APIClient):
+            return entry
+        return entry.get_client()
+
+    def client_info(self, client_name: str) -> ClientInfo:
+        entry = self._clients.get(client_name)
+        if entry is None or isinstance(entry, docker.APIClient):
+            return ClientInfo(client_name)
+        return ClientInfo.from_config(client_name, entry)
+
+    # ----- planning ----------------------------------------------------------------------
+    def plan(self, action: str, container: Any = None, instances: Any = None,
+             map_name: str | None = None, **kwargs: Any) -> list[Action]:
+        """The ordered plan of ``action`` for ``container`` (names, groups, ``__all__``, ids),
+        WITHOUT changing anything: only list and inspect calls are made."""
+        options = ActionOptions.from_kwargs(kwargs)
+        return self._plan(action, container, instances, map_name, options)
+
+    def _plan(self, action: str, container: Any, instances: Any, map_name: str | None,
+              options: ActionOptions) -> list[Action]:
+        try:
+            state_cls, action_cls = self.generators[action]
+        except KeyError:
+            raise MapError(f"unknown action {action!r}") from None
+        state_gen = state_cls(options)
+        policy = self.get_policy()
+        maps = policy.container_maps
+        graph = policy.graph()
+        selected_ids = expand_selection(maps, container, map_name, instances, self.default_map)
+        selected = {policy.cname(c.map_name, c.config_name, c.instance_name)
+                    for c in selected_ids}
+        if state_gen.direction == "forward":
+            names = graph.closure(selected)
+        elif state_gen.direction == "reverse":
+            names = graph.closure(selected, reverse=True)
+        else:
+            names = set(selected)
+        levels = graph.levels(names)
+
+        # which clients each item goes to; desired state per (map, client)
+        builders: dict[tuple[str, str, bool], DesiredStateBuilder] = {}
+        per_client: dict[str, dict[str, DesiredContainer]] = {}
+        for name in names:
+            cid = graph.nodes[name]
+            cmap = maps[cid.map_name]
+            config = cmap.containers.get_existing(cid.config_name)
+            for client_name in map_clients(cmap, config):
+                extra = name in selected and bool(options.extra)
+                key = (cid.map_name, client_name, extra)
+                if key not in builders:
+                    builders[key] = DesiredStateBuilder(
+                        cmap, self.client_info(client_name), options.extra if extra else None)
+                per_client.setdefault(client_name, {})[name] = builders[key].container(
+                    cid.config_name, cid.instance_name)
+
+        snapshots = self._observe(per_client, state_gen.observe_processes)
+        plan: list[Action] = []
+        generator = action_cls(options)
+        for client_name, desired in per_client.items():
+            volumes: dict[str, Any] = {}
+            networks: dict[str, Any] = {}
+            for (_, cname, _), builder in builders.items():
+                if cname == client_name:
+                    volumes.update(builder.volumes)
+                    networks.update(builder.networks)
+            inp = PlanInput(client=self.client_info(client_name),
+                            snapshot=snapshots[client_name], desired=desired,
+                            levels=[[n for n in level if n in desired] for level in levels],
+                            volumes=volumes, networks=networks,
+                            selected=selected & set(desired))
+            plan.extend(generator.get_actions(inp))
+        plan.sort(key=lambda a: a.step)
+        return plan
+
+    def _observe(self, per_client: dict[str, dict[str, DesiredContainer]],
+                 processes: bool) -> dict[str, Any]:
+        def one(client_name: str) -> Any:
+            desired = per_client[client_name]
+            top = [n for n, d in desired.items()
+                   if processes and any(c.policy == ExecPolicy.RESTART
+                                        for c in d.exec_commands)]
+            try:
+                return observe(self.docker_client(client_name), client_name, desired, top,
+                               self.concurrency)
+            except DockerFabError:
+                raise
+            except Exception as exc:
+                raise RemoteError(f"could not read the host's state: {exc}", host=client_name,
+                                  action="observe") from exc
+
+        names = list(per_client)
+        if len(names) <= 1:
+            return {n: one(n) for n in names}
+        with ThreadPoolExecutor(max_workers=min(len(names), self.concurrency)) as pool:
+            return dict(zip(names, pool.map(one, names)))
+
+    # ----- running -----------------------------------------------------------------------
+    def runner(self, clients: Iterable[str]) -> Executor:
+        auth: dict[str, Any] = {}
+        for name in clients:
+            entry = self._clients.get(name)
+            if entry is not None and not isinstance(entry, docker.APIClient):
+                auth.update(getattr(entry, "auth_configs", None) or {})
+        return self.runner_class({n: self.docker_client(n) for n in clients},
+                                 listener=self.listener, concurrency=self.concurrency,
+                                 helper_image=self.helper_image,
+                                 verify_delay=self.verify_delay, auth_configs=auth)
+
+    def execute(self, plan: list[Action], results: list[ActionResult] | None = None
+                ) -> list[ActionResult]:
+        """Run a plan made by :meth:`plan`."""
+        return self.runner({a.client for a in plan}).run(plan, results)
+
+    def run_action(self, action: str, container: Any = None, instances: Any = None,
+                   map_name: str | None = None, **kwargs: Any) -> list[ActionResult]:
+        """Plan and execute; returns what was done (ActionResult per action)."""
+        options = ActionOptions.from_kwargs(kwargs)
+        if options.pull_insecure_registry:
+            warnings.warn("pull_insecure_registry has no effect: insecure registries are "
+                          "configured in the Docker daemon (insecure-registries)",
+                          stacklevel=3)
+        results: list[ActionResult] = []
+        if action == "update" and options.pull_before_update:
+            self.execute(self._plan("pull_images", container, instances, map_name, options),
+                         results)
+        return self.execute(self._plan(action, container, instances, map_name, options),
+                            results)
+
+    def create(self, container: Any = None, instances: Any = None, map_name: str | None = None,
+               **kwargs: Any) -> list[ActionResult]:
+        """Create missing containers (and their attached volumes, networks) along the
+        dependency path."""
+        return self.run_action("create", container, instances, map_name, **kwargs)
+
+    def start(self, container: Any = None, instances: Any = None, map_name: str | None = None,
+              **kwargs: Any) -> list[ActionResult]:
+        """Start existing, non-running containers along the dependency path."""
+        return self.run_action("start", container, instances, map_name, **kwargs)
+
+    def restart(self, container: Any = None, instances: Any = None,
+                map_name: str | None = None, **kwargs: Any) -> list[ActionResult]:
+        """Restart only the selected containers."""
+        return self.run_action("restart", container, instances, map_name, **kwargs)
+
+    def stop(self, container: Any = None, instances: Any = None, map_name: str | None = None,
+             **kwargs: Any) -> list[ActionResult]:
+        """Stop the containers and everything that depends on them (dependents first)."""
+        return self.run_action("stop", container, instances, map_name, **kwargs)
+
+    def remove(self, container: Any = None, instances: Any = None, map_name: str | None = None,
+               **kwargs: Any) -> list[ActionResult]:
+        """Remove the containers and their dependents (attached volumes only with
+        ``remove_attached=True``)."""
+        return self.run_action("remove", container, instances, map_name, **kwargs)
+
+    def startup(self, container: Any = None, instances: Any = None,
+                map_name: str | None = None, **kwargs: Any) -> list[ActionResult]:
+        """Create what is missing, re-create unrecoverable containers, start the rest."""
+        return self.run_action("startup", container, instances, map_name, **kwargs)
+
+    def shutdown(self, container: Any = None, instances: Any = None,
+                 map_name: str | None = None, **kwargs: Any) -> list[ActionResult]:
+        """Stop and remove (dependents first)."""
+        return self.run_action("shutdown", container, instances, map_name, **kwargs)
+
+    def update(self, container: Any = None, instances: Any = None, map_name: str | None = None,
+               **kwargs: Any) -> list[ActionResult]:
+        """Bring containers in line with the map (spec 3.8.2), changing only what differs."""
+        return self.run_action("update", container, instances, map_name, **kwargs)
+
+    def signal(self, container: Any = None, instances: Any = None, map_name: str | None = None,
+               signal: str | int = "SIGKILL", **kwargs: Any) -> list[ActionResult]:
+        """Send a signal to the selected running containers."""
+        return self.run_action("signal", container, instances, map_name, signal=signal,
+                               **kwargs)
+
+    kill = signal
+
+    def pull_images(self, container: Any = None, instances: Any = None,
+                    map_name: str | None = None, **kwargs: Any) -> list[ActionResult]:
+        """Pull the images of the containers and their dependencies."""
+        return self.run_action("pull_images", container, instances, map_name, **kwargs)
+
+    def call(self, action_name: str, container: Any = None, instances: Any = None,
+             map_name: str | None = None, **kwargs: Any) -> Any:
+        """A built-in action by name, or a custom one: ``<action_name>_action(map_name,
+        config_name, instances, **kwargs)`` on the policy, once per selected configuration."""
+        if action_name in self.generators:
+            return self.run_action(action_name, container, instances, map_name, **kwargs)
+        policy = self.get_policy()
+        method = getattr(policy, f"{action_name}_action", None)
+        if method is None:
+            raise MapError(f"unknown action {action_name!r} (no {action_name}_action on "
+                           f"{type(policy).__name__})")
+        ids = expand_selection(policy.container_maps, container, map_name, instances,
+                               self.default_map)
+        grouped: dict[tuple[str, str], list[str | None]] = {}
+        for cid in ids:
+            grouped.setdefault((cid.map_name, cid.config_name), []).append(cid.instance_name)
+        results = []
+        for (mname, cname), insts in grouped.items():
+            try:
+                results.append(method(mname, cname, insts, **kwargs))
+            except DockerFabError:
+                raise
+            except Exception as exc:
+                raise ActionRunnerException(str(exc), results, cause=exc, action=action_name,
+                                            item=f"{mname}.{cname}") from exc
+        return results
+
+    def run_script(self, container: Any, map_name: str | None = None,
+                   instance: str | None = None, **kwargs: Any) -> dict[str, dict[str, Any]]:
+        """Run a script or command in a fresh container of ``container`` (spec 3.8.3)."""
+        from dockerfab.engine.script import run_script
+
+        return run_script(self, container, map_name, instance, **kwargs)
+
+
+__all__ = ["MappingDockerClient", "DockerClientRunner", "MapConfigId"]

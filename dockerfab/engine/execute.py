@@ -1,0 +1,316 @@
+"""Execute a plan: step by step; within a step the items run concurrently (bounded thread
+pool), each item's actions in plan order. A failure stops the plan after the running step
+and raises ActionRunnerException with everything done so far."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from itertools import groupby
+from typing import Any, Callable
+
+import docker
+import docker.errors
+
+from dockerfab import shortcuts
+from dockerfab.engine.events import DONE, FAILED, START, ActionEvent, Listener
+from dockerfab.errors import ActionRunnerException, DockerFabError, RemoteError
+from dockerfab.plan import actions as A
+from dockerfab.plan.actions import Action, ActionResult
+from dockerfab.plan.desired import DesiredContainer, DesiredNetwork, DesiredVolume
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONCURRENCY = 8
+DEFAULT_HELPER_IMAGE = "busybox:latest"
+HELPER_MOUNT = "/dockerfab-volume"
+
+
+def error_text(exc: BaseException) -> str:
+    """The useful part of a Docker API error (the daemon's explanation)."""
+    explanation = getattr(exc, "explanation", None)
+    if explanation:
+        return str(explanation.decode() if isinstance(explanation, bytes) else explanation)
+    return str(exc) or type(exc).__name__
+
+
+def split_image(image: str) -> tuple[str, str | None]:
+    repo, _, tag = image.rpartition(":")
+    if not repo or "/" in tag:
+        return image, None
+    return repo, tag
+
+
+def pull_image(client: Any, image: str, auth_config: dict[str, Any] | None = None) -> str:
+    """Pull with the SDK's stream and fail on any error line (wrappers may return bools)."""
+    repo, tag = split_image(image)
+    last = ""
+    for line in docker.APIClient.pull(client, repo, tag=tag, stream=True, decode=True,
+                                      auth_config=auth_config):
+        if isinstance(line, dict):
+            if line.get("error"):
+                raise RemoteError(str(line["error"]), action="pull", item=image)
+            last = line.get("status", last)
+    return last
+
+
+class Executor:
+    """Runs plans against named clients (``docker.APIClient`` or subclasses)."""
+
+    def __init__(self, clients: dict[str, Any], *, listener: Listener | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY,
+                 helper_image: str = DEFAULT_HELPER_IMAGE, verify_delay: float = 0.2,
+                 auth_configs: dict[str, Any] | None = None) -> None:
+        self.clients = clients
+        self.listener = listener
+        self.concurrency = max(1, concurrency)
+        self.helper_image = helper_image
+        self.verify_delay = verify_delay
+        self.auth_configs = auth_configs or {}
+        self._volume_info: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    # ----- public ------------------------------------------------------------------------
+    def run(self, plan: list[Action], results: list[ActionResult] | None = None
+            ) -> list[ActionResult]:
+        """Execute ``plan``; returns the results (appended to ``results`` if given)."""
+        results = results if results is not None else []
+        ordered = sorted(enumerate(plan), key=lambda p: (p[1].step, p[0]))
+        for _, step_items in groupby(ordered, key=lambda p: p[1].step):
+            sequences: dict[tuple[str, str], list[Action]] = {}
+            for _, action in step_items:
+                sequences.setdefault((action.client, action.item), []).append(action)
+            self._run_step(list(sequences.values()), results)
+        return results
+
+    # ----- steps -------------------------------------------------------------------------
+    def _run_step(self, sequences: list[list[Action]], results: list[ActionResult]) -> None:
+        failures: list[tuple[Action, BaseException]] = []
+        started: list[tuple[str, str, float]] = []
+
+        def run_sequence(sequence: list[Action]) -> None:
+            created = False
+            for action in sequence:
+                try:
+                    result = self._run_action(action, created)
+                except BaseException as exc:  # noqa: BLE001 - reported with partial results
+                    with self._lock:
+                        failures.append((action, exc))
+                    return
+                with self._lock:
+                    results.append(result)
+                    if action.kind == A.CREATE:
+                        created = True
+                    if action.kind in (A.START, A.RESTART):
+                        started.append((action.client, action.item, time.monotonic()))
+
+        if len(sequences) == 1 or self.concurrency == 1:
+            for sequence in sequences:
+                run_sequence(sequence)
+                if failures:
+                    break
+        else:
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(sequences))) as pool:
+                for future in [pool.submit(run_sequence, s) for s in sequences]:
+                    future.result()
+        if not failures and started and self.verify_delay > 0:
+            self._verify_running(started, failures)
+        if failures:
+            action, exc = failures[0]
+            more = f" (and {len(failures) - 1} more failure(s))" if len(failures) > 1 else ""
+            raise ActionRunnerException(error_text(exc) + more, results, cause=exc,
+                                        host=action.client, action=action.kind,
+                                        item=action.item)
+
+    def _verify_running(self, started: list[tuple[str, str, float]],
+                        failures: list[tuple[Action, BaseException]]) -> None:
+        """One list call per client: a container that exited right after start is a failure."""
+        wait = self.verify_delay - (time.monotonic() - max(t for _, _, t in started))
+        if wait > 0:
+            time.sleep(wait)
+        by_client: dict[str, list[str]] = {}
+        for client_name, item, _ in started:
+            by_client.setdefault(client_name, []).append(item)
+        for client_name, items in by_client.items():
+            client = self.clients[client_name]
+            listed = client.containers(all=True, filters={"name": items})
+            states = {}
+            for entry in listed:
+                for name in entry.get("Names") or ():
+                    states[name.lstrip("/")] = entry
+            for item in items:
+                entry = states.get(item)
+                if entry is not None and entry.get("State") not in ("running", "restarting"):
+                    status = entry.get("Status", entry.get("State"))
+                    tail = ""
+                    try:
+                        tail = client.logs(item, tail=5).decode(errors="replace").strip()
+                    except Exception:  # noqa: BLE001 - the log is only a hint
+                        pass
+                    message = f"container stopped right after start ({status})"
+                    if tail:
+                        message += f"; last output: {tail[-300:]}"
+                    failures.append((Action(A.START, item, client_name),
+                                     RemoteError(message, host=client_name, action="start",
+                                                 item=item)))
+
+    # ----- one action --------------------------------------------------------------------
+    def _emit(self, action: Action, phase: str, duration: float = 0.0,
+              error: str | None = None) -> None:
+        if self.listener is not None:
+            try:
+                self.listener(ActionEvent(action.client, action.kind, action.item, phase,
+                                          duration, tuple(action.reasons), error))
+            except Exception:  # noqa: BLE001 - a broken listener must not break the run
+                log.exception("event listener failed")
+
+    def _run_action(self, action: Action, created: bool) -> ActionResult:
+        client = self.clients[action.client]
+        handler: Callable[[Any, Action], Any] = getattr(self, f"_do_{action.kind}")
+        self._emit(action, START)
+        began = time.monotonic()
+        try:
+            value = handler(client, action)
+        except BaseException as exc:
+            duration = time.monotonic() - began
+            self._emit(action, FAILED, duration, error_text(exc))
+            if action.kind == A.START and created:
+                # a container created in this run that cannot start is removed again, so the
+                # next run creates it afresh from the (fixed) configuration
+                try:
+                    client.remove_container(action.item, v=True, force=True)
+                except Exception:  # noqa: BLE001 - the start error is the one to report
+                    log.warning("could not remove %s after failed start", action.item)
+            raise
+        duration = time.monotonic() - began
+        self._emit(action, DONE, duration)
+        return ActionResult(action, value, duration)
+
+    # ----- handlers ----------------------------------------------------------------------
+    def _do_pull_image(self, client: Any, action: Action) -> Any:
+        image = action.args["image"]
+        registry = image.split("/")[0] if "/" in image.split(":")[0] else None
+        auth = self.auth_configs.get(registry) if registry else None
+        return pull_image(client, image, auth)
+
+    def _do_create_network(self, client: Any, action: Action) -> Any:
+        net: DesiredNetwork = action.args["network"]
+        return client.create_network(net.name, driver=net.driver, options=net.options or None,
+                                     internal=net.internal, labels=net.labels,
+                                     **net.create_options)
+
+    def _do_create_volume(self, client: Any, action: Action) -> Any:
+        vol: DesiredVolume = action.args["volume"]
+        info = client.create_volume(vol.name, driver=vol.driver,
+                                    driver_opts=vol.driver_opts or None, labels=vol.labels,
+                                    **vol.create_options)
+        with self._lock:
+            self._volume_info[(action.client, vol.name)] = info or {}
+        return info
+
+    def _do_prepare_volume(self, client: Any, action: Action) -> Any:
+        vol: DesiredVolume = action.args["volume"]
+        run_cmd = getattr(client, "run_cmd", None)
+        mountpoint = self._volume_info.get((action.client, vol.name), {}).get("Mountpoint")
+        if action.args.get("prepare_local", True) and callable(run_cmd) and mountpoint:
+            return run_cmd(self._prepare_command(vol, mountpoint, sudo=False))
+        return self._run_helper(client, action.client, vol)
+
+    @staticmethod
+    def _prepare_command(vol: DesiredVolume, path: str, sudo: bool = False) -> str:
+        commands = []
+        if vol.user is not None:
+            commands.append(shortcuts.chown(vol.user, path, recursive=False))
+        if vol.permissions:
+            commands.append(shortcuts.chmod(vol.permissions, path, recursive=False))
+        return shortcuts.join(*commands)
+
+    def _run_helper(self, client: Any, client_name: str, vol: DesiredVolume) -> Any:
+        """chown/chmod in a short-lived container that mounts the volume."""
+        command = self._prepare_command(vol, HELPER_MOUNT)
+        host_config = client.create_host_config(binds=[f"{vol.name}:{HELPER_MOUNT}:rw"],
+                                                 network_mode="none")
+        kwargs = dict(image=self.helper_image, command=["sh", "-c", command],
+                      host_config=host_config, labels={"dockerfab.helper": vol.name},
+                      user="0")
+        try:
+            container = client.create_container(**kwargs)
+        except docker.errors.ImageNotFound:
+            pull_image(client, self.helper_image)
+            container = client.create_container(**kwargs)
+        try:
+            client.start(container["Id"])
+            status = client.wait(container["Id"], timeout=60)
+            code = status.get("StatusCode", 0)
+            if code:
+                output = client.logs(container["Id"]).decode(errors="replace").strip()
+                raise RemoteError(f"preparing volume failed (exit {code}): {output}",
+                                  host=client_name, action="prepare_volume", item=vol.name)
+        finally:
+            client.remove_container(container["Id"], force=True)
+        return code
+
+    def _do_create(self, client: Any, action: Action) -> Any:
+        d: DesiredContainer = action.args["desired"]
+        kwargs = dict(d.create_kwargs)
+        kwargs["host_config"] = client.create_host_config(**d.host_config)
+        later: list[tuple[str, dict[str, Any]]] = []
+        if d.networks:
+            mode = d.host_config.get("network_mode")
+            first = mode if mode in d.networks else next(iter(d.networks))
+            kwargs["networking_config"] = client.create_networking_config(
+                {first: client.create_endpoint_config(**d.networks[first])})
+            later = [(n, e) for n, e in d.networks.items() if n != first]
+        result = client.create_container(**kwargs)
+        for net, endpoint in later:
+            client.connect_container_to_network(result["Id"], net, **endpoint)
+        return result
+
+    def _do_start(self, client: Any, action: Action) -> Any:
+        client.start(action.item)
+        d: DesiredContainer | None = action.args.get("desired")
+        if d is not None and d.start_delay:
+            time.sleep(float(d.start_delay))
+        return None
+
+    def _do_exec(self, client: Any, action: Action) -> Any:
+        created = client.exec_create(action.item, action.args["cmd"],
+                                     user=str(action.args.get("user") or ""))
+        client.exec_start(created["Id"], detach=True)
+        return created["Id"]
+
+    def _do_stop(self, client: Any, action: Action) -> Any:
+        timeout = action.args.get("timeout")
+        return client.stop(action.item, timeout=timeout) if timeout is not None \
+            else client.stop(action.item)
+
+    def _do_remove(self, client: Any, action: Action) -> Any:
+        return client.remove_container(action.item, v=True)
+
+    def _do_restart(self, client: Any, action: Action) -> Any:
+        timeout = action.args.get("timeout")
+        return client.restart(action.item, timeout=timeout if timeout is not None else 10)
+
+    def _do_kill(self, client: Any, action: Action) -> Any:
+        return client.kill(action.item, signal=action.args.get("signal"))
+
+    def _do_update_limits(self, client: Any, action: Action) -> Any:
+        return client.update_container(action.item, **action.args["limits"])
+
+    def _do_connect_network(self, client: Any, action: Action) -> Any:
+        return client.connect_container_to_network(action.item, action.args["network"],
+                                                   **action.args.get("endpoint", {}))
+
+    def _do_disconnect_network(self, client: Any, action: Action) -> Any:
+        return client.disconnect_container_from_network(action.item, action.args["network"])
+
+    def _do_remove_volume(self, client: Any, action: Action) -> Any:
+        return client.remove_volume(action.item)
+
+    def _do_custom(self, client: Any, action: Action) -> Any:
+        return action.args["func"](client, action)
+
+
+__all__ = ["Executor", "DEFAULT_CONCURRENCY", "DEFAULT_HELPER_IMAGE", "error_text",
+           "pull_image", "DockerFabError"]

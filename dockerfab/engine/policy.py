@@ -1,0 +1,83 @@
+"""BasePolicy (spec 3.10.1): naming and dependency guidelines a MappingDockerClient uses.
+
+Override single methods to change names; add ``<name>_action(map_name, config_name,
+instances, **kwargs)`` methods for custom actions run with ``MappingDockerClient.call()``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from dockerfab.map.input import ItemType, MapConfigId
+from dockerfab.plan import names
+from dockerfab.plan.desired import ClientInfo, DesiredStateBuilder
+from dockerfab.plan.graph import DependencyGraph, container_of
+from dockerfab.plan.model import containers, instances, is_abstract
+
+
+class BasePolicy:
+    """Holds the (merged) maps and client configurations of one MappingDockerClient."""
+
+    def __init__(self, container_maps: dict[str, Any], clients: dict[str, Any]) -> None:
+        self.container_maps = container_maps
+        self.clients = clients
+        self._graph: DependencyGraph | None = None
+
+    # ----- names -------------------------------------------------------------------------
+    @classmethod
+    def cname(cls, map_name: str, container: str, instance: str | None = None) -> str:
+        """Container name ``<map>.<config>[.<instance>]``."""
+        return names.container_name(map_name, container, instance)
+
+    @classmethod
+    def aname(cls, map_name: str, attached_name: str, parent_name: str | None = None) -> str:
+        """Attached volume name ``<map>[.<parent>].<alias>``."""
+        return names.volume_name(map_name, attached_name, parent_name)
+
+    @classmethod
+    def nname(cls, map_name: str, network_name: str) -> str:
+        """Network name ``<map>.<network>``."""
+        return names.network_name(map_name, network_name)
+
+    @classmethod
+    def image_name(cls, image: str | None, container_map: Any = None,
+                   config_name: str = "") -> str:
+        """Expanded image name (repository prefix, default tag)."""
+        return names.image_name(image, config_name, getattr(container_map, "repository", None),
+                                getattr(container_map, "default_tag", None))
+
+    @classmethod
+    def get_hostname(cls, container_name: str, client_name: str | None = None) -> str:
+        return names.hostname(client_name, container_name)
+
+    # ----- dependencies ------------------------------------------------------------------
+    def graph(self) -> DependencyGraph:
+        """Container-level dependency graph over all maps (built once per policy)."""
+        if self._graph is None:
+            nodes: dict[str, MapConfigId] = {}
+            builders: dict[str, DesiredStateBuilder] = {}
+            for map_name, cmap in self.container_maps.items():
+                builders[map_name] = DesiredStateBuilder(cmap, ClientInfo("__graph__"))
+                for config_name, config in containers(cmap).items():
+                    if is_abstract(config):
+                        continue
+                    for inst in instances(config):
+                        cid = MapConfigId(ItemType.CONTAINER, map_name, config_name, inst)
+                        nodes[container_of(cid)] = cid
+            self._graph = DependencyGraph(
+                nodes, lambda cid: builders[cid.map_name].dependencies(cid.config_name,
+                                                                        cid.instance_name))
+        return self._graph
+
+    def get_dependencies(self, config_id: MapConfigId) -> list[MapConfigId]:
+        """All container instances ``config_id`` needs, dependencies first."""
+        graph = self.graph()
+        name = container_of(config_id)
+        needed = graph.closure([name]) - {name}
+        return [graph.nodes[n] for level in graph.levels(needed) for n in level]
+
+    def get_dependents(self, config_id: MapConfigId) -> list[MapConfigId]:
+        """All container instances that need ``config_id``, outermost dependents first."""
+        graph = self.graph()
+        name = container_of(config_id)
+        needing = graph.closure([name], reverse=True) - {name}
+        return [graph.nodes[n] for level in graph.levels(needing, reverse=True) for n in level]

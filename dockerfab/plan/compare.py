@@ -1,0 +1,218 @@
+"""Comparisons of one desired container with its observed state, each yielding short reasons.
+
+Only what spec 3.8.2 lists is compared (image id, links, volume paths incl. shared ones,
+environment, command, entrypoint, exposed ports, limits, exec commands, networks). Reasons
+never contain environment values.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from dockerfab.map.input import CmdCheck, ExecCommand, ExecPolicy
+from dockerfab.plan import convert
+from dockerfab.plan.desired import LABEL_EXPLICIT, DesiredContainer
+from dockerfab.plan.snapshot import ContainerState, HostSnapshot
+
+_ANON = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _short(image_id: str | None) -> str:
+    return (image_id or "?").split(":")[-1][:12]
+
+
+def _explicit(state: ContainerState) -> dict[str, Any]:
+    try:
+        return json.loads(state.labels.get(LABEL_EXPLICIT) or "{}")
+    except ValueError:
+        return {}
+
+
+def _bind_dest(bind: str) -> str:
+    parts = bind.split(":")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def recreate_reasons(desired: DesiredContainer, state: ContainerState,
+                     snapshot: HostSnapshot) -> list[str]:
+    """Why the existing container no longer fits its configuration (empty: it fits)."""
+    reasons: list[str] = []
+    config, host = state.config, state.host_config
+    # image id
+    wanted = snapshot.image_id(desired.image)
+    current = (state.inspect or {}).get("Image") or state.image_id
+    if wanted is None:
+        reasons.append(f"image {desired.image} missing")
+    elif wanted != current:
+        reasons.append(f"image {_short(current)} -> {_short(wanted)}")
+    # environment (names only), command, entrypoint
+    actual_env = convert.env_dict(config.get("Env"))
+    desired_env = desired.environment
+    for key, value in desired_env.items():
+        if key not in actual_env:
+            reasons.append(f"env {key} missing")
+        elif actual_env[key] != value:
+            reasons.append(f"env {key} changed")
+    explicit = _explicit(state)
+    for key in explicit.get("env", ()):
+        if key not in desired_env:
+            reasons.append(f"env {key} removed")
+    for kwarg, api, label in (("command", "Cmd", "cmd"), ("entrypoint", "Entrypoint",
+                                                            "entrypoint")):
+        want = convert.command_list(desired.create_kwargs.get(kwarg))
+        if want is not None:
+            if want != (config.get(api) or []):
+                reasons.append(f"{kwarg} changed")
+        elif explicit.get(label):
+            reasons.append(f"{kwarg} changed")
+    # exposed and published ports
+    exposed = set((config.get("ExposedPorts") or {}).keys())
+    for port in desired.create_kwargs.get("ports") or ():
+        key = convert.port_key(port)
+        if key not in exposed:
+            reasons.append(f"port {key} not exposed")
+    want_bindings = convert.normalize_port_bindings(desired.host_config.get("port_bindings"))
+    have_bindings = convert.observed_port_bindings(host)
+    for key in sorted(set(want_bindings) | set(have_bindings)):
+        if want_bindings.get(key) != have_bindings.get(key):
+            reasons.append(f"port {key} published differently")
+    # volumes: binds (host paths, named volumes) and volumes_from
+    want_binds = {_bind_dest(b): b for b in desired.host_config.get("binds") or ()}
+    have_binds = {_bind_dest(b): b for b in host.get("Binds") or ()}
+    for dest in sorted(set(want_binds) | set(have_binds)):
+        if want_binds.get(dest) != have_binds.get(dest):
+            reasons.append(f"volume {dest} mounted differently")
+    want_from = sorted(desired.host_config.get("volumes_from") or ())
+    if want_from != sorted(host.get("VolumesFrom") or ()):
+        reasons.append("volumes_from changed")
+    # links
+    want_links = {f"/{c}:/{desired.name}/{a}"
+                  for c, a in (desired.host_config.get("links") or {}).items()}
+    have_links = set(host.get("Links") or ())
+    if want_links != have_links:
+        for link in sorted(want_links - have_links):
+            reasons.append(f"link {link.split('/')[-1]} missing")
+        for link in sorted(have_links - want_links):
+            reasons.append(f"link {link.split('/')[-1]} not configured")
+    # network mode
+    want_mode = desired.host_config.get("network_mode") or "default"
+    have_mode = host.get("NetworkMode") or "default"
+    if {want_mode, have_mode} != {"default", "bridge"} and want_mode != have_mode:
+        if not (want_mode.startswith("container:") and have_mode.startswith("container:")
+                and _same_container(want_mode[10:], have_mode[10:], snapshot)):
+            reasons.append("network mode changed")
+    return reasons
+
+
+def _same_container(ref_a: str, ref_b: str, snapshot: HostSnapshot) -> bool:
+    """Whether two container references (name or id) denote the current same container."""
+    state = snapshot.container(ref_a)
+    if state is None:
+        return False
+    return ref_b in (state.name, state.id) or state.id.startswith(ref_b)
+
+
+def shared_volume_reasons(desired: DesiredContainer, state: ContainerState,
+                          snapshot: HostSnapshot) -> list[str]:
+    """Volumes from whole containers: the dependent must see the same volumes at the same
+    paths as the container it uses."""
+    reasons = []
+    own = {m.get("Destination"): (m.get("Name") or m.get("Source"))
+           for m in (state.inspect or {}).get("Mounts") or ()}
+    for ref in desired.host_config.get("volumes_from") or ():
+        source = snapshot.container(ref.split(":")[0])
+        if source is None or source.inspect is None:
+            continue
+        for mount in source.inspect.get("Mounts") or ():
+            if own.get(mount.get("Destination")) != (mount.get("Name") or mount.get("Source")):
+                reasons.append(f"volumes from {source.name} differ at {mount.get('Destination')}")
+                break
+    return reasons
+
+
+def has_anonymous_volumes(state: ContainerState | None) -> bool:
+    """Whether re-creating this container would give it new (anonymous) volumes."""
+    if state is None or state.inspect is None:
+        return True
+    return any(m.get("Type") == "volume" and _ANON.match(m.get("Name") or "")
+               for m in state.inspect.get("Mounts") or ())
+
+
+def limit_changes(desired: DesiredContainer, state: ContainerState
+                  ) -> tuple[dict[str, Any], list[str], list[str]]:
+    """(kwargs for ``update_container``, reasons, limits that must be reset to unset).
+
+    Unset limits can't be removed live (spec 3.8.2): they are returned separately."""
+    kwargs: dict[str, Any] = {}
+    reasons: list[str] = []
+    resets: list[str] = []
+    host = state.host_config
+    for key, api in convert.LIMITS.items():
+        want = convert.limit_value(key, desired.host_config.get(key))
+        have = host.get(api)
+        if want is None:
+            if key != "memswap_limit" and have not in (None, 0, ""):
+                resets.append(key)
+            continue
+        if want != have:
+            kwargs[key] = desired.host_config[key]
+            reasons.append(f"limit {key} updated in place")
+    return kwargs, reasons, resets
+
+
+def network_changes(desired: DesiredContainer, state: ContainerState, snapshot: HostSnapshot
+                    ) -> list[tuple[str, str, dict[str, Any], str]]:
+    """[(op 'connect'|'disconnect'|'reconnect', network, endpoint kwargs, reason)]."""
+    if not desired.networks:
+        return []
+    changes = []
+    actual = ((state.inspect or {}).get("NetworkSettings") or {}).get("Networks") or {}
+    for name, endpoint in desired.networks.items():
+        have = actual.get(name)
+        if have is None:
+            changes.append(("connect", name, endpoint, f"network {name} endpoint missing"))
+            continue
+        net = snapshot.networks.get(name)
+        if net is not None and have.get("NetworkID") and have["NetworkID"] != net.id:
+            changes.append(("reconnect", name, endpoint, f"network {name} was re-created"))
+            continue
+        ipam = have.get("IPAMConfig") or {}
+        if not set(endpoint.get("aliases") or ()) <= set(have.get("Aliases") or ()):
+            changes.append(("reconnect", name, endpoint, f"network {name} aliases differ"))
+        elif (endpoint.get("ipv4_address") or "") != (ipam.get("IPv4Address") or "") or \
+                (endpoint.get("ipv6_address") or "") != (ipam.get("IPv6Address") or "") or \
+                sorted(endpoint.get("link_local_ips") or ()) != sorted(
+                    ipam.get("LinkLocalIPs") or ()):
+            changes.append(("reconnect", name, endpoint, f"network {name} addresses differ"))
+        else:
+            want_links = sorted(f"{c}:{a}" for c, a in endpoint.get("links") or ())
+            if want_links != sorted(have.get("Links") or ()):
+                changes.append(("reconnect", name, endpoint, f"network {name} links differ"))
+    for name in actual:
+        if name not in desired.networks:
+            changes.append(("disconnect", name, {}, f"network {name} not configured"))
+    return changes
+
+
+def _cmd_text(cmd: Any) -> str:
+    return cmd if isinstance(cmd, str) else " ".join(str(c) for c in cmd)
+
+
+def missing_exec_commands(desired: DesiredContainer, state: ContainerState, check: CmdCheck
+                          ) -> list[ExecCommand]:
+    """RESTART-policy exec commands not found among the running processes."""
+    if check == CmdCheck.NONE or state.processes is None:
+        return []
+    missing = []
+    for cmd in desired.exec_commands:
+        if cmd.policy != ExecPolicy.RESTART:
+            continue
+        text = _cmd_text(cmd.cmd)
+        if check == CmdCheck.FULL:
+            found = any(p == text for p in state.processes)
+        else:
+            found = any(text in p or p in text for p in state.processes)
+        if not found:
+            missing.append(cmd)
+    return missing

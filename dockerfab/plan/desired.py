@@ -1,0 +1,500 @@
+"""Desired state: what each container, attached volume and network of a map should look
+like on one client, as Docker SDK keyword arguments plus the API-form values to compare.
+
+Pure: lazy values are resolved here (the point of use, spec 3.10.3), nothing talks to Docker.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockerfab.errors import MapIntegrityError
+from dockerfab.functional import resolve_deep, resolve_value
+from dockerfab.map.input import (ContainerLink, ExecCommand, ExecPolicy, HostVolume, ItemType,
+                                 MapConfigId, SharedVolume, UsedVolume)
+from dockerfab.plan import convert, names
+from dockerfab.plan.model import (as_list, containers, host_path, host_root, instances,
+                                  join_root, mget, volume_config, volume_path)
+
+LABEL_MAP = "dockerfab.map"
+LABEL_CONFIG = "dockerfab.config"
+LABEL_INSTANCE = "dockerfab.instance"
+LABEL_HASH = "dockerfab.hash"
+LABEL_EXPLICIT = "dockerfab.explicit"  # which env keys / command / entrypoint we set
+
+
+@dataclass
+class ClientInfo:
+    """What planning needs to know about a client (from its ClientConfiguration)."""
+    name: str
+    interfaces: dict[str, Any] = field(default_factory=dict)
+    interfaces_ipv6: dict[str, Any] = field(default_factory=dict)
+    domainname: str | None = None
+    stop_timeout: int | None = None
+    timeout: int | None = None
+
+    @classmethod
+    def from_config(cls, name: str, config: Any) -> "ClientInfo":
+        return cls(name=name,
+                   interfaces=dict(mget(config, "interfaces", {}) or {}),
+                   interfaces_ipv6=dict(mget(config, "interfaces_ipv6", {}) or {}),
+                   domainname=resolve_value(mget(config, "domainname")),
+                   stop_timeout=mget(config, "stop_timeout"),
+                   timeout=mget(config, "timeout"))
+
+
+@dataclass
+class DesiredVolume:
+    """An attached volume: a named Docker volume owned by one container configuration."""
+    name: str
+    alias: str
+    owner: str  # container name of the first instance of the owner (for messages)
+    path: str  # container-side path in the owner (where chown/chmod apply)
+    driver: str = "local"
+    driver_opts: dict[str, Any] = field(default_factory=dict)
+    create_options: dict[str, Any] = field(default_factory=dict)
+    user: Any = None
+    permissions: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DesiredNetwork:
+    name: str
+    driver: str = "bridge"
+    options: dict[str, Any] = field(default_factory=dict)
+    internal: bool = False
+    create_options: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DesiredContainer:
+    """One container instance: how to create it, what it needs, and what to compare."""
+    name: str
+    config_id: MapConfigId
+    image: str
+    create_kwargs: dict[str, Any]
+    host_config: dict[str, Any]
+    networks: dict[str, dict[str, Any]]  # network name -> endpoint kwargs (first at create)
+    attached: list[str] = field(default_factory=list)  # volume names it owns
+    volumes_used: list[str] = field(default_factory=list)  # named volumes it mounts
+    depends_on: dict[str, str] = field(default_factory=dict)  # container -> how
+    exec_commands: list[ExecCommand] = field(default_factory=list)
+    persistent: bool = False
+    stop_signal: Any = None
+    stop_timeout: int | None = None
+    start_delay: float | None = None
+    explicit_env: list[str] = field(default_factory=list)
+
+    @property
+    def environment(self) -> dict[str, str]:
+        return convert.env_dict(self.create_kwargs.get("environment"))
+
+
+def _volume_label_ro(readonly: Any) -> str:
+    return "ro" if readonly else "rw"
+
+
+class DesiredStateBuilder:
+    """Builds desired items of one merged map for one client; caches per container name."""
+
+    def __init__(self, container_map: Any, client: ClientInfo, extra: dict[str, Any] | None = None
+                 ) -> None:
+        self.map = container_map
+        self.map_name = str(getattr(container_map, "name"))
+        self.client = client
+        self.extra = dict(extra or {})
+        self.configs = containers(container_map)
+        self.parent_names = bool(getattr(container_map, "use_attached_parent_name", False))
+        self._attached_index: dict[str, tuple[str, UsedVolume]] | None = None
+        self._cache: dict[str, DesiredContainer] = {}
+        self.volumes: dict[str, DesiredVolume] = {}
+        self.networks: dict[str, DesiredNetwork] = {}
+
+    # ----- lookups ------------------------------------------------------------------------
+    def config(self, config_name: str) -> Any:
+        try:
+            return self.configs[config_name]
+        except KeyError:
+            raise MapIntegrityError(f"container configuration {config_name!r} is not defined "
+                                    f"on map {self.map_name!r}") from None
+
+    def attached_index(self) -> dict[str, tuple[str, UsedVolume]]:
+        """``uses`` reference (alias, or ``parent.alias``) -> (owner config, attaches item)."""
+        if self._attached_index is None:
+            index: dict[str, tuple[str, UsedVolume]] = {}
+            for cname, config in self.configs.items():
+                for item in as_list(mget(config, "attaches")):
+                    item = item if isinstance(item, UsedVolume) else UsedVolume(str(item))
+                    key = f"{cname}.{item.name}" if self.parent_names else item.name
+                    index[key] = (cname, item)
+            self._attached_index = index
+        return self._attached_index
+
+    def attached_volume_name(self, owner: str, alias: str) -> str:
+        return names.volume_name(self.map_name, alias, owner if self.parent_names else None)
+
+    def resolve_container_ref(self, ref: str) -> list[tuple[str, str | None]]:
+        """``config`` or ``config.instance`` -> [(config, instance)] (all instances)."""
+        if ref in self.configs:
+            return [(ref, i) for i in instances(self.configs[ref])]
+        config_name, _, instance = ref.rpartition(".")
+        if config_name in self.configs and instance in instances(self.configs[config_name]):
+            return [(config_name, instance)]
+        raise MapIntegrityError(f"{ref!r} is neither a container configuration nor an instance "
+                                f"on map {self.map_name!r}")
+
+    def cname(self, config_name: str, instance: str | None) -> str:
+        return names.container_name(self.map_name, config_name, instance)
+
+    # ----- dependencies (no lazy values touched) -------------------------------------------
+    def dependencies(self, config_name: str, instance: str | None) -> dict[str, str]:
+        """Container names this instance depends on -> kind of dependency."""
+        config = self.config(config_name)
+        deps: dict[str, str] = {}
+        index = self.attached_index()
+        for item in as_list(mget(config, "uses")):
+            ref = item.name if isinstance(item, (SharedVolume, UsedVolume)) else str(item)
+            if ref in index:
+                owner = index[ref][0]
+                for c, i in self.resolve_container_ref(owner):
+                    deps[self.cname(c, i)] = "attached"
+            else:
+                for c, i in self.resolve_container_ref(ref):
+                    deps[self.cname(c, i)] = "volumes_from"
+        for link in as_list(mget(config, "links")):
+            ref = link.container if isinstance(link, ContainerLink) else str(link)
+            for c, i in self.resolve_container_ref(ref):
+                deps[self.cname(c, i)] = "link"
+        mode = self._network_mode_ref(config)
+        if mode is not None:
+            targets = self.resolve_container_ref(mode)
+            c, i = targets[0]
+            deps[self.cname(c, i)] = "network_mode"
+        for endpoint in as_list(mget(config, "networks")):
+            for link in endpoint.links or () if hasattr(endpoint, "links") else ():
+                ref = link.container if isinstance(link, ContainerLink) else str(link)
+                for c, i in self.resolve_container_ref(ref):
+                    deps[self.cname(c, i)] = "link"
+        deps.pop(self.cname(config_name, instance), None)
+        return deps
+
+    def _network_mode_ref(self, config: Any) -> str | None:
+        mode = mget(config, "network_mode")
+        if not mode or not isinstance(mode, str):
+            return None
+        if mode in ("bridge", "host", "none", "disabled", "default") or mode.startswith(
+                ("container:", "/")):
+            return None
+        return mode
+
+    # ----- the desired container ----------------------------------------------------------
+    def container(self, config_name: str, instance: str | None) -> DesiredContainer:
+        name = self.cname(config_name, instance)
+        if name not in self._cache:
+            self._cache[name] = self._build(config_name, instance)
+        return self._cache[name]
+
+    def _build(self, config_name: str, instance: str | None) -> DesiredContainer:
+        config = self.config(config_name)
+        name = self.cname(config_name, instance)
+        cm = self.map
+        image = names.image_name(mget(config, "image"), config_name,
+                                 getattr(cm, "repository", None), getattr(cm, "default_tag", None))
+        user = resolve_value(mget(config, "user"))
+        create: dict[str, Any] = {"image": image, "name": name, "detach": True}
+        if user is not None:
+            create["user"] = str(user)
+        if getattr(cm, "set_hostname", True) is not False:
+            create["hostname"] = names.hostname(self.client.name, name)
+        domain = self.client.domainname or resolve_value(getattr(cm, "default_domain", None))
+        if domain:
+            create["domainname"] = domain
+        host: dict[str, Any] = {}
+        binds: list[str] = []
+        volumes_used: list[str] = []
+        attached: list[str] = []
+
+        # binds: aliases of volumes/host, or direct container-path <- host-path
+        root = host_root(cm)
+        for item in as_list(mget(config, "binds")):
+            if isinstance(item, HostVolume):
+                hp = resolve_value(item.host_path)
+                if isinstance(hp, dict):
+                    hp = hp.get(instance)
+                binds.append(f"{join_root(root, hp)}:{resolve_value(item.path)}:"
+                             f"{_volume_label_ro(item.readonly)}")
+                continue
+            alias = item.name if isinstance(item, SharedVolume) else str(item)
+            readonly = item.readonly if isinstance(item, SharedVolume) else False
+            cpath = volume_path(cm, alias)
+            hpath = host_path(cm, alias, instance)
+            if cpath is None or hpath is None:
+                raise MapIntegrityError(f"bind alias {alias!r} of {config_name!r} needs an entry "
+                                        "in both 'volumes' and 'host'")
+            binds.append(f"{hpath}:{cpath}:{_volume_label_ro(readonly)}")
+
+        # attached volumes: named volumes <map>.<alias>, mounted read-write in the owner
+        for item in as_list(mget(config, "attaches")):
+            item = item if isinstance(item, UsedVolume) else UsedVolume(str(item))
+            path = resolve_value(item.path) or volume_path(cm, item.name)
+            if not path:
+                raise MapIntegrityError(f"attached volume {item.name!r} of {config_name!r} "
+                                        "has no path (set it in 'volumes')")
+            vname = self.attached_volume_name(config_name, item.name)
+            attached.append(vname)
+            if vname not in self.volumes:
+                self.volumes[vname] = self._volume(vname, item.name, config_name, path, config)
+            binds.append(f"{vname}:{path}:rw")
+
+        # uses: attached volumes of others (named volume) or whole containers (volumes_from)
+        volumes_from: list[str] = []
+        index = self.attached_index()
+        for item in as_list(mget(config, "uses")):
+            ref = item.name if isinstance(item, (SharedVolume, UsedVolume)) else str(item)
+            readonly = bool(getattr(item, "readonly", False))
+            if ref in index:
+                owner, att = index[ref]
+                path = (resolve_value(item.path) if isinstance(item, UsedVolume) and item.path
+                        else None) or resolve_value(att.path) or volume_path(cm, att.name)
+                vname = self.attached_volume_name(owner, att.name)
+                if vname not in self.volumes:
+                    owner_path = resolve_value(att.path) or volume_path(cm, att.name)
+                    self.volumes[vname] = self._volume(vname, att.name, owner, owner_path,
+                                                       self.config(owner))
+                volumes_used.append(vname)
+                binds.append(f"{vname}:{path}:{_volume_label_ro(readonly)}")
+            else:
+                for c, i in self.resolve_container_ref(ref):
+                    volumes_from.append(self.cname(c, i) + (":ro" if readonly else ""))
+        if binds:
+            host["binds"] = binds
+        if volumes_from:
+            host["volumes_from"] = volumes_from
+
+        shares = [str(resolve_value(s)) for s in as_list(mget(config, "shares"))]
+        if shares:
+            create["volumes"] = shares
+
+        # links
+        links: dict[str, str] = {}
+        for link in as_list(mget(config, "links")):
+            link = link if isinstance(link, ContainerLink) else ContainerLink(str(link))
+            for c, i in self.resolve_container_ref(link.container):
+                links[self.cname(c, i)] = link.alias or link.container
+        if links:
+            host["links"] = links
+
+        # exposes
+        ports: list[Any] = []
+        port_bindings: dict[str, list[Any]] = {}
+        for binding in as_list(mget(config, "exposes")):
+            exposed = convert.port_key(binding.exposed_port)
+            ports.append(convert.sdk_port(binding.exposed_port))
+            host_port = resolve_value(binding.host_port)
+            if host_port is None:
+                continue
+            if binding.interface:
+                table = self.client.interfaces_ipv6 if binding.ipv6 else self.client.interfaces
+                if binding.interface not in table:
+                    raise MapIntegrityError(
+                        f"{config_name!r} publishes on interface {binding.interface!r}, which "
+                        f"client {self.client.name!r} does not define")
+                port_bindings.setdefault(exposed, []).append(
+                    (str(resolve_value(table[binding.interface])), int(host_port)))
+            else:
+                port_bindings.setdefault(exposed, []).append(int(host_port))
+        if ports:
+            create["ports"] = list(dict.fromkeys(ports))
+        if port_bindings:
+            host["port_bindings"] = {k: (v[0] if len(v) == 1 else v)
+                                     for k, v in port_bindings.items()}
+
+        # network mode and networks
+        networks: dict[str, dict[str, Any]] = {}
+        for endpoint in as_list(mget(config, "networks")):
+            net_name = names.network_name(self.map_name, endpoint.network_name)
+            if net_name not in ("bridge", "host", "none"):
+                self.networks.setdefault(net_name, self._network(endpoint.network_name))
+            networks[net_name] = self._endpoint(endpoint, config_name)
+        mode = mget(config, "network_mode")
+        if isinstance(mode, str) and mode:
+            ref = self._network_mode_ref(config)
+            if ref is not None:
+                c, i = self.resolve_container_ref(ref)[0]
+                host["network_mode"] = f"container:{self.cname(c, i)}"
+            elif mode == "disabled":
+                host["network_mode"] = "none"
+            elif mode.startswith("/"):
+                host["network_mode"] = f"container:{mode[1:]}"
+            else:
+                host["network_mode"] = mode
+        elif networks:
+            host["network_mode"] = next(iter(networks))
+
+        # healthcheck, stop signal/timeout
+        check = mget(config, "healthcheck")
+        if check is not None and getattr(check, "test", None) is not None:
+            test = check.test
+            if isinstance(test, str) and test.upper() not in ("NONE",):
+                test = ["CMD-SHELL", test]
+            elif isinstance(test, str):
+                test = ["NONE"]
+            health = {"test": list(test)}
+            for key in ("interval", "timeout", "start_period"):
+                value = convert.duration_ns(getattr(check, key))
+                if value is not None:
+                    health[key] = value
+            if check.retries is not None:
+                health["retries"] = int(check.retries)
+            create["healthcheck"] = health
+        stop_signal = mget(config, "stop_signal")
+        if stop_signal is not None:
+            create["stop_signal"] = str(stop_signal)
+        stop_timeout = mget(config, "stop_timeout", self.client.stop_timeout)
+        if stop_timeout is not None:
+            create["stop_timeout"] = int(stop_timeout)
+
+        # create_options / host_config (may be callables or lazy), then action kwargs
+        create_options = _resolve_options(mget(config, "create_options"))
+        host_options = _resolve_options(mget(config, "host_config")) or \
+            _resolve_options(mget(config, "start_options"))
+        _merge_options(create, host, create_options, host_options)
+        if self.extra:
+            _merge_options(create, host, {k: v for k, v in self.extra.items()},
+                           {k: v for k, v in self.extra.items() if k in convert.HOST_CONFIG_KEYS})
+        env = convert.env_dict(create.get("environment"))
+        if "environment" in create:
+            create["environment"] = env
+
+        labels = dict(create.get("labels") or {})
+        labels.update({LABEL_MAP: self.map_name, LABEL_CONFIG: config_name,
+                       LABEL_INSTANCE: instance or ""})
+        explicit = {"env": sorted(env), "cmd": create.get("command") is not None,
+                    "entrypoint": create.get("entrypoint") is not None}
+        labels[LABEL_EXPLICIT] = json.dumps(explicit, sort_keys=True)
+        create["labels"] = labels
+        labels[LABEL_HASH] = _hash({"create": create, "host": host, "networks": networks})
+
+        execs = []
+        for cmd in as_list(mget(config, "exec_commands")):
+            cmd = cmd if isinstance(cmd, ExecCommand) else ExecCommand(cmd)
+            c_user = resolve_value(cmd.user)
+            execs.append(ExecCommand(resolve_deep(cmd.cmd),
+                                     str(c_user) if c_user is not None else create.get("user"),
+                                     ExecPolicy(cmd.policy or ExecPolicy.RESTART)))
+        return DesiredContainer(
+            name=name, config_id=MapConfigId(ItemType.CONTAINER, self.map_name, config_name,
+                                             instance),
+            image=str(create["image"]), create_kwargs=create, host_config=host,
+            networks=networks, attached=attached, volumes_used=volumes_used,
+            depends_on=self.dependencies(config_name, instance), exec_commands=execs,
+            persistent=bool(mget(config, "persistent", False)),
+            stop_signal=create.get("stop_signal"), stop_timeout=create.get("stop_timeout"),
+            start_delay=mget(config, "start_delay"), explicit_env=sorted(env))
+
+    def _volume(self, vname: str, alias: str, owner: str, path: str, owner_config: Any
+                ) -> DesiredVolume:
+        conf = volume_config(self.map, alias)
+        plain = conf is None or isinstance(conf, str) or (
+            not isinstance(conf, dict) and not hasattr(conf, "__dict__"))
+        get = (lambda key: None) if plain else (lambda key: mget(conf, key))
+        user = resolve_value(get("user"))
+        if user is None:
+            user = resolve_value(mget(owner_config, "user"))
+        permissions = get("permissions") or mget(owner_config, "permissions")
+        return DesiredVolume(
+            name=vname, alias=alias, owner=self.cname(owner, instances(owner_config)[0]),
+            path=str(path), driver=get("driver") or "local",
+            driver_opts=dict(resolve_deep(get("driver_options") or {})),
+            create_options=dict(resolve_deep(get("create_options") or {})),
+            user=user, permissions=permissions,
+            labels={LABEL_MAP: self.map_name, LABEL_CONFIG: owner})
+
+    def _network(self, network: str) -> DesiredNetwork:
+        conf = mget(getattr(self.map, "networks", None), network)
+        if conf is None:
+            raise MapIntegrityError(f"network {network!r} is not configured on map "
+                                    f"{self.map_name!r}")
+        return DesiredNetwork(
+            name=names.network_name(self.map_name, network),
+            driver=mget(conf, "driver", "bridge"),
+            options=dict(resolve_deep(mget(conf, "driver_options", {}) or {})),
+            internal=bool(mget(conf, "internal", False)),
+            create_options=dict(resolve_deep(mget(conf, "create_options", {}) or {})),
+            labels={LABEL_MAP: self.map_name})
+
+    def _endpoint(self, endpoint: Any, config_name: str) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {}
+        endpoint = resolve_deep(endpoint) if not hasattr(endpoint, "_fields") else endpoint
+        if endpoint.aliases:
+            kwargs["aliases"] = [str(resolve_value(a)) for a in endpoint.aliases]
+        if endpoint.links:
+            links = []
+            for link in endpoint.links:
+                link = link if isinstance(link, ContainerLink) else ContainerLink(str(link))
+                for c, i in self.resolve_container_ref(link.container):
+                    links.append((self.cname(c, i), link.alias or link.container))
+            kwargs["links"] = links
+        for key in ("ipv4_address", "ipv6_address"):
+            value = resolve_value(getattr(endpoint, key))
+            if value:
+                kwargs[key] = str(value)
+        if endpoint.link_local_ips:
+            kwargs["link_local_ips"] = [str(resolve_value(a)) for a in endpoint.link_local_ips]
+        return kwargs
+
+
+def _resolve_options(value: Any) -> dict[str, Any]:
+    """``create_options``/``host_config``: a dict, a callable returning one, or lazy."""
+    value = resolve_value(value)
+    if callable(value):
+        value = value()
+    return dict(resolve_deep(dict(value))) if value else {}
+
+
+def _merge_options(create: dict[str, Any], host: dict[str, Any], create_options: dict[str, Any],
+                   host_options: dict[str, Any]) -> None:
+    """Merge options over generated values: dicts merge, lists extend, scalars replace.
+    Host-config keys in ``create_options`` go to the host config unless ``host_options``
+    has the same key (CLARIFICATIONS 2)."""
+    for key, value in create_options.items():
+        if key in convert.HOST_CONFIG_KEYS:
+            if key not in host_options:
+                _merge_key(host, key, value)
+        elif key == "volumes":
+            create["volumes"] = list(dict.fromkeys(as_list(create.get("volumes")) +
+                                                   as_list(value)))
+        elif key == "environment":
+            merged = convert.env_dict(create.get("environment"))
+            merged.update(convert.env_dict(value))
+            create["environment"] = merged
+        else:
+            _merge_key(create, key, value)
+    for key, value in host_options.items():
+        _merge_key(host, key, value)
+
+
+def _merge_key(target: dict[str, Any], key: str, value: Any) -> None:
+    current = target.get(key)
+    if isinstance(current, dict) and isinstance(value, dict):
+        target[key] = {**current, **value}
+    elif key == "links" and isinstance(current, dict):
+        target[key] = {**current, **dict(value)}
+    elif isinstance(current, list) and isinstance(value, (list, tuple)):
+        target[key] = list(dict.fromkeys(current + list(value)))
+    else:
+        target[key] = value
+
+
+def _hash(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def quote_cmd(cmd: Any) -> str:
+    return cmd if isinstance(cmd, str) else " ".join(shlex.quote(str(c)) for c in cmd)

@@ -1,0 +1,320 @@
+"""Planners: desired state + snapshot -> ordered list of Actions, one function per action.
+
+Step layout of every plan: step 0 pulls images and creates networks; then two steps per
+dependency level (attached volumes, then containers) (reverse order for stop/remove/shutdown, and for the removal half of
+re-creations during update); within a step items run concurrently, the actions of one item
+in plan order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from dockerfab.map.input import ExecPolicy
+from dockerfab.plan import actions as A
+from dockerfab.plan.actions import Action
+from dockerfab.plan.compare import (has_anonymous_volumes, limit_changes,
+                                    missing_exec_commands, network_changes, recreate_reasons,
+                                    shared_volume_reasons)
+from dockerfab.plan.desired import ClientInfo, DesiredContainer, DesiredNetwork, DesiredVolume
+from dockerfab.plan.options import ActionOptions
+from dockerfab.plan.snapshot import ContainerState, HostSnapshot
+
+
+@dataclass
+class PlanInput:
+    """Everything one client's plan is made from."""
+    client: ClientInfo
+    snapshot: HostSnapshot
+    desired: dict[str, DesiredContainer]
+    levels: list[list[str]]  # forward order, only containers of this client
+    volumes: dict[str, DesiredVolume] = field(default_factory=dict)
+    networks: dict[str, DesiredNetwork] = field(default_factory=dict)
+    selected: set[str] = field(default_factory=set)
+
+
+class _Plan:
+    """Collects actions for one client."""
+
+    def __init__(self, inp: PlanInput, options: ActionOptions) -> None:
+        self.inp = inp
+        self.options = options
+        self.actions: list[Action] = []
+        self.volumes_planned: set[str] = set()
+        self.networks_planned: set[str] = set()
+        self.images_planned: set[str] = set()
+
+    def add(self, kind: str, item: str, step: int, reasons: list[str], cid: Any = None,
+            **args: Any) -> None:
+        self.actions.append(Action(kind, item, self.inp.client.name, list(reasons), step, cid,
+                                   args))
+
+    def state(self, name: str) -> ContainerState | None:
+        return self.inp.snapshot.container(name)
+
+    # --- building blocks -------------------------------------------------------------------
+    def prerequisites(self, d: DesiredContainer) -> None:
+        """Step 0: missing image pulled, missing networks created."""
+        snap = self.inp.snapshot
+        if snap.image_id(d.image) is None and d.image not in self.images_planned:
+            self.images_planned.add(d.image)
+            self.add(A.PULL_IMAGE, d.image, 0, ["missing"], image=d.image,
+                     insecure=self.options.pull_insecure_registry)
+        for net in d.networks:
+            if net in self.inp.networks and net not in snap.networks and \
+                    net not in self.networks_planned:
+                self.networks_planned.add(net)
+                self.add(A.CREATE_NETWORK, net, 0, ["missing"], network=self.inp.networks[net])
+
+    def volumes_for(self, d: DesiredContainer, step: int) -> None:
+        for vname in d.attached + d.volumes_used:
+            if vname in self.inp.snapshot.volumes or vname in self.volumes_planned:
+                continue
+            volume = self.inp.volumes.get(vname)
+            if volume is None:
+                continue
+            self.volumes_planned.add(vname)
+            # one step before the containers of this level: volumes are ready (and prepared)
+            # before any container that mounts them is created
+            self.add(A.CREATE_VOLUME, vname, step - 1, ["missing"], volume=volume)
+            if volume.user is not None or volume.permissions:
+                self.add(A.PREPARE_VOLUME, vname, step - 1, ["first creation"], volume=volume,
+                         prepare_local=self.options.prepare_local)
+
+    def create(self, d: DesiredContainer, step: int, reasons: list[str]) -> None:
+        self.prerequisites(d)
+        self.volumes_for(d, step)
+        self.add(A.CREATE, d.name, step, reasons, d.config_id, desired=d)
+
+    def start(self, d: DesiredContainer, step: int, reasons: list[str], initial: bool) -> None:
+        self.add(A.START, d.name, step, reasons, d.config_id, desired=d)
+        for cmd in d.exec_commands:
+            if initial or cmd.policy == ExecPolicy.RESTART:
+                self.add(A.EXEC, d.name, step, ["after start"], d.config_id, cmd=cmd.cmd,
+                         user=cmd.user)
+
+    def remove(self, d: DesiredContainer | None, name: str, state: ContainerState, step: int,
+               reasons: list[str]) -> None:
+        if state.running:
+            self.add(A.STOP, name, step, reasons, getattr(d, "config_id", None),
+                     timeout=self._timeout(d))
+        self.add(A.REMOVE, name, step, reasons, getattr(d, "config_id", None))
+
+    def _timeout(self, d: DesiredContainer | None) -> int | None:
+        if d is not None and d.stop_timeout is not None:
+            return d.stop_timeout
+        return self.inp.client.stop_timeout
+
+    def may_start(self, d: DesiredContainer, state: ContainerState) -> bool:
+        """Exited persistent containers ran their once; they are not started again."""
+        return not state.running and not (d.persistent and state.has_started and
+                                          state.status == "exited")
+
+    def nonrecoverable(self, state: ContainerState) -> int | None:
+        code = state.exit_code
+        if state.status in ("exited", "dead") and code in self.options.nonrecoverable_exit_codes:
+            return code
+        return None
+
+    def forward(self) -> list[tuple[int, DesiredContainer]]:
+        return [(2 * index + 2, self.inp.desired[name])
+                for index, level in enumerate(self.inp.levels) for name in level]
+
+    def reverse(self) -> list[tuple[int, str]]:
+        return [(2 * index + 2, name)
+                for index, level in enumerate(reversed(self.inp.levels)) for name in level]
+
+
+# --- the planners ----------------------------------------------------------------------------
+def plan_create(inp: PlanInput, options: ActionOptions) -> list[Action]:
+    p = _Plan(inp, options)
+    for step, d in p.forward():
+        if p.state(d.name) is None:
+            p.create(d, step, ["missing"])
+    return p.actions
+
+
+def plan_start(inp: PlanInput, options: ActionOptions) -> list[Action]:
+    p = _Plan(inp, options)
+    for step, d in p.forward():
+        state = p.state(d.name)
+        if state is not None and p.may_start(d, state):
+            p.start(d, step, ["not running"], initial=not state.has_started)
+    return p.actions
+
+
+def plan_startup(inp: PlanInput, options: ActionOptions) -> list[Action]:
+    p = _Plan(inp, options)
+    for step, d in p.forward():
+        state = p.state(d.name)
+        if state is None:
+            p.create(d, step, ["missing"])
+            p.start(d, step, ["created"], initial=True)
+            continue
+        code = p.nonrecoverable(state)
+        if code is not None:
+            reasons = [f"exit code {code} not recoverable"]
+            p.remove(d, d.name, state, step, reasons)
+            p.create(d, step, reasons)
+            p.start(d, step, reasons, initial=True)
+        elif p.may_start(d, state):
+            p.start(d, step, ["not running"], initial=not state.has_started)
+    return p.actions
+
+
+def _forced(d: DesiredContainer, forced: frozenset[str]) -> bool:
+    cid = d.config_id
+    return bool({cid.config_name, d.name, f"{cid.map_name}.{cid.config_name}",
+                 f"{cid.config_name}.{cid.instance_name}"} & forced)
+
+
+def plan_update(inp: PlanInput, options: ActionOptions) -> list[Action]:
+    p = _Plan(inp, options)
+    snap = inp.snapshot
+    renewed: set[str] = set()  # containers this plan creates or re-creates
+    removal_step = {name: step for step, name in p.reverse()}
+    forward_base = 2 * len(inp.levels)
+    for step, d in p.forward():
+        fstep = forward_base + step
+        state = p.state(d.name)
+        if state is None:
+            renewed.add(d.name)
+            p.create(d, fstep, ["missing"])
+            p.start(d, fstep, ["created"], initial=True)
+            continue
+        reasons: list[str] = []
+        if _forced(d, options.force_update):
+            reasons.append("forced")
+        elif d.persistent and not options.update_persistent:
+            reasons = []
+        else:
+            reasons = recreate_reasons(d, state, snap) + shared_volume_reasons(d, state, snap)
+            for dep, kind in d.depends_on.items():
+                if dep not in renewed:
+                    continue
+                if kind in ("link", "network_mode") or (
+                        kind == "volumes_from" and has_anonymous_volumes(snap.container(dep))):
+                    reasons.append(f"{kind.replace('_', ' ')} {dep} re-created")
+        code = p.nonrecoverable(state)
+        if code is not None:
+            reasons.append(f"exit code {code} not recoverable")
+        limit_kwargs, limit_reasons, resets = limit_changes(d, state)
+        if resets and not options.skip_limit_reset and not (
+                d.persistent and not options.update_persistent):
+            reasons.extend(f"limit {key} reset" for key in resets)
+        if reasons:
+            renewed.add(d.name)
+            p.remove(d, d.name, state, removal_step[d.name], reasons)
+            p.create(d, fstep, reasons)
+            p.start(d, fstep, reasons, initial=True)
+            continue
+        if limit_kwargs:
+            p.add(A.UPDATE_LIMITS, d.name, fstep, limit_reasons, d.config_id,
+                  limits=limit_kwargs)
+        for op, net, endpoint, why in network_changes(d, state, snap):
+            if net in inp.networks and net not in snap.networks and \
+                    net not in p.networks_planned:
+                p.networks_planned.add(net)
+                p.add(A.CREATE_NETWORK, net, 0, ["missing"], network=inp.networks[net])
+            if op in ("disconnect", "reconnect"):
+                p.add(A.DISCONNECT, d.name, fstep, [why], d.config_id, network=net)
+            if op in ("connect", "reconnect"):
+                p.add(A.CONNECT, d.name, fstep, [why], d.config_id, network=net,
+                      endpoint=endpoint)
+        if p.may_start(d, state):
+            p.start(d, fstep, ["not running"], initial=not state.has_started)
+        elif state.running:
+            for cmd in missing_exec_commands(d, state, options.check_exec_commands):
+                p.add(A.EXEC, d.name, fstep, ["exec command not running"], d.config_id,
+                      cmd=cmd.cmd, user=cmd.user)
+    return p.actions
+
+
+def plan_stop(inp: PlanInput, options: ActionOptions) -> list[Action]:
+    p = _Plan(inp, options)
+    for step, name in p.reverse():
+        state = p.state(name)
+        if state is not None and state.running:
+            d = inp.desired.get(name)
+            p.add(A.STOP, name, step, ["running"], getattr(d, "config_id", None),
+                  timeout=p._timeout(d))
+    return p.actions
+
+
+def plan_remove(inp: PlanInput, options: ActionOptions, stop: bool = False) -> list[Action]:
+    p = _Plan(inp, options)
+    last = 0
+    removed: set[str] = set()
+    for step, name in p.reverse():
+        last = step
+        state = p.state(name)
+        d = inp.desired.get(name)
+        if state is None or (d is not None and d.persistent and not options.remove_persistent):
+            continue
+        removed.add(name)
+        p.remove(d, name, state, step, ["shutdown" if stop else "requested"])
+    if options.remove_attached:
+        for name, d in inp.desired.items():
+            if name not in removed and p.state(name) is not None:
+                continue
+            for vname in d.attached:
+                if vname in inp.snapshot.volumes:
+                    p.add(A.REMOVE_VOLUME, vname, last + 1, ["remove_attached"])
+    return p.actions
+
+
+def plan_shutdown(inp: PlanInput, options: ActionOptions) -> list[Action]:
+    return plan_remove(inp, options, stop=True)
+
+
+def plan_restart(inp: PlanInput, options: ActionOptions) -> list[Action]:
+    p = _Plan(inp, options)
+    for step, d in p.forward():
+        if d.name not in inp.selected or p.state(d.name) is None:
+            continue
+        p.add(A.RESTART, d.name, step, ["requested"], d.config_id, timeout=p._timeout(d))
+        if options.restart_exec_commands:
+            for cmd in d.exec_commands:
+                p.add(A.EXEC, d.name, step, ["restart_exec_commands"], d.config_id,
+                      cmd=cmd.cmd, user=cmd.user)
+    return p.actions
+
+
+def plan_signal(inp: PlanInput, options: ActionOptions) -> list[Action]:
+    p = _Plan(inp, options)
+    signal = options.extra.get("signal", "SIGKILL")
+    for step, d in p.forward():
+        state = p.state(d.name)
+        if d.name in inp.selected and state is not None and state.running:
+            p.add(A.KILL, d.name, step, [f"signal {signal}"], d.config_id, signal=signal)
+    return p.actions
+
+
+def plan_pull(inp: PlanInput, options: ActionOptions) -> list[Action]:
+    p = _Plan(inp, options)
+    for _, d in p.forward():
+        if d.image in p.images_planned:
+            continue
+        present = inp.snapshot.image_id(d.image) is not None
+        if present and not options.pull_all_images:
+            continue
+        p.images_planned.add(d.image)
+        p.add(A.PULL_IMAGE, d.image, 0, ["update" if present else "missing"], image=d.image,
+              insecure=options.pull_insecure_registry)
+    return p.actions
+
+
+#: action name -> (planner, follows dependents (reverse) instead of dependencies)
+PLANNERS: dict[str, tuple[Callable[[PlanInput, ActionOptions], list[Action]], str]] = {
+    "create": (plan_create, "forward"),
+    "start": (plan_start, "forward"),
+    "startup": (plan_startup, "forward"),
+    "update": (plan_update, "forward"),
+    "pull_images": (plan_pull, "forward"),
+    "stop": (plan_stop, "reverse"),
+    "remove": (plan_remove, "reverse"),
+    "shutdown": (plan_shutdown, "reverse"),
+    "restart": (plan_restart, "single"),
+    "signal": (plan_signal, "single"),
+    "kill": (plan_signal, "single"),
+}

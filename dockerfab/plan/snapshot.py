@@ -1,0 +1,83 @@
+"""Snapshot types: the observed state of one Docker host as plain data (no docker import).
+
+``dockerfab.engine.observe`` fills them from a handful of list calls plus one inspect per
+container the plan looks at; the planners only ever read them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ContainerState:
+    """One container as listed (and, for map-managed ones, inspected)."""
+    id: str
+    name: str
+    image_id: str
+    status: str  # created, running, paused, restarting, removing, exited, dead
+    labels: dict[str, str] = field(default_factory=dict)
+    inspect: dict[str, Any] | None = None  # full inspect data, None if not inspected
+    processes: list[str] | None = None  # command lines from ``top``, None if not looked at
+
+    @property
+    def running(self) -> bool:
+        return self.status in ("running", "restarting", "paused")
+
+    @property
+    def exit_code(self) -> int | None:
+        if self.inspect is None or self.running:
+            return None
+        return int(self.inspect.get("State", {}).get("ExitCode", 0))
+
+    @property
+    def has_started(self) -> bool:
+        """Whether the container ever ran (Docker's zero time means it never did)."""
+        started = (self.inspect or {}).get("State", {}).get("StartedAt") or ""
+        return bool(started) and not started.startswith("0001-")
+
+    @property
+    def host_config(self) -> dict[str, Any]:
+        return (self.inspect or {}).get("HostConfig") or {}
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return (self.inspect or {}).get("Config") or {}
+
+
+@dataclass
+class VolumeState:
+    """A named volume."""
+    name: str
+    driver: str = "local"
+    mountpoint: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class NetworkState:
+    """A network; ``containers`` are container ids attached at listing time."""
+    id: str
+    name: str
+    driver: str = "bridge"
+    internal: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class HostSnapshot:
+    """Everything the planner knows about one client at one moment."""
+    client_name: str
+    containers: dict[str, ContainerState] = field(default_factory=dict)  # by name, no '/'
+    volumes: dict[str, VolumeState] = field(default_factory=dict)
+    networks: dict[str, NetworkState] = field(default_factory=dict)
+    images: dict[str, str] = field(default_factory=dict)  # 'repo:tag' -> image id
+    api_version: str | None = None
+
+    def container(self, name: str) -> ContainerState | None:
+        return self.containers.get(name)
+
+    def image_id(self, image: str) -> str | None:
+        return self.images.get(image)
