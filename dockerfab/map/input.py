@@ -489,7 +489,8 @@ def _port_pair(key: Any, val: Any, path: tuple[str | int, ...]) -> PortBinding:
         if not _has_fields(val, PortBinding, ()):
             raise MapError(f"expected host port or (host_port, interface, ipv6), got {val!r}",
                            path)
-        return _binding(path, key, **val)
+        binding = PortBinding(key, **{k: v for k, v in val.items() if k != "exposed_port"})
+        return _binding(path, *binding)
     if isinstance(val, _LIST_TYPES):
         if not 1 <= len(val) <= 3:
             raise MapError(f"expected (host_port, interface, ipv6), got {val!r}", path)
@@ -628,8 +629,8 @@ def _exec_item(item: Any, path: tuple[str | int, ...]) -> list[ExecCommand]:
             raise MapError(f"expected command, (command, user) or (command, user, policy), "
                            f"got {item!r}", path)
         cmd, user, policy = (tuple(item) + (None, None))[:3]
-        return [ExecCommand(_command(cmd, path), get_user(user, path),
-                            exec_policy(policy, path))]
+        policy = exec_policy(policy, path)  # first: a flat command list fails here
+        return [ExecCommand(_command(cmd, path), get_user(user, path), policy)]
     return [ExecCommand(_command(item, path))]
 
 
