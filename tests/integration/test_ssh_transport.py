@@ -1,22 +1,24 @@
-"""The SSH transport against a real sshd and a real dockerd.
+"""The SSH transport against a real sshd and a real dockerd: the test bed's host bed1.
 
-Our own sshd instances run on 127.0.0.1 (high port, own host key, known_hosts checked),
-forwarding to the local daemon: one allowing streamlocal forwarding, one forbidding it
-(``AllowStreamLocalForwarding no``) to show the dial-stdio fallback.
+Most tests go through bed1's own sshd to its daemon. For the fallback we start a second sshd
+inside bed1 (same network and socket view) with ``AllowStreamLocalForwarding no``; for
+direct-tcpip a small relay inside bed1 stands in for a dockerd TCP socket on 127.0.0.1.
 """
 from __future__ import annotations
 
 import io
 import os
+import random
 import shutil
 import socket
 import stat
 import subprocess
+import sys
 import tarfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,18 +30,19 @@ import requests
 
 from dockerfab.errors import ConnectionFailed
 from dockerfab.ssh import SSHEndpoint, docker_client, local_socket
+from tests.bed import BedHost
 
 PREFIX = f"dfssh-{uuid.uuid4().hex[:8]}"
-LOCAL_SOCKET = "/var/run/docker.sock"
-BUSYBOX = Path("/bin/busybox")
+BED_IMAGE = "busybox:latest"
 
 
-# -- our own sshd -----------------------------------------------------------------------------
+# -- a second sshd inside a bed host --------------------------------------------------------------
 
 @dataclass
 class Sshd:
-    """An sshd we started on 127.0.0.1, and how to log in to it with host key checking."""
+    """An sshd we started inside a bed host, and how to log in to it with host key checking."""
 
+    address: str
     port: int
     client_key: Path
     known_hosts: Path
@@ -49,31 +52,35 @@ class Sshd:
         client = paramiko.SSHClient()
         client.load_host_keys(str(self.known_hosts))
         client.set_missing_host_key_policy(paramiko.RejectPolicy())
-        client.connect("127.0.0.1", port=self.port, username="root",
+        client.connect(self.address, port=self.port, username="root",
                        key_filename=str(self.client_key), look_for_keys=False,
                        allow_agent=False, timeout=10)
         return client
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
 
 
-def start_sshd(directory: Path, **options: str) -> Sshd:
-    """Start ``sshd -D`` with its own keys under ``directory``; ``options`` extend its config."""
+def in_bed_host(host: BedHost) -> list[str]:
+    """Command prefix running a program in ``host``'s network namespace."""
+    return ["nsenter", f"--net=/run/netns/{host.netns}"]
+
+
+def start_sshd(directory: Path, host: BedHost, **options: str) -> Sshd:
+    """Start ``sshd -D`` in ``host``'s namespace on a high port, with its own keys under
+    ``directory``, seeing the host's daemon at /var/run/docker.sock; ``options`` extend its config."""
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
     for name in ("host_key", "client_key"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
                         str(directory / name)], check=True)
     (directory / "authorized_keys").write_text((directory / "client_key.pub").read_text())
-    port = _free_port()
-    host_key = (directory / "host_key.pub").read_text().split()
-    (directory / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
+    port = random.randrange(40000, 60000)
+    key_type, key = (directory / "host_key.pub").read_text().split()[:2]
+    (directory / "known_hosts").write_text(f"[{host.address}]:{port} {key_type} {key}\n")
     config = {
-        "Port": str(port), "ListenAddress": "127.0.0.1",
+        "ListenAddress": f"{host.address}:{port}",
         "HostKey": str(directory / "host_key"),
         "AuthorizedKeysFile": str(directory / "authorized_keys"),
         "PermitRootLogin": "prohibit-password", "PasswordAuthentication": "no",
@@ -82,74 +89,62 @@ def start_sshd(directory: Path, **options: str) -> Sshd:
     }
     (directory / "sshd_config").write_text("".join(f"{k} {v}\n" for k, v in config.items()))
     Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation directory sshd insists on
-    log = open(directory / "sshd.log", "wb")  # noqa: SIM115 - kept open for the process
-    process = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(directory / "sshd_config")],
-                               stdout=log, stderr=log)
+    log_path = directory / "sshd.log"
+    script = 'mount --bind "$0" "$1" && exec /usr/sbin/sshd -D -e -f "$2"'
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [*in_bed_host(host), "unshare", "--mount", "--propagation", "private", "sh", "-c",
+             script, host.docker_socket, host.remote_docker_socket,
+             str(directory / "sshd_config")], stdout=log, stderr=log)
     deadline = time.monotonic() + 10
-    while b"Server listening" not in (directory / "sshd.log").read_bytes():
+    while b"Server listening" not in log_path.read_bytes():
         if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail("sshd did not start: " + (directory / "sshd.log").read_text())
+            process.kill()
+            pytest.fail("sshd did not start: " + log_path.read_text())
         time.sleep(0.05)
-    return Sshd(port, directory / "client_key", directory / "known_hosts", process)
+    return Sshd(host.address, port, directory / "client_key", directory / "known_hosts", process)
 
 
 @pytest.fixture(scope="module")
-def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
-    server = start_sshd(tmp_path_factory.mktemp("sshd"), AllowStreamLocalForwarding="yes",
-                        AllowTcpForwarding="yes")
+def strict_sshd(tmp_path_factory: pytest.TempPathFactory, bed_host: BedHost) -> Iterator[Sshd]:
+    """A second sshd on bed1 that refuses all forwarding: only dial-stdio can work through it."""
+    server = start_sshd(tmp_path_factory.mktemp("strict-sshd"), bed_host,
+                        AllowStreamLocalForwarding="no", AllowTcpForwarding="no")
     yield server
-    server.process.terminate()
-    server.process.wait(10)
+    server.stop()
 
 
 @pytest.fixture(scope="module")
-def strict_sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
-    """An sshd that refuses all forwarding: only dial-stdio can work through it."""
-    server = start_sshd(tmp_path_factory.mktemp("strict-sshd"), AllowStreamLocalForwarding="no",
-                        AllowTcpForwarding="no")
-    yield server
-    server.process.terminate()
-    server.process.wait(10)
-
-
-@pytest.fixture(scope="module")
-def ssh(sshd: Sshd) -> Iterator[paramiko.SSHClient]:
-    client = sshd.connect()
+def ssh(bed_host: BedHost) -> Iterator[paramiko.SSHClient]:
+    """An SSH connection to bed1's sshd (host key checked against the bed's known_hosts)."""
+    client = bed_host.ssh_client()
     yield client
     client.close()
 
 
 @pytest.fixture(scope="module")
-def api(ssh: paramiko.SSHClient) -> Iterator[docker.APIClient]:
+def api(ssh: paramiko.SSHClient, bed_host: BedHost) -> Iterator[docker.APIClient]:
     """A Docker client whose every request goes through the one SSH transport of ``ssh``."""
-    client = docker_client(ssh.get_transport(), host="sshd-local")
+    client = docker_client(ssh.get_transport(), host=bed_host.name)
     yield client
     client.close()
 
 
 @pytest.fixture(scope="module")
-def direct() -> Iterator[docker.APIClient]:
+def direct(bed_api: Callable[[BedHost], docker.APIClient],
+           bed_host: BedHost) -> docker.APIClient:
     """The same daemon over its UNIX socket, no SSH: the reference for checks and timings."""
-    client = docker.APIClient(base_url=f"unix://{LOCAL_SOCKET}", version="auto")
-    yield client
-    client.close()
+    return bed_api(bed_host)
 
 
-def _busybox_context(extra: dict[str, bytes] | None = None) -> io.BytesIO:
-    """A build context (tar) for a scratch image with busybox as /bin/sh and friends."""
-    files = {
-        "Dockerfile": (b'FROM scratch\nCOPY busybox /bin/busybox\n'
-                       b'RUN ["/bin/busybox", "--install", "-s", "/bin"]\n'
-                       b'COPY . /ctx/\nCMD ["sh"]\n'),
-        "busybox": BUSYBOX.read_bytes(),
-        **(extra or {}),
-    }
+def _context(files: dict[str, bytes]) -> io.BytesIO:
+    """A build context (tar) holding ``files``."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, data in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
-            info.mode = 0o755
+            info.mode = 0o644
             tar.addfile(info, io.BytesIO(data))
     buffer.seek(0)
     return buffer
@@ -157,10 +152,10 @@ def _busybox_context(extra: dict[str, bytes] | None = None) -> io.BytesIO:
 
 @pytest.fixture(scope="module")
 def image(api: docker.APIClient, direct: docker.APIClient) -> Iterator[str]:
-    """A busybox image built over SSH, with a 3 MiB random file in its context."""
-    tag = f"{PREFIX}-busybox:latest"
-    payload = os.urandom(3 * 1024 * 1024)
-    context = _busybox_context({"payload.bin": payload})
+    """An image built over SSH from a context holding a 3 MiB random file (in /ctx)."""
+    tag = f"{PREFIX}-ctx:latest"
+    context = _context({"Dockerfile": f"FROM {BED_IMAGE}\nCOPY . /ctx/\n".encode(),
+                        "payload.bin": os.urandom(3 * 1024 * 1024)})
     log = list(api.build(fileobj=context, custom_context=True, tag=tag, rm=True, decode=True))
     errors = [entry for entry in log if "error" in entry]
     assert not errors, errors
@@ -199,18 +194,19 @@ def test_streamlocal_ping_version_containers(api: docker.APIClient, direct: dock
     assert direct.inspect_container(container)["State"]["Running"] is True
 
 
-def test_fabric_connection_is_accepted(sshd: Sshd) -> None:
+def test_fabric_connection_is_accepted(bed_host: BedHost) -> None:
     from fabric import Connection
 
-    with Connection("127.0.0.1", user="root", port=sshd.port,
-                    connect_kwargs={"key_filename": str(sshd.client_key),
+    with Connection(bed_host.address, user=bed_host.user, port=bed_host.ssh_port,
+                    connect_kwargs={"key_filename": bed_host.key_file,
                                     "look_for_keys": False, "allow_agent": False}) as conn:
-        conn.client.load_host_keys(str(sshd.known_hosts))
+        conn.client.load_host_keys(bed_host.known_hosts_file)
         conn.client.set_missing_host_key_policy(paramiko.RejectPolicy())
-        client = docker_client(conn)
+        client = docker_client(conn)  # opens the connection and takes its transport
         assert client.ping() is True
-        assert client.ssh_endpoint.host == "127.0.0.1"
+        assert client.ssh_endpoint.host == bed_host.address
         assert client.ssh_endpoint.transport is conn.transport
+        client.close()
 
 
 def test_twenty_concurrent_calls_share_one_transport(api: docker.APIClient,
@@ -278,7 +274,8 @@ def test_build_uploads_context(api: docker.APIClient, direct: docker.APIClient, 
 def test_build_with_generator_is_sent_chunked(api: docker.APIClient,
                                               direct: docker.APIClient) -> None:
     tag = f"{PREFIX}-chunked:latest"
-    context = _busybox_context().getvalue()
+    context = _context({"Dockerfile": f"FROM {BED_IMAGE}\nCOPY big /big\n".encode(),
+                        "big": os.urandom(1024 * 1024)}).getvalue()
 
     def pieces() -> Iterator[bytes]:  # no length known in advance: chunked transfer encoding
         for offset in range(0, len(context), 100_000):
@@ -406,38 +403,36 @@ def test_auto_mode_falls_back_to_dial_stdio(strict_sshd: Sshd, direct: docker.AP
 
 # -- direct-tcpip ------------------------------------------------------------------------------
 
-@pytest.fixture
-def tcp_daemon() -> Iterator[tuple[str, int]]:
-    """The local daemon exposed on 127.0.0.1:PORT by a small relay (dockerd's TCP socket stand-in)."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
+RELAY = """
+import socket, sys, threading
+target, listener = sys.argv[1], socket.create_server(("127.0.0.1", 0))
+def pump(src, dst):
+    try:
+        while data := src.recv(65536):
+            dst.sendall(data)
+        dst.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+print(listener.getsockname()[1], flush=True)
+while True:
+    client, _ = listener.accept()
+    daemon = socket.socket(socket.AF_UNIX)
+    daemon.connect(target)
+    threading.Thread(target=pump, args=(client, daemon), daemon=True).start()
+    threading.Thread(target=pump, args=(daemon, client), daemon=True).start()
+"""
 
-    def pump(src: socket.socket, dst: socket.socket) -> None:
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-            dst.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
 
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            upstream = socket.socket(socket.AF_UNIX)
-            upstream.connect(LOCAL_SOCKET)
-            threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield listener.getsockname()[:2]
-    stop.set()
-    thread.join()
-    listener.close()
+@pytest.fixture(scope="module")
+def tcp_daemon(bed_host: BedHost) -> Iterator[tuple[str, int]]:
+    """bed1's daemon on 127.0.0.1:PORT inside bed1 (a relay stands in for dockerd's TCP socket)."""
+    relay = subprocess.Popen([*in_bed_host(bed_host), sys.executable, "-c", RELAY,
+                              bed_host.docker_socket], stdout=subprocess.PIPE)
+    assert relay.stdout is not None
+    port = int(relay.stdout.readline())
+    yield "127.0.0.1", port
+    relay.terminate()
+    relay.wait(10)
 
 
 def test_direct_tcpip_to_tcp_daemon(ssh: paramiko.SSHClient, tcp_daemon: tuple[str, int],
@@ -474,8 +469,8 @@ def test_dead_daemon_socket(ssh: paramiko.SSHClient, tmp_path: Path) -> None:
         assert "\n" not in message
 
 
-def test_lost_ssh_connection(sshd: Sshd) -> None:
-    ssh = sshd.connect()
+def test_lost_ssh_connection(bed_host: BedHost) -> None:
+    ssh = bed_host.ssh_client()
     client = docker_client(ssh.get_transport(), host="fragile")
     assert client.ping() is True
     ssh.close()
