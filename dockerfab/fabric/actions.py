@@ -16,7 +16,6 @@ from dockerfab.errors import RemoteError
 from dockerfab.fabric.clientconfig import FabricClientConfiguration
 from dockerfab.fabric.run import HostSession
 
-DEFAULT_CLIENT = "__default__"
 
 
 def split_list(value: str | Sequence[str] | None) -> list[str]:
@@ -28,6 +27,26 @@ def split_list(value: str | Sequence[str] | None) -> list[str]:
 
 
 # --- map actions ---------------------------------------------------------------------------
+
+def maps_for_host(maps: Sequence[Any], clients_here: set[str], from_cli: bool) -> list[Any]:
+    """The maps as they apply to one host. A map naming clients keeps those that live on
+    this host; if none does, it is deployed to the host itself when the host came from
+    ``-H`` (``from_cli``) and left out otherwise. A map without clients goes to the default
+    client: the ``-H`` host, or the local daemon when no client names a ``fabric_host``."""
+    result = []
+    for container_map in maps:
+        named = [str(c) for c in container_map.clients or ()]
+        keep = [c for c in named if c in clients_here]
+        if named and not keep and not from_cli:
+            continue
+        if not named and not from_cli and clients_here:
+            continue
+        if keep != named:
+            container_map = container_map.copy()
+            container_map.clients = keep
+        result.append(container_map)
+    return result
+
 
 def mapping_client(session: HostSession, maps: Sequence[Any]) -> Any:
     """A MappingDockerClient for this host: the host's own client as the default client,
@@ -42,8 +61,26 @@ def mapping_client(session: HostSession, maps: Sequence[Any]) -> Any:
     default = FabricClientConfiguration(base_url=settings.docker_url,
                                         fabric_host=session.target.host)
     default.bind(session.connection, settings, host=host, client=session.client)
-    return MappingDockerClient(list(maps), default, clients=clients,
-                               listener=session.reporter.listener(host))
+    from_cli = session.target.connection is not None or session.target.host is None
+    return MappingDockerClient(maps_for_host(maps, set(clients), from_cli), default,
+                               clients=clients, listener=session.reporter.listener(host))
+
+
+def considered(client: Any, action: str, names: Sequence[str],
+               instances: Sequence[str] | None) -> set[str]:
+    """Containers an action looks at: the selection and, depending on the action, what it
+    depends on or what depends on it (to count those left unchanged)."""
+    from dockerfab.plan.graph import expand_selection
+    from dockerfab.plan.options import ActionOptions
+
+    policy = client.get_policy()
+    ids = expand_selection(policy.container_maps, list(names), None, list(instances or ()),
+                           client.default_map)
+    selected = {policy.cname(c.map_name, c.config_name, c.instance_name) for c in ids}
+    direction = client.generators[action][0](ActionOptions()).direction
+    if direction in ("forward", "reverse"):
+        return policy.graph().closure(selected, reverse=direction == "reverse")
+    return selected
 
 
 def map_action(maps: Sequence[Any], method: str, names: Sequence[str],
@@ -52,20 +89,17 @@ def map_action(maps: Sequence[Any], method: str, names: Sequence[str],
     """Work for one map action (``startup``, ``update`` ...) on a host."""
     def work(session: HostSession) -> tuple[int | None, Any]:
         client = mapping_client(session, maps)
+        if not client.maps:
+            session.reporter.message(session.label, "no map is deployed to this host")
+            return 0, None
         kwargs = {k: v for k, v in options.items() if v is not None}
         if instances:
             kwargs["instances"] = list(instances)
-        result = getattr(client, method)(list(names), **kwargs)
-        return unchanged_count(result), None
+        results = getattr(client, method)(list(names), **kwargs)
+        looked_at = considered(client, method, names, instances)
+        touched = {r.item for r in results or ()}
+        return len(looked_at - touched), [r.action.as_dict() for r in results or ()]
     return work
-
-
-def unchanged_count(result: Any) -> int | None:
-    """Items the engine looked at and left alone, if it reports them."""
-    value = getattr(result, "unchanged", None)
-    if value is None:
-        return None
-    return value if isinstance(value, int) else len(value)
 
 
 # --- scripts -------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import paramiko
 import yaml
 
 from tests.bed import Bed
@@ -74,7 +73,7 @@ def run_program(program: str, directory: Path, ssh_config: Path, *args: str,
     argv = [program, "-S", str(ssh_config), *args]
     full_env = {**os.environ, **(env or {})}
     full_env.pop("SSH_AUTH_SOCK", None)
-    proc = subprocess.run(argv, cwd=directory, capture_output=True, text=True,
+    proc = subprocess.run(argv, check=False, cwd=directory, capture_output=True, text=True,
                           timeout=timeout, env=full_env, stdin=subprocess.DEVNULL)
     sys.stdout.write(f"$ {' '.join(argv)}\n{proc.stdout}{proc.stderr}\n")
     return proc

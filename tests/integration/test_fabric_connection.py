@@ -11,7 +11,11 @@ from dockerfab.fabric.connection import connect
 from dockerfab.fabric.run import HostTarget, close_session, open_session
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.output import Reporter
-from tests.integration.fabric_helpers import UNREACHABLE, fabric_overrides, write_ssh_config
+from tests.integration.fabric_helpers import (
+    UNREACHABLE,
+    fabric_overrides,
+    write_ssh_config,
+)
 
 
 @pytest.fixture(scope="module")
