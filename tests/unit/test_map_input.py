@@ -5,12 +5,29 @@ import pytest
 
 from dockerfab.errors import MapError
 from dockerfab.functional import lazy
-from dockerfab.map.input import (ContainerLink, ExecCommand, ExecPolicy, HealthCheck, HostVolume,
-                                 NetworkEndpoint, PortBinding, SharedVolume, UsedVolume,
-                                 get_attached_volumes, get_container_links, get_exec_commands,
-                                 get_healthcheck, get_list, get_network_endpoints,
-                                 get_permissions, get_port_bindings, get_shared_volumes,
-                                 get_used_volumes, get_user, parse_duration)
+from dockerfab.map.input import (
+    ContainerLink,
+    ExecCommand,
+    ExecPolicy,
+    HealthCheck,
+    HostVolume,
+    NetworkEndpoint,
+    PortBinding,
+    SharedVolume,
+    UsedVolume,
+    get_attached_volumes,
+    get_container_links,
+    get_exec_commands,
+    get_healthcheck,
+    get_list,
+    get_network_endpoints,
+    get_permissions,
+    get_port_bindings,
+    get_shared_volumes,
+    get_used_volumes,
+    get_user,
+    parse_duration,
+)
 
 RO_DIRECT = [HostVolume("container_path", "host_path", True)]
 ALIASES = [SharedVolume("volume1", False), SharedVolume("volume2", True)]

@@ -4,8 +4,14 @@ from __future__ import annotations
 import pytest
 
 from dockerfab.functional import lazy
-from dockerfab.map.naming import (attached_volume_name, container_name, host_name, image_name,
-                                  network_name, split_image)
+from dockerfab.map.naming import (
+    attached_volume_name,
+    container_name,
+    host_name,
+    image_name,
+    network_name,
+    split_image,
+)
 
 # spec 3.7 "Image", configuration name app-server; the image1:one row as CLARIFICATIONS 3 says.
 IMAGE_TABLE = [
