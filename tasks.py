@@ -18,7 +18,7 @@ PY = shlex.quote(sys.executable)
 @task(positional=["path"],
       help={"path": "test file or directory (default: all)",
             "keyword": "only tests matching this -k expression",
-            "bed": "false to leave out tests that need the test bed (-m 'not bed')"})
+            "bed": "--no-bed leaves out the tests that need the test bed (-m 'not bed')"})
 def test(c: Context, path: str = "", keyword: str = "", bed: bool = True) -> None:
     """Run pytest."""
     args = [path] if path else []
