@@ -59,6 +59,7 @@ class DockerClientWrapper(docker.APIClient):
     def __init__(self, base_url: str | None = None, version: str | None = "auto",
                  *args: Any, **kwargs: Any) -> None:
         super().__init__(base_url, version, *args, **kwargs)
+        self.url = base_url  # as given (the SDK rewrites socket URLs in base_url)
 
     # --- logging hooks ---------------------------------------------------------------------
 
@@ -259,7 +260,7 @@ class DockerClientWrapper(docker.APIClient):
             summary = "; ".join(f"{name}: {getattr(err, 'explanation', None) or err}"
                                 for name, err in failed)
             raise PartialResultsError(f"{len(failed)} of {len(items)} failed ({summary})",
-                                      done, host=self.base_url, action=action)
+                                      done, host=self.url, action=action)
         return done
 
     def cleanup_containers(self, include_initial: bool = False,
