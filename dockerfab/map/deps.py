@@ -18,6 +18,7 @@ direction (dependencies first). To stop or remove, walk the levels in reverse.
 from __future__ import annotations
 
 import graphlib
+import itertools
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
@@ -51,16 +52,21 @@ class DependencyGraph(Generic[T]):
     def __init__(self, edges: Mapping[T, Iterable[T]] | None = None) -> None:
         self._deps: dict[T, list[T]] = {}
         self._rdeps: dict[T, list[T]] = {}
+        self._reasons: dict[tuple[T, T], tuple[str | int, ...]] = {}
         for item, deps in (edges or {}).items():
             self.add(item, *deps)
 
-    def add(self, item: T, *dependencies: T) -> None:
-        """Add ``item`` (if new) and edges to its ``dependencies`` (added as items too)."""
+    def add(self, item: T, *dependencies: T, reason: tuple[str | int, ...] | None = None
+            ) -> None:
+        """Add ``item`` (if new) and edges to its ``dependencies`` (added as items too).
+        ``reason``: the key path that declares the edges, reported with a cycle."""
         self._node(item)
         for dep in dependencies:
             if dep == item:
                 continue
             self._node(dep)
+            if reason is not None:
+                self._reasons.setdefault((item, dep), reason)
             if dep not in self._deps[item]:
                 self._deps[item].append(dep)
                 self._rdeps[dep].append(item)
@@ -108,7 +114,7 @@ class DependencyGraph(Generic[T]):
         try:
             sorter.prepare()
         except graphlib.CycleError as exc:
-            raise _cycle_error(exc.args[1]) from None
+            raise self._cycle_error(exc.args[1]) from None
         levels: list[list[T]] = []
         while sorter.is_active():
             ready = sorted(sorter.get_ready(), key=order.__getitem__)
@@ -133,13 +139,16 @@ class DependencyGraph(Generic[T]):
         self.levels()
 
 
-def _cycle_error(cycle: list[Any]) -> CircularDependency:
-    # graphlib lists the cycle dependents-first (a <- b <- a); report it as "depends on".
-    cycle = list(reversed(cycle))
-    exc = CircularDependency(cycle)
-    exc.message = "dependency cycle: " + " -> ".join(describe_item(i) for i in cycle)
-    exc.args = (exc.message,)
-    return exc
+    def _cycle_error(self, cycle: list[Any]) -> CircularDependency:
+        """CircularDependency listing the cycle as "depends on" chain; its path is the key
+        path of the first edge that has one."""
+        cycle = list(reversed(cycle))  # graphlib lists it dependents-first
+        path = next((self._reasons[edge] for edge in itertools.pairwise(cycle)
+                     if edge in self._reasons), ())
+        exc = CircularDependency(cycle, path)
+        exc.message = "dependency cycle: " + " -> ".join(describe_item(i) for i in cycle)
+        exc.args = (exc.message,)
+        return exc
 
 
 def map_graph(maps: ContainerMap | Iterable[ContainerMap]) -> DependencyGraph[MapConfigId]:
@@ -164,34 +173,39 @@ def _add_map(graph: DependencyGraph[MapConfigId], original: ContainerMap) -> Non
         base = original.config_path(name)
         image = MapConfigId(ItemType.IMAGE, map_name,
                             image_name(config.image, name, m.repository, m.default_tag))
-        deps: list[MapConfigId] = [image]
-        deps += [MapConfigId(ItemType.VOLUME, map_name, name, a.name) for a in config.attaches]
-        deps += [MapConfigId(ItemType.NETWORK, map_name, e.network_name)
-                 for e in config.networks if e.network_name not in BUILTIN_NETWORKS]
+        own: list[MapConfigId] = [image]
+        own += [MapConfigId(ItemType.VOLUME, map_name, name, a.name) for a in config.attaches]
+        own += [MapConfigId(ItemType.NETWORK, map_name, e.network_name)
+                for e in config.networks if e.network_name not in BUILTIN_NETWORKS]
+        refs: list[tuple[tuple[str | int, ...], list[MapConfigId]]] = []
+        path: tuple[str | int, ...] = ()
         try:
             for i, used in enumerate(config.uses):
-                path: tuple[str | int, ...] = ("uses", i)
+                path = ("uses", i)
                 target = index.used(used.name)
                 if isinstance(target, AttachedRef):
-                    deps.append(MapConfigId(ItemType.VOLUME, map_name, target.parent,
-                                            target.alias))
-                    deps += instances(index.container(target.parent))
+                    refs.append((path, [MapConfigId(ItemType.VOLUME, map_name, target.parent,
+                                                    target.alias),
+                                        *instances(index.container(target.parent))]))
                 else:
-                    deps += instances(target)
+                    refs.append((path, instances(target)))
             for i, link in enumerate(config.links):
                 path = ("links", i)
-                deps += instances(index.container(link.container))
+                refs.append((path, instances(index.container(link.container))))
             for i, endpoint in enumerate(config.networks):
                 path = ("networks", i)
                 for link in endpoint.links or ():
-                    deps += instances(index.container(link.container))
+                    refs.append((path, instances(index.container(link.container))))
             if not plain_network_mode(config.network_mode):
                 path = ("network_mode",)
-                deps += instances(index.container(config.network_mode))
+                refs.append((path, instances(index.container(config.network_mode))))
         except MapIntegrityError as exc:
             raise exc.at(*base, *path) from None
         for instance in index.instances[name]:
-            graph.add(MapConfigId(ItemType.CONTAINER, map_name, name, instance), *deps)
+            item = MapConfigId(ItemType.CONTAINER, map_name, name, instance)
+            graph.add(item, *own)
+            for ref_path, deps in refs:
+                graph.add(item, *deps, reason=base + ref_path)
 
 
 def container_items(maps: Mapping[str, ContainerMap] | ContainerMap,

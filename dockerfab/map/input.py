@@ -635,9 +635,24 @@ def _exec_item(item: Any, path: tuple[str | int, ...]) -> list[ExecCommand]:
 
 
 def get_exec_commands(value: Any) -> list[ExecCommand]:
-    """``exec_commands`` input -> ExecCommand(cmd, user, policy)."""
-    return _items(value, _exec_item, lambda k, v, p: _exec_item((k, v), p)[0],
-                  lambda v: _has_fields(v, ExecCommand, ("cmd",)))
+    """``exec_commands`` input -> ExecCommand(cmd, user, policy).
+
+    A list is a list of commands. Only if that reading fails, a list whose first item is a
+    command list is read as one ``(cmd, user[, policy])`` entry: this is how the YAML block
+    notation of spec 3.9.1 (``- [/bin/bash, -c, script.sh]`` then ``- root``) arrives.
+    """
+    try:
+        return _items(value, _exec_item, lambda k, v, p: _exec_item((k, v), p)[0],
+                      lambda v: _has_fields(v, ExecCommand, ("cmd",)))
+    except MapError:
+        if (isinstance(value, _LIST_TYPES) and 2 <= len(value) <= 3
+                and isinstance(value[0], _LIST_TYPES) and value[0]
+                and all(isinstance(v, str) for v in value[0])):
+            try:
+                return _exec_item(tuple(value), ())
+            except MapError:
+                pass
+        raise
 
 
 # --- healthcheck -------------------------------------------------------------------------

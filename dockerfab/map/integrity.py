@@ -7,6 +7,7 @@ reference to something undefined as a MapIntegrityError with its key path.
 """
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
 
 #: network_mode values that do not refer to a configuration of the map.
 PLAIN_NETWORK_MODES = frozenset({"bridge", "host", "none", "disabled", "default"})
+
+
+def suggest(name: object, candidates: Iterable[str]) -> str:
+    """``"; did you mean 'app_data'?"`` for the nearest candidate, or ``""``."""
+    close = difflib.get_close_matches(str(name), list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class Instance(NamedTuple):
@@ -57,7 +64,8 @@ class MapIndex:
         """Instances a ``config`` or ``config.instance`` reference means."""
         config, instance = split_reference(ref)
         if config not in self.configs:
-            raise MapIntegrityError(f"{ref!r} is not a container configuration")
+            raise MapIntegrityError(f"{ref!r} is not a container configuration"
+                                    f"{suggest(config, self.deployable)}")
         if config not in self.deployable:
             raise MapIntegrityError(f"{ref!r} refers to abstract configuration {config!r}")
         if instance is None:
@@ -85,7 +93,8 @@ class MapIndex:
             raise MapIntegrityError(f"attached volume {ref!r} is ambiguous (attached by "
                                     f"{', '.join(owners)}); use '<container>.{ref}'")
         raise MapIntegrityError(f"{ref!r} is neither a container configuration nor an "
-                                f"attached volume")
+                                f"attached volume"
+                                f"{suggest(ref, [*self.deployable, *self.owners])}")
 
 
 def check_map(container_map: ContainerMap, clients: Iterable[str] | None = None) -> None:
@@ -96,7 +105,8 @@ def check_map(container_map: ContainerMap, clients: Iterable[str] | None = None)
         for i, base in enumerate(config.extends):
             if base not in m.containers:
                 raise MapIntegrityError(f"extends {base!r}, which is not a container "
-                                        f"configuration", m.config_path(name) + ("extends", i))
+                                        f"configuration{suggest(base, m.containers.keys())}",
+                                        m.config_path(name) + ("extends", i))
     index = MapIndex(m.get_extended_map())
     for name, config in m.containers:
         _check_config(m, index, name, config, known_clients)
@@ -106,11 +116,13 @@ def check_map(container_map: ContainerMap, clients: Iterable[str] | None = None)
         for i, member in enumerate(members):
             if member not in m.containers:
                 raise MapIntegrityError(f"group member {member!r} is not a container "
-                                        f"configuration", ("groups", group, i))
+                                        f"configuration{suggest(member, m.containers.keys())}",
+                                        ("groups", group, i))
     if known_clients is not None:
         for i, client in enumerate(m.clients):
             if client not in known_clients:
-                raise MapIntegrityError(f"client {client!r} is not defined", ("clients", i))
+                raise MapIntegrityError(f"client {client!r} is not defined"
+                                        f"{suggest(client, known_clients)}", ("clients", i))
 
 
 def _check_config(m: ContainerMap, index: MapIndex, name: str, config: ContainerConfiguration,
@@ -120,10 +132,12 @@ def _check_config(m: ContainerMap, index: MapIndex, name: str, config: Container
         if isinstance(bind, HostVolume):
             continue
         if bind.name not in m.volumes:
-            raise MapIntegrityError(f"volume alias {bind.name!r} is not defined in volumes",
+            raise MapIntegrityError(f"volume alias {bind.name!r} is not defined in volumes"
+                                    f"{suggest(bind.name, m.volumes.keys())}",
                                     base + ("binds", i))
         if bind.name not in m.host:
-            raise MapIntegrityError(f"volume alias {bind.name!r} has no host path in host",
+            raise MapIntegrityError(f"volume alias {bind.name!r} has no host path in host"
+                                    f"{suggest(bind.name, m.host.keys())}",
                                     base + ("binds", i))
     for i, attached in enumerate(config.attaches):
         path = base + ("attaches", i)
@@ -131,7 +145,8 @@ def _check_config(m: ContainerMap, index: MapIndex, name: str, config: Container
             raise MapIntegrityError(f"invalid attached volume alias {attached.name!r}", path)
         if attached.path is None and attached.name not in m.volumes:
             raise MapIntegrityError(f"attached volume {attached.name!r} has no path: define "
-                                    f"it in volumes or give one here", path)
+                                    f"it in volumes or give one here"
+                                    f"{suggest(attached.name, m.volumes.keys())}", path)
     for i, used in enumerate(config.uses):
         try:
             target = index.used(used.name)
@@ -150,13 +165,15 @@ def _check_config(m: ContainerMap, index: MapIndex, name: str, config: Container
         if endpoint.network_name not in m.networks and \
                 endpoint.network_name not in BUILTIN_NETWORKS:
             raise MapIntegrityError(f"network {endpoint.network_name!r} is not defined in "
-                                    f"networks", path)
+                                    f"networks{suggest(endpoint.network_name, m.networks.keys())}",
+                                    path)
         for link in endpoint.links or ():
             _container_ref(index, link.container, path)
     if known_clients is not None:
         for i, client in enumerate(config.clients):
             if client not in known_clients:
-                raise MapIntegrityError(f"client {client!r} is not defined",
+                raise MapIntegrityError(f"client {client!r} is not defined"
+                                        f"{suggest(client, known_clients)}",
                                         base + ("clients", i))
 
 

@@ -329,3 +329,10 @@ def test_lazy_values_stay_lazy_until_used():
     assert calls == []
     assert copy_.host.get_path("app_data", "instance1") == "/srv/data/app1"
     assert calls == [1]
+
+
+def test_integrity_errors_suggest_the_nearest_name():
+    with pytest.raises(MapIntegrityError, match="did you mean 'app_data'"):
+        ContainerMap("example_map", _bad(app_server__binds=["app_dta"]))
+    with pytest.raises(MapIntegrityError, match="did you mean 'app_server'"):
+        ContainerMap("example_map", _bad(web_server__links="app_sever"))

@@ -120,3 +120,15 @@ def test_several_maps_share_one_graph():
     levels = graph.dependencies([MapConfigId(C, "a", "x"), MapConfigId(C, "b", "x")])
     assert levels == [[MapConfigId(I, "a", "busybox:latest"), MapConfigId(I, "b", "busybox:latest")],
                       [MapConfigId(C, "a", "x"), MapConfigId(C, "b", "x")]]
+
+
+def test_container_cycle_names_the_cycle_and_a_key_path():
+    m = ContainerMap("m", {"a": {"uses": "b"}, "b": {"links": ["c"]}, "c": {"uses": ["a"]}},
+                     check_integrity=False)
+    with pytest.raises(CircularDependency) as info:
+        m.check_integrity()
+    text = str(info.value)
+    assert "container m.a -> container m.b -> container m.c -> container m.a" in text \
+        or "container m.b -> container m.c -> container m.a -> container m.b" in text \
+        or "container m.c -> container m.a -> container m.b -> container m.c" in text
+    assert info.value.path in (("a", "uses", 0), ("b", "links", 0), ("c", "uses", 0))

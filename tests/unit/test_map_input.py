@@ -282,3 +282,11 @@ def test_get_list():
     assert get_list(("a", "b")) == ["a", "b"]
     assert get_list(None) == []
     assert get_list(SharedVolume("x")) == [SharedVolume("x")]
+
+
+def test_exec_commands_yaml_block_notation():
+    # spec 3.9.1, second notation: the list arrives as [[cmd...], user]
+    assert get_exec_commands([["/bin/bash", "-c", "script.sh"], "root"]) == [
+        ExecCommand(["/bin/bash", "-c", "script.sh"], "root")]
+    # where the list reads as commands, it stays a list of commands
+    assert get_exec_commands([["a", "u1"], "b"]) == [ExecCommand("a", "u1"), ExecCommand("b")]
