@@ -70,6 +70,7 @@ class Executor:
         self.auth_configs = auth_configs or {}
         self._volume_info: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
+        self._created: set[tuple[str, str]] = set()  # containers created in this run
 
     # ----- public ------------------------------------------------------------------------
     def run(self, plan: list[Action], results: list[ActionResult] | None = None
@@ -90,8 +91,8 @@ class Executor:
         started: list[tuple[str, str, float]] = []
 
         def run_sequence(sequence: list[Action]) -> None:
-            created = False
             for action in sequence:
+                created = (action.client, action.item) in self._created
                 try:
                     result = self._run_action(action, created)
                 except BaseException as exc:  # noqa: BLE001 - reported with partial results
@@ -101,7 +102,7 @@ class Executor:
                 with self._lock:
                     results.append(result)
                     if action.kind == A.CREATE:
-                        created = True
+                        self._created.add((action.client, action.item))
                     if action.kind in (A.START, A.RESTART):
                         started.append((action.client, action.item, time.monotonic()))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from typing import Any
 
 from dockerfab.map.input import CmdCheck, ExecCommand, ExecPolicy
@@ -158,6 +159,10 @@ def limit_changes(desired: DesiredContainer, state: ContainerState
         if want != have:
             kwargs[key] = desired.host_config[key]
             reasons.append(f"limit {key} updated in place")
+    if "mem_limit" in kwargs and desired.host_config.get("memswap_limit") is None:
+        # Docker refuses a memory limit above the current swap limit; an unset swap limit
+        # is twice the memory limit at creation, so keep it that way
+        kwargs["memswap_limit"] = 2 * convert.parse_bytes(kwargs["mem_limit"])
     return kwargs, reasons, resets
 
 
@@ -196,7 +201,8 @@ def network_changes(desired: DesiredContainer, state: ContainerState, snapshot: 
 
 
 def _cmd_text(cmd: Any) -> str:
-    return cmd if isinstance(cmd, str) else " ".join(str(c) for c in cmd)
+    """A command as ``top`` shows it: arguments joined by spaces, no quoting."""
+    return " ".join(shlex.split(cmd) if isinstance(cmd, str) else [str(c) for c in cmd])
 
 
 def missing_exec_commands(desired: DesiredContainer, state: ContainerState, check: CmdCheck

@@ -336,6 +336,21 @@ class DesiredStateBuilder:
         elif networks:
             host["network_mode"] = next(iter(networks))
 
+        # legacy links only work on the default bridge; on user-defined networks Docker
+        # ignores HostConfig.Links, so they become endpoint links of those networks
+        depends_on = self.dependencies(config_name, instance)
+        user_networks = [n for n in networks if n not in ("bridge", "host", "none")]
+        if links and user_networks and host.get("network_mode") in user_networks:
+            for net in user_networks:
+                endpoint_links = list(networks[net].get("links") or ())
+                endpoint_links += [(c, a) for c, a in links.items()
+                                   if (c, a) not in endpoint_links]
+                networks[net]["links"] = endpoint_links
+            del host["links"]
+            for dep in links:
+                if depends_on.get(dep) == "link":
+                    depends_on[dep] = "network_link"
+
         # healthcheck, stop signal/timeout
         check = mget(config, "healthcheck")
         if check is not None and getattr(check, "test", None) is not None:
@@ -392,7 +407,7 @@ class DesiredStateBuilder:
                                              instance),
             image=str(create["image"]), create_kwargs=create, host_config=host,
             networks=networks, attached=attached, volumes_used=volumes_used,
-            depends_on=self.dependencies(config_name, instance), exec_commands=execs,
+            depends_on=depends_on, exec_commands=execs,
             persistent=bool(mget(config, "persistent", False)),
             stop_signal=create.get("stop_signal"), stop_timeout=create.get("stop_timeout"),
             start_delay=mget(config, "start_delay"), explicit_env=sorted(env))

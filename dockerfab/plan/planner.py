@@ -1,7 +1,8 @@
 """Planners: desired state + snapshot -> ordered list of Actions, one function per action.
 
-Step layout of every plan: step 0 pulls images and creates networks; then two steps per
-dependency level (attached volumes, then containers) (reverse order for stop/remove/shutdown, and for the removal half of
+Step layout of every plan: step 0 pulls images and creates networks; then four steps per
+dependency level: attached volumes are created, containers created, new volumes prepared
+(chown/chmod after the first mount copied the image's directory in), containers started (reverse order for stop/remove/shutdown, and for the removal half of
 re-creations during update); within a step items run concurrently, the actions of one item
 in plan order.
 """
@@ -76,7 +77,7 @@ class _Plan:
             self.volumes_planned.add(vname)
             # one step before the containers of this level: volumes are ready (and prepared)
             # before any container that mounts them is created
-            self.add(A.CREATE_VOLUME, vname, step - 1, ["missing"], volume=volume)
+            self.add(A.CREATE_VOLUME, vname, step - 3, ["missing"], volume=volume)
             if volume.user is not None or volume.permissions:
                 self.add(A.PREPARE_VOLUME, vname, step - 1, ["first creation"], volume=volume,
                          prepare_local=self.options.prepare_local)
@@ -84,7 +85,7 @@ class _Plan:
     def create(self, d: DesiredContainer, step: int, reasons: list[str]) -> None:
         self.prerequisites(d)
         self.volumes_for(d, step)
-        self.add(A.CREATE, d.name, step, reasons, d.config_id, desired=d)
+        self.add(A.CREATE, d.name, step - 2, reasons, d.config_id, desired=d)
 
     def start(self, d: DesiredContainer, step: int, reasons: list[str], initial: bool) -> None:
         self.add(A.START, d.name, step, reasons, d.config_id, desired=d)
@@ -117,11 +118,11 @@ class _Plan:
         return None
 
     def forward(self) -> list[tuple[int, DesiredContainer]]:
-        return [(2 * index + 2, self.inp.desired[name])
+        return [(4 * index + 4, self.inp.desired[name])
                 for index, level in enumerate(self.inp.levels) for name in level]
 
     def reverse(self) -> list[tuple[int, str]]:
-        return [(2 * index + 2, name)
+        return [(4 * index + 4, name)
                 for index, level in enumerate(reversed(self.inp.levels)) for name in level]
 
 
@@ -154,7 +155,7 @@ def plan_startup(inp: PlanInput, options: ActionOptions) -> list[Action]:
         code = p.nonrecoverable(state)
         if code is not None:
             reasons = [f"exit code {code} not recoverable"]
-            p.remove(d, d.name, state, step, reasons)
+            p.remove(d, d.name, state, step - 3, reasons)
             p.create(d, step, reasons)
             p.start(d, step, reasons, initial=True)
         elif p.may_start(d, state):
@@ -173,7 +174,7 @@ def plan_update(inp: PlanInput, options: ActionOptions) -> list[Action]:
     snap = inp.snapshot
     renewed: set[str] = set()  # containers this plan creates or re-creates
     removal_step = {name: step for step, name in p.reverse()}
-    forward_base = 2 * len(inp.levels)
+    forward_base = 4 * len(inp.levels)
     for step, d in p.forward():
         fstep = forward_base + step
         state = p.state(d.name)
