@@ -7,6 +7,7 @@ upon their first access"); :meth:`ConfigurationDict.get_existing` does not.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -160,8 +161,11 @@ class GroupDict(ConfigurationDict[list[Any]]):
                 raise exc.at("groups", name) from None
 
 
+def _make(cls: type[ConfigurationObject], value: Any) -> Any:
+    return cls() if value is None else cls(value)
+
+
 def configuration_factory(cls: type[ConfigurationObject]) -> Callable[[Any], Any]:
-    """Factory for ConfigurationDict: None -> empty object, dict/str -> ``cls(value)``."""
-    def factory(value: Any) -> Any:
-        return cls() if value is None else cls(value)
-    return factory
+    """Factory for ConfigurationDict: None -> empty object, dict/str -> ``cls(value)``
+    (a partial, so maps can be pickled)."""
+    return functools.partial(_make, cls)

@@ -336,3 +336,15 @@ def test_integrity_errors_suggest_the_nearest_name():
         ContainerMap("example_map", _bad(app_server__binds=["app_dta"]))
     with pytest.raises(MapIntegrityError, match="did you mean 'app_server'"):
         ContainerMap("example_map", _bad(web_server__links="app_sever"))
+
+
+def test_maps_survive_deepcopy_and_pickle():
+    import pickle
+
+    m = example_372()
+    m.groups.web = "web_server"
+    for twin in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        assert twin == m
+        assert twin.groups["__all__"] == ["web_server", "app_server"]
+        twin.containers.web_server.image = "httpd"
+        assert m.containers.web_server.image == "nginx"
