@@ -5,7 +5,7 @@ the local busybox binary as ``/bin/busybox``, its applets linked into ``/bin``, 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from dockerfab.build.dockerfile import Command, DockerFile
@@ -28,16 +28,20 @@ def busybox_dockerfile(busybox: str = BUSYBOX, maintainer: str | None = None) ->
 
 
 def build_busybox_image(client: DockerClientWrapper, tag: str, busybox: str = BUSYBOX, *,
+                        files: Mapping[str, str] | None = None,
                         setup: Iterable[Command] = (), command: Command | None = None,
                         labels: dict[str, Any] | None = None, **build_kwargs: Any) -> str:
     """Build a busybox image tagged ``tag`` on ``client``'s daemon and return its id.
 
-    ``setup``: extra ``RUN`` commands; ``command``: its ``CMD``; ``labels``: ``LABEL``s.
+    ``files``: image path -> local path, added after busybox; ``setup``: extra ``RUN``
+    commands; ``command``: its ``CMD``; ``labels``: ``LABEL``s.
     Further keyword arguments go to :meth:`DockerClientWrapper.build` (``add_tags``,
     ``add_latest_tag``, ``nocache`` ...); ``network_mode`` defaults to ``'none'``. A failed
     build raises BuildError.
     """
     with busybox_dockerfile(busybox) as df:
+        for target, source in (files or {}).items():
+            df.add_file(source, target)
         df.run_all(*setup)
         if command is not None:
             df.command = command

@@ -69,8 +69,8 @@ class DockerContext:
                 for item in dockerfile_or_path.files:
                     if item.archive:
                         self.addarchive(item.source)
-                    else:
-                        self.add(item.source, item.arcname)
+                    else:  # the file the user named, even if it is a symlink
+                        self.add(os.path.realpath(item.source), item.arcname)
             elif dockerfile_or_path is not None:
                 path = os.fspath(dockerfile_or_path)
                 if os.path.isdir(path):
