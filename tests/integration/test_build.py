@@ -246,3 +246,19 @@ def test_build_add_tags(client, base):
     tags = client.get_image_tags()
     assert {t for t, i in tags.items() if i == image} == {
         f"{PREFIX}/tagged:1.0", f"{PREFIX}/tagged:1", f"{PREFIX}/other:x"}
+
+
+def test_busybox_helper_with_files_labels_and_tags(client, tmp_path):
+    """What the test bed calls: files, setup commands, CMD, labels, extra tags."""
+    (tmp_path / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n"
+                                     "app:x:2000:2000::/:/bin/false\n")
+    tag = f"{PREFIX}/helper:latest"
+    image = build_busybox_image(client, tag, files={"/etc/passwd": str(tmp_path / "passwd")},
+                                setup=["echo ready > /etc/ready"], command=["id", "app"],
+                                labels={"org.dockerfab.test": tag}, add_tags=["v1"])
+    assert client.inspect_image(image)["Config"]["Labels"] == {"org.dockerfab.test": tag}
+    assert client.get_image_tags()[f"{PREFIX}/helper:v1"] == image
+    assert run(client, image) == (0, "uid=2000(app) gid=2000 groups=2000\n")
+    assert run(client, image, ["cat", "/etc/ready"]) == (0, "ready\n")
+    with pytest.raises(BuildError):
+        build_busybox_image(client, f"{PREFIX}/helper-broken", setup=["exit 7"])

@@ -313,3 +313,15 @@ def test_context_addarchive_copies_members(tmp_path):
 def test_context_rejects_unknown_compression():
     with pytest.raises(ValueError, match="compression"):
         DockerContext(compression="zip")
+
+
+def test_context_stores_the_target_of_a_symlinked_add_file(tmp_path):
+    """add_file names a file; a symlink there is followed (its contents go to the image)."""
+    (tmp_path / "real.conf").write_text("setting=1\n")
+    os.symlink(tmp_path / "real.conf", tmp_path / "link.conf")
+    df = DockerFile("scratch")
+    df.add_file(str(tmp_path / "link.conf"), "/etc/app.conf")
+    with DockerContext(df, finalize=True) as context, tarfile.open(context.name) as tar:
+        member = tar.getmember("etc/app.conf")
+        assert member.isfile()
+        assert tar.extractfile(member).read() == b"setting=1\n"
