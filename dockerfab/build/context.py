@@ -60,8 +60,9 @@ class DockerContext:
         self.encoding = encoding
         fd, self._name = tempfile.mkstemp(prefix="dockerfab-context-", suffix=suffix)
         self._fileobj: IO[bytes] | None = os.fdopen(fd, "w+b")
-        self._tar: tarfile.TarFile | None = tarfile.open(  # type: ignore[call-overload] # noqa: SIM115
-            fileobj=self._fileobj, mode=mode)
+        # the tarball stays open until finalize(); mode is one of _COMPRESSION's literals
+        self._tar: tarfile.TarFile | None = tarfile.open(  # noqa: SIM115
+            fileobj=self._fileobj, mode=mode)  # type: ignore[call-overload]
         self._finalized = False
         try:
             if isinstance(dockerfile_or_path, DockerFile):

@@ -178,7 +178,8 @@ def test_add_archive_and_other_compressions(client, base, tmp_path):
             df.command = ["/opt/tool/run.sh"]
             with DockerContext(df, compression=compression) as context:
                 assert context.stream_encoding == compression
-                image = client.build_from_context(context, f"{PREFIX}/archive:{compression}", **NO_NET)
+                image = client.build_from_context(context, f"{PREFIX}/archive:{compression}",
+                                                  **NO_NET)
         assert image, compression
         assert run(client, image) == (0, "tool ran\n")
 
