@@ -336,6 +336,11 @@ class DesiredStateBuilder:
         elif networks:
             host["network_mode"] = next(iter(networks))
 
+        if str(host.get("network_mode", "")).startswith("container:"):
+            # Docker refuses a host name (and published ports) with another's network stack
+            create.pop("hostname", None)
+            create.pop("domainname", None)
+
         # legacy links only work on the default bridge; on user-defined networks Docker
         # ignores HostConfig.Links, so they become endpoint links of those networks
         depends_on = self.dependencies(config_name, instance)
