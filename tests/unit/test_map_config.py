@@ -179,3 +179,26 @@ def test_client_configuration_caches_its_client():
         other.close()
     finally:
         client.close()
+
+
+def test_exposes_with_the_spec_client_interfaces():
+    # spec 3.7 "Exposed ports": the client's interfaces give the addresses to publish on
+    from dockerfab.map.container import ContainerMap
+
+    clients = {"client1": ClientConfiguration({
+        "base_url": "unix://var/run/docker.sock",
+        "interfaces": {"private": "10.0.0.10", "public": "178.0.0.10"},
+        "interfaces_ipv6": {"private": "2001:a01:a02:12f0::1"},
+    })}
+    m = ContainerMap("m")
+    config = m.containers.app1
+    config.clients = ["client1"]
+    config.exposes = [(80, 80, "public"), (9443, 443), (8000, 8000, "private"), 8111,
+                      (8000, 80, "private", True)]
+    m.check_integrity(clients=clients)
+    client = clients[config.clients[0]]
+    published = [(b.exposed_port, b.host_port,
+                  client.interface_address(b.interface, b.ipv6) if b.interface else None)
+                 for b in config.exposes]
+    assert published == [(80, 80, "178.0.0.10"), (9443, 443, None), (8000, 8000, "10.0.0.10"),
+                         (8111, None, None), (8000, 80, "2001:a01:a02:12f0::1")]

@@ -132,3 +132,24 @@ def test_container_cycle_names_the_cycle_and_a_key_path():
         or "container m.b -> container m.c -> container m.a -> container m.b" in text \
         or "container m.c -> container m.a -> container m.b -> container m.c" in text
     assert info.value.path in (("a", "uses", 0), ("b", "links", 0), ("c", "uses", 0))
+
+
+def test_selectively_sharing_volumes_example():
+    # spec 3.7 "Selectively sharing volumes"
+    m = ContainerMap("m")
+    m.volumes.volume1 = "/var/data1"
+    m.volumes.volume2 = "/var/more_data"
+    m.host.volume1 = "/var/app1/data1"
+    m.containers.app1.binds = "volume1"
+    m.containers.app1.attaches = "volume2"
+    m.containers.app2.uses = "app1"         # all of app1's volumes
+    m.containers.app3.uses = "volume2"      # only the attached volume
+    m.check_integrity()
+    graph = map_graph(m)
+    app1 = MapConfigId(C, "m", "app1")
+    volume2 = MapConfigId(V, "m", "app1", "volume2")
+    assert set(graph.direct_dependencies(MapConfigId(C, "m", "app2"))) == {
+        MapConfigId(I, "m", "app2:latest"), app1}
+    assert set(graph.direct_dependencies(MapConfigId(C, "m", "app3"))) == {
+        MapConfigId(I, "m", "app3:latest"), volume2, app1}
+    assert volume2 in graph.direct_dependencies(app1)
