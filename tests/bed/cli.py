@@ -3,6 +3,7 @@ tell what runs, print shell exports."""
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import shlex
 import sys
@@ -16,6 +17,7 @@ from tests.bed.layout import (
     HOSTS,
     KNOWN_HOSTS,
     LOCAL_DOCKER_SOCKET,
+    LOCK_FILE,
     REMOTE_DOCKER_SOCKET,
     RUN_DIR,
     SSH_CONFIG,
@@ -25,7 +27,13 @@ from tests.bed.layout import (
     HostLayout,
 )
 from tests.bed.state import Bed, BedHost, BedMissing, load_bed, save_bed
-from tests.bed.system import ensure_local_dockerd, ensure_packages, remove_tree, say
+from tests.bed.system import (
+    ensure_local_dockerd,
+    ensure_packages,
+    remove_tree,
+    say,
+    stop_local_dockerd,
+)
 
 
 def up() -> Bed:
@@ -85,6 +93,7 @@ def down() -> None:
         net.remove_host_net(host)
     net.remove_bridge()
     ssh.remove_client_files()
+    stop_local_dockerd()
     remove_tree(RUN_DIR)
     remove_tree(DATA_DIR)
 
@@ -139,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.action in ("up", "down") and os.geteuid() != 0:
         parser.error("the test bed needs root")
     started = time.monotonic()
+    if args.action in ("up", "down"):
+        # one up/down at a time (tests and several developers may run `up` at once)
+        lock = open(LOCK_FILE, "w")  # noqa: SIM115 - held until the process exits
+        fcntl.flock(lock, fcntl.LOCK_EX)
     if args.action == "up":
         bed = up()
         say(f"up in {time.monotonic() - started:.1f}s: "

@@ -11,8 +11,10 @@ from pathlib import Path
 RUN_DIR = Path("/run/dockerfab-bed")          # pids, sockets, logs, state: gone on reboot
 DATA_DIR = Path("/var/lib/dockerfab-bed")     # keys, daemon data roots
 STATE_FILE = RUN_DIR / "bed.json"
+LOCK_FILE = Path("/run/dockerfab-bed.lock")  # outside RUN_DIR, which `down` removes
 LOCAL_DOCKER_SOCKET = "/var/run/docker.sock"
 LOCAL_DOCKERD_LOG = Path("/var/log/dockerfab-bed-local-dockerd.log")
+LOCAL_DOCKERD_PIDFILE = RUN_DIR / "local-dockerd.pid"   # only when `up` started it
 
 HOST_NAMES = ("bed1", "bed2", "bed3")
 BED_NET = ipaddress.ip_network("198.18.0.0/24")       # the only network a bed host routes to

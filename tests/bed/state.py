@@ -123,9 +123,12 @@ def load_bed(path: Path = STATE_FILE) -> Bed:
 
 
 def save_bed(bed: Bed, path: Path = STATE_FILE) -> None:
-    """Write the state atomically, so a reader never sees half a file."""
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(bed.to_json(), indent=2) + "\n")
+    """Write the state atomically (a reader never sees half a file), only when it changed."""
+    text = json.dumps(bed.to_json(), indent=2) + "\n"
+    if path.exists() and path.read_text() == text:
+        return
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
     os.replace(tmp, path)
 
 

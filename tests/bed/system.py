@@ -9,7 +9,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tests.bed.layout import LOCAL_DOCKER_SOCKET, LOCAL_DOCKERD_LOG
+from tests.bed.layout import (
+    LOCAL_DOCKER_SOCKET,
+    LOCAL_DOCKERD_LOG,
+    LOCAL_DOCKERD_PIDFILE,
+)
 from tests.bed.state import docker_ping
 
 # package -> a file it installs that tells us it is there
@@ -44,7 +48,7 @@ def write_if_changed(path: Path, text: str, mode: int = 0o644) -> bool:
             return False
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text)
     os.chmod(tmp, mode)
     os.replace(tmp, path)
@@ -135,14 +139,23 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, log: Path | N
         delay = min(delay * 1.5, 0.25)
 
 
-def ensure_local_dockerd() -> int | None:
-    """Start a dockerd on /var/run/docker.sock if none answers; returns its pid if we started it."""
+def ensure_local_dockerd() -> None:
+    """Start a dockerd on /var/run/docker.sock if none answers (noting its pid for ``down``)."""
     if docker_ping(LOCAL_DOCKER_SOCKET):
-        return None
+        return
     say(f"starting the local dockerd (log {LOCAL_DOCKERD_LOG})")
     pid = start_detached(["dockerd"], LOCAL_DOCKERD_LOG)
-    wait_for(lambda: docker_ping(LOCAL_DOCKER_SOCKET), 60, "the local dockerd", LOCAL_DOCKERD_LOG)
-    return pid
+    LOCAL_DOCKERD_PIDFILE.parent.mkdir(parents=True, exist_ok=True)
+    LOCAL_DOCKERD_PIDFILE.write_text(f"{pid}\n")
+    wait_for(lambda: docker_ping(LOCAL_DOCKER_SOCKET), 60, "the local dockerd", LOCAL_DOCKERD_LOG,
+             pid)
+
+
+def stop_local_dockerd() -> None:
+    """Stop the local dockerd if ``up`` started it; one that was there before is left alone."""
+    if stop_process(read_pid(LOCAL_DOCKERD_PIDFILE), "dockerd", timeout=30):
+        say("stopped the local dockerd the bed had started")
+    LOCAL_DOCKERD_PIDFILE.unlink(missing_ok=True)
 
 
 def mounts_under(*roots: Path) -> list[str]:
