@@ -1,9 +1,12 @@
 """The normalised forms of container-configuration input (spec 3.7 "Input formats").
 
 Every list-like property of a ContainerConfiguration is converted, on ``clean()``, into a
-list of the named tuples below. The converters (``get_*_list`` functions further down)
-accept every input form the spec lists and raise :class:`dockerfab.errors.MapError` with a
-key path (``binds[1]``) for anything else.
+list of the named tuples below. The converters further down (``get_shared_volumes``,
+``get_used_volumes``, ``get_attached_volumes``, ``get_container_links``, ``get_port_bindings``,
+``get_network_endpoints``, ``get_exec_commands``, ``get_healthcheck``, ``get_list``, and
+``get_user``/``get_permissions`` for single values) accept every input form the spec lists and
+raise :class:`dockerfab.errors.MapError` with a key path relative to the property (``(1,)``
+for item 1) for anything else. Lazy values are kept, never resolved here.
 
 Field order is part of the public API (positional tuples are valid input).
 """
