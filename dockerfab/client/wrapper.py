@@ -14,8 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import docker
-from docker.errors import APIError
+from docker.errors import APIError, DockerException
 from docker.utils import parse_repository_tag
+from requests.exceptions import RequestException
 
 from dockerfab.build.context import DockerContext
 from dockerfab.build.dockerfile import DockerFile
@@ -241,7 +242,7 @@ class DockerClientWrapper(docker.APIClient):
         def one(item: T) -> tuple[str, BaseException | None]:
             try:
                 work(item)
-            except APIError as exc:
+            except (DockerException, RequestException, OSError) as exc:
                 return label(item), exc
             return label(item), None
 
