@@ -107,8 +107,13 @@ class Bed:
         return data
 
 
-def load_bed(path: Path = STATE_FILE) -> Bed:
-    """Read the bed ``python -m tests.testbed up`` described; :class:`BedMissing` if there is none."""
+def load_bed(path: Path | None = None) -> Bed:
+    """Read the bed ``python -m tests.testbed up`` described; :class:`BedMissing` if there is none.
+
+    The state file is $DOCKERFAB_BED_STATE if set, else /run/dockerfab-bed/bed.json.
+    """
+    if path is None:
+        path = Path(os.environ.get("DOCKERFAB_BED_STATE") or STATE_FILE)
     try:
         data = json.loads(Path(path).read_text())
     except FileNotFoundError:

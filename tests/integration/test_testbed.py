@@ -6,6 +6,7 @@ stays inside 198.18.0.0/24.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -191,6 +192,17 @@ def test_hosts_reach_each_other_but_nothing_outside_the_bed(bed: Bed) -> None:
         outside = subprocess.run(["ip", "-n", layout.netns, "route", "get", "203.0.113.1"],
                                  check=False, capture_output=True, text=True)
         assert outside.returncode != 0 and "unreachable" in outside.stderr
+
+
+def test_a_bed_test_fails_not_skips_without_the_bed(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs",
+         f"{__file__}::test_test_images_are_on_every_host"],
+        check=False, capture_output=True, text=True, cwd=Path(__file__).parents[2],
+        env={**os.environ, "DOCKERFAB_BED_STATE": str(tmp_path / "missing.json")})
+    assert result.returncode == 1, result.stdout
+    assert "1 error" in result.stdout and "skipped" not in result.stdout, result.stdout
+    assert "the test bed is not up" in result.stdout and "tests.testbed up" in result.stdout
 
 
 def test_second_up_is_quick_and_keeps_the_daemons(bed: Bed) -> None:
