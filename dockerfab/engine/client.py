@@ -6,8 +6,9 @@ Each action call observes the clients involved once, plans (pure), then executes
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import docker
 
@@ -15,7 +16,12 @@ from dockerfab.engine.events import Listener
 from dockerfab.engine.execute import DEFAULT_CONCURRENCY, DEFAULT_HELPER_IMAGE, Executor
 from dockerfab.engine.observe import observe
 from dockerfab.engine.policy import BasePolicy
-from dockerfab.errors import ActionRunnerException, DockerFabError, MapError, RemoteError
+from dockerfab.errors import (
+    ActionRunnerException,
+    DockerFabError,
+    MapError,
+    RemoteError,
+)
 from dockerfab.map.input import ExecPolicy, MapConfigId
 from dockerfab.plan.actions import Action, ActionResult
 from dockerfab.plan.desired import ClientInfo, DesiredContainer, DesiredStateBuilder
@@ -341,4 +347,4 @@ class MappingDockerClient:
         return run_script(self, container, map_name, instance, **kwargs)
 
 
-__all__ = ["MappingDockerClient", "DockerClientRunner", "MapConfigId"]
+__all__ = ["DockerClientRunner", "MapConfigId", "MappingDockerClient"]

@@ -1,8 +1,8 @@
 """Live progress events of the executor, for the CLI's live lines and for logging."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
 
 START = "start"
 DONE = "done"
@@ -18,7 +18,7 @@ class ActionEvent:
     phase: str
     duration: float = 0.0
     reasons: tuple[str, ...] = field(default_factory=tuple)
-    error: Optional[str] = None
+    error: str | None = None
 
     def __str__(self) -> str:
         text = f"{self.client}: {self.action} {self.item} {self.phase}"

@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
-from typing import Any, Callable
+from typing import Any
 
 import docker
 import docker.errors
@@ -152,6 +153,13 @@ class Executor:
                     message = f"container stopped right after start ({status})"
                     if tail:
                         message += f"; last output: {tail[-300:]}"
+                    if (client_name, item) in self._created:
+                        # created in this run: removed, so the next run creates it afresh
+                        try:
+                            client.remove_container(item, v=True, force=True)
+                            message += "; removed again"
+                        except Exception:  # noqa: BLE001 - the exit is the error to report
+                            pass
                     failures.append((Action(A.START, item, client_name),
                                      RemoteError(message, host=client_name, action="start",
                                                  item=item)))
@@ -163,7 +171,7 @@ class Executor:
             try:
                 self.listener(ActionEvent(action.client, action.kind, action.item, phase,
                                           duration, tuple(action.reasons), error))
-            except Exception:  # noqa: BLE001 - a broken listener must not break the run
+            except Exception:
                 log.exception("event listener failed")
 
     def _run_action(self, action: Action, created: bool) -> ActionResult:
@@ -313,5 +321,11 @@ class Executor:
         return action.args["func"](client, action)
 
 
-__all__ = ["Executor", "DEFAULT_CONCURRENCY", "DEFAULT_HELPER_IMAGE", "error_text",
-           "pull_image", "DockerFabError"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_HELPER_IMAGE",
+    "DockerFabError",
+    "Executor",
+    "error_text",
+    "pull_image",
+]

@@ -6,10 +6,16 @@ changes the host.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Iterable
+from typing import Any
 
-from dockerfab.plan.snapshot import ContainerState, HostSnapshot, NetworkState, VolumeState
+from dockerfab.plan.snapshot import (
+    ContainerState,
+    HostSnapshot,
+    NetworkState,
+    VolumeState,
+)
 
 
 def list_images(client: Any) -> dict[str, str]:

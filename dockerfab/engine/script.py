@@ -6,7 +6,11 @@ import os
 import posixpath
 from typing import TYPE_CHECKING, Any
 
-from dockerfab.errors import ActionRunnerException, DockerFabError, ScriptActionException
+from dockerfab.errors import (
+    ActionRunnerException,
+    DockerFabError,
+    ScriptActionException,
+)
 from dockerfab.map.input import ItemType, MapConfigId
 from dockerfab.plan import actions as A
 from dockerfab.plan.actions import Action, ActionResult
@@ -28,7 +32,7 @@ def _format(value: Any, script: str) -> Any:
     return [str(v).replace("{script_path}", script) for v in value]
 
 
-def run_script(mc: "MappingDockerClient", container: Any, map_name: str | None = None,
+def run_script(mc: MappingDockerClient, container: Any, map_name: str | None = None,
                instance: str | None = None, *, script_path: str | None = None,
                entrypoint: Any = None, command_format: Any = None,
                wait_timeout: float | None = None,
@@ -134,4 +138,4 @@ def _options(kwargs: dict[str, Any]) -> Any:
                                       if k in ActionOptions.__dataclass_fields__})
 
 
-__all__ = ["run_script", "MapConfigId", "ItemType"]
+__all__ = ["ItemType", "MapConfigId", "run_script"]

@@ -13,11 +13,28 @@ from typing import Any
 
 from dockerfab.errors import MapIntegrityError
 from dockerfab.functional import resolve_deep, resolve_value
-from dockerfab.map.input import (ContainerLink, ExecCommand, ExecPolicy, HostVolume, ItemType,
-                                 MapConfigId, SharedVolume, UsedVolume)
+from dockerfab.map.input import (
+    ContainerLink,
+    ExecCommand,
+    ExecPolicy,
+    HostVolume,
+    ItemType,
+    MapConfigId,
+    SharedVolume,
+    UsedVolume,
+)
 from dockerfab.plan import convert, names
-from dockerfab.plan.model import (as_list, containers, host_path, host_root, instances,
-                                  join_root, mget, volume_config, volume_path)
+from dockerfab.plan.model import (
+    as_list,
+    containers,
+    host_path,
+    host_root,
+    instances,
+    join_root,
+    mget,
+    volume_config,
+    volume_path,
+)
 
 LABEL_MAP = "dockerfab.map"
 LABEL_CONFIG = "dockerfab.config"
@@ -37,7 +54,7 @@ class ClientInfo:
     timeout: int | None = None
 
     @classmethod
-    def from_config(cls, name: str, config: Any) -> "ClientInfo":
+    def from_config(cls, name: str, config: Any) -> ClientInfo:
         return cls(name=name,
                    interfaces=dict(mget(config, "interfaces", {}) or {}),
                    interfaces_ipv6=dict(mget(config, "interfaces_ipv6", {}) or {}),
@@ -105,7 +122,7 @@ class DesiredStateBuilder:
     def __init__(self, container_map: Any, client: ClientInfo, extra: dict[str, Any] | None = None
                  ) -> None:
         self.map = container_map
-        self.map_name = str(getattr(container_map, "name"))
+        self.map_name = str(container_map.name)
         self.client = client
         self.extra = dict(extra or {})
         self.configs = containers(container_map)

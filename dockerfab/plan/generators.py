@@ -10,7 +10,7 @@ pair; subclass either to change behaviour.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from dockerfab.plan import planner
 from dockerfab.plan.actions import Action

@@ -7,7 +7,8 @@ Input names (configurations, ``config.instance``, groups, ``__all__``, ``MapConf
 from __future__ import annotations
 
 import graphlib
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from dockerfab.errors import CircularDependency, MapIntegrityError
 from dockerfab.map.input import InputConfigId, ItemType, MapConfigId
@@ -80,13 +81,14 @@ def _expand_one(maps: dict[str, Any], entry: Any, map_name: str | None,
                 raise MapIntegrityError(f"group refers to unknown configuration {cname!r} on "
                                         f"map {mname!r}")
             all_instances = instances(configs[cname])
-            chosen = [i for i in all_instances if i in wanted] if wanted and \
-                all_instances != [None] else all_instances
-            if wanted and all_instances != [None]:
+            chosen = all_instances
+            if wanted:
                 unknown = set(wanted) - set(all_instances)
-                if unknown and name == cname:
+                if unknown and name == cname:  # asked for directly: must exist
                     raise MapIntegrityError(f"{cname!r} has no instance(s) "
                                             f"{', '.join(sorted(unknown))} on map {mname!r}")
+                if all_instances != [None]:  # in a group: the instances it has
+                    chosen = [i for i in all_instances if i in wanted]
             for inst in chosen:
                 result.append(MapConfigId(ItemType.CONTAINER, mname, cname, inst))
     return result

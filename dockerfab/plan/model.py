@@ -6,7 +6,8 @@ helpers so the planner does not depend on how the model stores things.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from dockerfab.functional import resolve_value
 

@@ -28,7 +28,7 @@ class ActionOptions:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_kwargs(cls, kwargs: dict[str, Any]) -> "ActionOptions":
+    def from_kwargs(cls, kwargs: dict[str, Any]) -> ActionOptions:
         """Take the option names out of ``kwargs``; the rest go to ``extra``."""
         names = {f.name for f in fields(cls)} - {"extra"}
         values: dict[str, Any] = {}

@@ -1,23 +1,35 @@
 """Planners: desired state + snapshot -> ordered list of Actions, one function per action.
 
-Step layout of every plan: step 0 pulls images and creates networks; then four steps per
-dependency level: attached volumes are created, containers created, new volumes prepared
-(chown/chmod after the first mount copied the image's directory in), containers started (reverse order for stop/remove/shutdown, and for the removal half of
-re-creations during update); within a step items run concurrently, the actions of one item
-in plan order.
+Step layout of every plan: step 0 pulls images (nothing else changes before they are
+there), step 1 creates networks; then four steps per dependency level: attached volumes are
+created, containers created, new volumes prepared (chown/chmod after the first mount has
+copied the image's directory in), containers started. Stop/remove/shutdown, and the removal
+half of re-creations during update, use the levels in reverse. Within a step items run
+concurrently; the actions of one item run in plan order.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from dockerfab.map.input import ExecPolicy
 from dockerfab.plan import actions as A
 from dockerfab.plan.actions import Action
-from dockerfab.plan.compare import (has_anonymous_volumes, limit_changes,
-                                    missing_exec_commands, network_changes, recreate_reasons,
-                                    shared_volume_reasons)
-from dockerfab.plan.desired import ClientInfo, DesiredContainer, DesiredNetwork, DesiredVolume
+from dockerfab.plan.compare import (
+    has_anonymous_volumes,
+    limit_changes,
+    missing_exec_commands,
+    network_changes,
+    recreate_reasons,
+    shared_volume_reasons,
+)
+from dockerfab.plan.desired import (
+    ClientInfo,
+    DesiredContainer,
+    DesiredNetwork,
+    DesiredVolume,
+)
 from dockerfab.plan.options import ActionOptions
 from dockerfab.plan.snapshot import ContainerState, HostSnapshot
 
@@ -65,7 +77,7 @@ class _Plan:
             if net in self.inp.networks and net not in snap.networks and \
                     net not in self.networks_planned:
                 self.networks_planned.add(net)
-                self.add(A.CREATE_NETWORK, net, 0, ["missing"], network=self.inp.networks[net])
+                self.add(A.CREATE_NETWORK, net, 1, ["missing"], network=self.inp.networks[net])
 
     def volumes_for(self, d: DesiredContainer, step: int) -> None:
         for vname in d.attached + d.volumes_used:
@@ -216,7 +228,7 @@ def plan_update(inp: PlanInput, options: ActionOptions) -> list[Action]:
             if net in inp.networks and net not in snap.networks and \
                     net not in p.networks_planned:
                 p.networks_planned.add(net)
-                p.add(A.CREATE_NETWORK, net, 0, ["missing"], network=inp.networks[net])
+                p.add(A.CREATE_NETWORK, net, 1, ["missing"], network=inp.networks[net])
             if op in ("disconnect", "reconnect"):
                 p.add(A.DISCONNECT, d.name, fstep, [why], d.config_id, network=net)
             if op in ("connect", "reconnect"):

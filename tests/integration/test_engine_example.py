@@ -6,7 +6,13 @@ import socket
 
 from dockerfab.map.container import ContainerMap
 from tests.integration.test_engine_support import (  # noqa: F401 (fixtures)
-    Cleanup, cleanup, container_names, engine_images, mapping_client, run_in)
+    Cleanup,
+    cleanup,
+    container_names,
+    engine_images,
+    mapping_client,
+    run_in,
+)
 
 
 def free_port() -> int:

@@ -11,7 +11,8 @@ import io
 import shutil
 import tarfile
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import docker
 import docker.errors

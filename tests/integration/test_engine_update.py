@@ -9,7 +9,12 @@ from typing import Any
 from dockerfab.map.container import ContainerMap
 from dockerfab.map.input import ExecPolicy
 from tests.integration.test_engine_support import (  # noqa: F401 (fixtures)
-    Cleanup, cleanup, engine_images, mapping_client, run_in)
+    Cleanup,
+    cleanup,
+    engine_images,
+    mapping_client,
+    run_in,
+)
 
 IMAGE = "dockerfab-test/base"
 CHANGING_EVENTS = {"create", "start", "stop", "kill", "die", "destroy", "restart", "update",
