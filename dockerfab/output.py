@@ -38,9 +38,10 @@ def _column(kind: str) -> str:
 def describe(error: BaseException | str, host: str) -> str:
     """One line for an error on ``host``, without repeating the host name."""
     text = " ".join(str(error).split()) or type(error).__name__
-    for prefix in (f"{host}: ", f"{host} "):
-        if text.startswith(prefix):
-            return text[len(prefix):]
+    for name in (host, "__default__"):  # the engine's name for the host's own client
+        for prefix in (f"{name}: ", f"{name} "):
+            if text.startswith(prefix):
+                return text[len(prefix):]
     return text
 
 

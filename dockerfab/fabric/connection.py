@@ -62,10 +62,39 @@ def host_label(connection: Connection) -> str:
     return str(connection.original_host)
 
 
+# Config layers that hold what the user configured (Invoke's order); ``_modifications`` is
+# left out on purpose, see :func:`own_connect_kwargs`.
+_CONFIG_LAYERS = ("_defaults", "_collection", "_system", "_user", "_project", "_env",
+                  "_runtime", "_overrides")
+
+
+def own_connect_kwargs(connection: Connection) -> dict[str, Any]:
+    """``connect_kwargs`` for this connection alone.
+
+    Fabric 3 merges each new Connection's ssh_config IdentityFile into the *shared*
+    config's ``connect_kwargs`` (and hands every Connection that same dict), so with
+    ``-H a,b`` host b would also offer a's keys, and concurrent connections would share one
+    dict. The keys are rebuilt here: those configured (``-i``, config files) plus this
+    host's own IdentityFile entries.
+    """
+    kwargs = {k: v for k, v in dict(connection.connect_kwargs).items() if k != "key_filename"}
+    keys: list[str] = []
+    for layer in _CONFIG_LAYERS:
+        value = (getattr(connection.config, layer, None) or {}).get("connect_kwargs", {})
+        configured = value.get("key_filename") if isinstance(value, dict) else None
+        if configured:
+            keys.extend([configured] if isinstance(configured, str) else configured)
+    keys.extend(connection.ssh_config.get("identityfile", []))
+    if keys:
+        kwargs["key_filename"] = list(dict.fromkeys(keys))
+    return kwargs
+
+
 def prepare(connection: Connection, settings: DockerSettings) -> Connection:
-    """Make ``connection`` (not yet opened) check host keys, and give it a connect
-    timeout if Fabric has none. Applies to its gateway connection too."""
+    """Make ``connection`` (not yet opened) check host keys, use only its own identity
+    files, and give it a connect timeout if Fabric has none. Applies to its gateway too."""
     label = host_label(connection)
+    connection.connect_kwargs = own_connect_kwargs(connection)
     files = known_hosts_files(connection, settings)
     client = connection.client
     for path in files:
