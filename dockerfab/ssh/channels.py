@@ -56,7 +56,10 @@ def open_streamlocal(transport: Transport, socket_path: str, *,
         channel._set_window(window_size, max_packet_size)
         _quiet_open_failure(transport, chanid)
     internals._send_user_message(message)
-    return _wait_open(transport, chanid, event, timeout)
+    try:
+        return _wait_open(transport, chanid, event, timeout)
+    finally:  # paramiko logs a refusal before it wakes us: the id is no longer needed
+        _filters[transport].chanids.discard(chanid)
 
 
 class _OpenFailureFilter(logging.Filter):
