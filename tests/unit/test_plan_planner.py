@@ -1,0 +1,210 @@
+"""Planners on plain snapshots: order, reasons, options; an unchanged map plans nothing."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from dockerfab.engine.policy import BasePolicy
+from dockerfab.map.container import ContainerMap
+from dockerfab.map.input import CmdCheck, ItemType, MapConfigId
+from dockerfab.plan import planner
+from dockerfab.plan.compare import missing_exec_commands, recreate_reasons
+from dockerfab.plan.desired import ClientInfo, DesiredStateBuilder
+from dockerfab.plan.options import ActionOptions
+from dockerfab.plan.planner import PlanInput
+from dockerfab.plan.snapshot import HostSnapshot
+from tests.unit.test_plan_support import IMAGE_IDS, example_map, observed, snapshot_of
+
+EXAMPLE_VOLUMES = ("example_map.app_log", "example_map.app_server_socket",
+                   "example_map.web_log")
+
+
+def make_input(cmap: ContainerMap, snapshot: Callable[[dict[str, Any]], HostSnapshot],
+               selected: list[str] | None = None, reverse: bool = False) -> PlanInput:
+    merged = cmap.get_extended_map()
+    policy = BasePolicy({cmap.name: merged}, {})
+    graph = policy.graph()
+    chosen = set(selected or graph.nodes)
+    names = graph.closure(chosen, reverse=reverse)
+    builder = DesiredStateBuilder(merged, ClientInfo("__default__"))
+    desired = {n: builder.container(graph.nodes[n].config_name, graph.nodes[n].instance_name)
+               for n in names}
+    return PlanInput(ClientInfo("__default__"), snapshot(desired), desired,
+                     graph.levels(names), builder.volumes, builder.networks, chosen)
+
+
+def empty(desired: dict[str, Any]) -> HostSnapshot:
+    return HostSnapshot("__default__", images=dict(IMAGE_IDS))
+
+
+def steps(plan):
+    return [(a.step, a.kind, a.item) for a in plan]
+
+
+def test_startup_from_nothing_follows_dependencies():
+    inp = make_input(example_map(), empty, ["example_map.web_server"])
+    plan = planner.plan_startup(inp, ActionOptions())
+    creates = [a for a in plan if a.kind == "create"]
+    web = next(a for a in creates if a.item == "example_map.web_server")
+    assert all(a.step < web.step for a in creates if a is not web)
+    # volumes created before any container, prepared after the owners are created and
+    # before they start; web_log has neither user nor permissions
+    kinds = {(a.kind, a.item): a.step for a in plan}
+    for vol in ("example_map.app_log", "example_map.app_server_socket"):
+        assert kinds[("create_volume", vol)] < kinds[("create", "example_map.app_server.instance1")]
+        assert kinds[("create", "example_map.app_server.instance1")] < kinds[
+            ("prepare_volume", vol)] < kinds[("start", "example_map.app_server.instance1")]
+    assert ("prepare_volume", "example_map.web_log") not in kinds
+    assert all(a.reasons for a in plan)
+
+
+def test_unchanged_map_plans_nothing():
+    cmap = example_map()
+    snap = lambda d: snapshot_of(d, EXAMPLE_VOLUMES)
+    for func in (planner.plan_startup, planner.plan_update, planner.plan_create,
+                 planner.plan_start):
+        assert func(make_input(cmap, snap), ActionOptions()) == [], func.__name__
+
+
+def test_update_reasons_and_no_cascade():
+    cmap = example_map()
+    cmap.containers["app_server"].create_options = {"environment": {"PASSWORD": "s3cret"}}
+    base = make_input(example_map(), empty)
+
+    def snap(desired):
+        # containers as created from the old map (no environment)
+        return snapshot_of(desired, EXAMPLE_VOLUMES, **{
+            n: observed(base.desired[n]) for n in desired})
+
+    plan = planner.plan_update(make_input(cmap, snap), ActionOptions())
+    recreated = {a.item for a in plan if a.kind == "create"}
+    assert recreated == {"example_map.app_server.instance1", "example_map.app_server.instance2"}
+    assert {tuple(a.reasons) for a in plan} == {("env PASSWORD missing",)}
+    assert "s3cret" not in repr([a.reasons for a in plan])
+    # the removal half runs before the creation half
+    first_create = min(a.step for a in plan if a.kind == "create")
+    assert all(a.step < first_create for a in plan if a.kind in ("stop", "remove"))
+
+
+def test_update_image_exit_code_forced_and_persistent():
+    cmap = example_map()
+    inp = make_input(cmap, lambda d: snapshot_of(d, EXAMPLE_VOLUMES))
+    web = "example_map.web_server"
+    inst1 = "example_map.app_server.instance1"
+    inp.snapshot.containers[web] = observed(inp.desired[web], image_id="sha256:" + "ee" * 32)
+    inp.snapshot.containers[inst1] = observed(inp.desired[inst1], status="exited",
+                                              exit_code=-1)
+    plan = planner.plan_update(inp, ActionOptions())
+    reasons = {a.item: a.reasons for a in plan if a.kind == "create"}
+    assert reasons == {web: ["image eeeeeeeeeeee -> a1a1a1a1a1a1"],
+                       inst1: ["exit code -1 not recoverable"]}
+    # forced by configuration name
+    inp = make_input(cmap, lambda d: snapshot_of(d, EXAMPLE_VOLUMES))
+    plan = planner.plan_update(inp, ActionOptions.from_kwargs({"force_update": "web_server"}))
+    assert {(a.item, tuple(a.reasons)) for a in plan} == {(web, ("forced",))}
+    # persistent containers are not re-created unless update_persistent
+    cmap.containers["web_server"].persistent = True
+    inp = make_input(cmap, lambda d: snapshot_of(d, EXAMPLE_VOLUMES))
+    inp.snapshot.containers[web] = observed(inp.desired[web], image_id="sha256:" + "ee" * 32)
+    assert planner.plan_update(inp, ActionOptions()) == []
+    assert planner.plan_update(inp, ActionOptions(update_persistent=True)) != []
+
+
+def test_limits_live_and_reset():
+    cmap = ContainerMap("m", {"app": {"image": "/base", "host_config": {"mem_limit": "64m"}}})
+    old = make_input(ContainerMap("m", {"app": {"image": "/base", "host_config": {
+        "mem_limit": "32m", "cpu_shares": 10}}}), empty)
+    inp = make_input(cmap, lambda d: snapshot_of(d, **{"m.app": observed(old.desired["m.app"])}))
+    plan = planner.plan_update(inp, ActionOptions())
+    assert [a.kind for a in plan] == ["stop", "remove", "create", "start"]
+    assert plan[0].reasons == ["limit cpu_shares reset"]
+    plan = planner.plan_update(inp, ActionOptions(skip_limit_reset=True))
+    assert [(a.kind, a.args["limits"]) for a in plan] == [
+        ("update_limits", {"mem_limit": "64m", "memswap_limit": 128 * 1024 ** 2})]
+
+
+def test_stop_and_remove_follow_dependents_first():
+    cmap = example_map()
+    inp = make_input(cmap, lambda d: snapshot_of(d, EXAMPLE_VOLUMES),
+                     ["example_map.app_server.instance1"], reverse=True)
+    plan = planner.plan_stop(inp, ActionOptions())
+    assert [a.item for a in plan] == ["example_map.web_server",
+                                      "example_map.app_server.instance1"]
+    plan = planner.plan_shutdown(inp, ActionOptions(remove_attached=True))
+    assert [(a.kind, a.item) for a in plan][-2:] == [
+        ("remove_volume", "example_map.app_log"),
+        ("remove_volume", "example_map.app_server_socket")]
+    cmap.containers["web_server"].persistent = True
+    inp = make_input(cmap, lambda d: snapshot_of(d, EXAMPLE_VOLUMES),
+                     ["example_map.app_server.instance1"], reverse=True)
+    plan = planner.plan_remove(inp, ActionOptions(remove_persistent=False))
+    assert {a.item for a in plan} == {"example_map.app_server.instance1"}
+
+
+def test_restart_only_the_item_and_pull_options():
+    inp = make_input(example_map(), lambda d: snapshot_of(d, EXAMPLE_VOLUMES),
+                     ["example_map.web_server"])
+    assert [(a.kind, a.item) for a in planner.plan_restart(inp, ActionOptions())] == [
+        ("restart", "example_map.web_server")]
+    pulls = planner.plan_pull(inp, ActionOptions())
+    assert sorted(a.item for a in pulls) == ["registry.example.com/app:latest",
+                                             "registry.example.com/nginx:latest"]
+    assert planner.plan_pull(inp, ActionOptions(pull_all_images=False)) == []
+
+
+def test_exec_command_checks():
+    cmap = ContainerMap("m", {"app": {"image": "/base", "exec_commands": [
+        "/bin/sh -c 'run.sh --flag'", (["sleep", "5"], "nobody", "initial")]}})
+    inp = make_input(cmap, empty)
+    d = inp.desired["m.app"]
+    state = observed(d)
+    state.processes = ["/bin/sh -c run.sh --flag"]
+    assert missing_exec_commands(d, state, CmdCheck.FULL) == []
+    state.processes = ["/bin/sh -c run.sh --flag --extra"]
+    assert len(missing_exec_commands(d, state, CmdCheck.FULL)) == 1
+    assert missing_exec_commands(d, state, CmdCheck.PARTIAL) == []
+    assert missing_exec_commands(d, replace(state, processes=[]), CmdCheck.NONE) == []
+
+
+def test_compare_ports_binds_command():
+    cmap = example_map()
+    inp = make_input(cmap, empty)
+    d = inp.desired["example_map.web_server"]
+    state = observed(d)
+    snap = snapshot_of({d.name: d})
+    state.inspect["HostConfig"]["PortBindings"]["80/tcp"] = [{"HostIp": "", "HostPort": "81"}]
+    state.inspect["HostConfig"]["Binds"][0] = "/elsewhere:/etc/nginx:ro"
+    state.labels["dockerfab.explicit"] = '{"cmd": true, "entrypoint": false, "env": ["OLD"]}'
+    assert recreate_reasons(d, state, snap) == [
+        "env OLD removed", "command changed", "port 80/tcp published differently",
+        "volume /etc/nginx mounted differently"]
+
+
+def test_options_defaults_and_aliases():
+    opts = ActionOptions.from_kwargs({"remove_created_after": False, "mem_limit": "1g",
+                                      "check_exec_commands": "partial",
+                                      "force_update": ["a", "b"]})
+    assert opts.remove_existing_after is False and opts.extra == {"mem_limit": "1g"}
+    assert opts.check_exec_commands == CmdCheck.PARTIAL
+    assert opts.force_update == frozenset({"a", "b"})
+    defaults = ActionOptions()
+    assert (defaults.remove_persistent, defaults.remove_attached, defaults.pull_all_images,
+            defaults.pull_before_update, defaults.prepare_local,
+            defaults.nonrecoverable_exit_codes, defaults.skip_limit_reset,
+            defaults.update_persistent, defaults.check_exec_commands,
+            defaults.restart_exec_commands) == (True, False, True, False, True, (-127, -1),
+                                                False, False, CmdCheck.FULL, False)
+
+
+def test_policy_names_and_dependencies():
+    merged = example_map().get_extended_map()
+    policy = BasePolicy({"example_map": merged}, {})
+    assert policy.cname("m", "c", "i") == "m.c.i"
+    assert policy.aname("m", "alias", "parent") == "m.parent.alias"
+    assert policy.nname("m", "net") == "m.net" and policy.nname("m", "host") == "host"
+    web = MapConfigId(ItemType.CONTAINER, "example_map", "web_server")
+    assert {c.instance_name for c in policy.get_dependencies(web)} == {"instance1",
+                                                                       "instance2"}
+    inst = MapConfigId(ItemType.CONTAINER, "example_map", "app_server", "instance1")
+    assert policy.get_dependents(inst) == [web]
