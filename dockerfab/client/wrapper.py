@@ -261,7 +261,8 @@ class DockerClientWrapper(docker.APIClient):
             summary = "; ".join(f"{name}: {getattr(err, 'explanation', None) or err}"
                                 for name, err in failed)
             raise PartialResultsError(f"{len(failed)} of {len(items)} failed ({summary})",
-                                      done, host=self.url, action=action)
+                                      done, host=getattr(self, "url", None) or self.base_url,
+                                      action=action)
         return done
 
     def cleanup_containers(self, include_initial: bool = False,
