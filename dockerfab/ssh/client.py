@@ -74,6 +74,8 @@ def client_for_endpoint(endpoint: SSHEndpoint, *, client_class: type[ClientT] | 
     client._custom_adapter = adapter
     client.base_url = "http+docker://localhost"
     client.ssh_endpoint = endpoint
+    if getattr(client, "url", None) == _PLACEHOLDER_URL:  # DockerClientWrapper keeps the URL given
+        client.url = endpoint.url
     if detect:
         try:
             client._version = client.version(api_version=False)["ApiVersion"]

@@ -210,6 +210,17 @@ def test_fabric_connection_is_accepted(bed_host: BedHost) -> None:
         client.close()
 
 
+def test_client_class_is_honoured(ssh: paramiko.SSHClient, bed_host: BedHost) -> None:
+    from dockerfab.client.wrapper import DockerClientWrapper
+
+    client = docker_client(ssh.get_transport(), client_class=DockerClientWrapper,
+                           host=bed_host.name)
+    assert isinstance(client, DockerClientWrapper)
+    assert client.url == "unix:///var/run/docker.sock"  # the remote URL, for its messages
+    assert BED_IMAGE in client.get_image_tags()
+    client.close()
+
+
 def test_twenty_concurrent_calls_share_one_transport(api: docker.APIClient,
                                                      ssh: paramiko.SSHClient) -> None:
     start = threading.Barrier(20)
@@ -324,6 +335,10 @@ def test_exec_stream_and_hijacked_socket(api: docker.APIClient, image: str,
     received = b"".join(frame for _, frame in docker.utils.socket.frames_iter(sock, tty=False))
     sock.close()
     assert received == b"hello over ssh\n"
+
+    attached = _run(api, image, ["sh", "-c", "sleep 0.5; echo attached"], "attach")
+    cleanup.append(attached)
+    assert b"".join(api.attach(attached, stream=True)) == b"attached\n"
 
 
 def test_read_timeout(ssh: paramiko.SSHClient, image: str, cleanup: list[str],
