@@ -33,7 +33,9 @@ def _container_from_list(entry: dict[str, Any]) -> ContainerState:
     # the primary name has a single slash; link aliases look like /other/alias
     name = next((n[1:] for n in names if n.count("/") == 1), (names[0] if names else "/")[1:])
     return ContainerState(id=entry["Id"], name=name, image_id=entry.get("ImageID", ""),
-                          status=entry.get("State", ""), labels=entry.get("Labels") or {})
+                          status=entry.get("State", ""), labels=entry.get("Labels") or {},
+                          volumes=[m["Name"] for m in entry.get("Mounts") or ()
+                                   if m.get("Type") == "volume" and m.get("Name")])
 
 
 def _processes(top: dict[str, Any]) -> list[str]:

@@ -267,11 +267,16 @@ def plan_remove(inp: PlanInput, options: ActionOptions, stop: bool = False) -> l
         removed.add(name)
         p.remove(d, name, state, step, ["shutdown" if stop else "requested"])
     if options.remove_attached:
+        # volumes still mounted by a container this plan keeps (e.g. another instance) stay
+        in_use = {v for n, c in inp.snapshot.containers.items() if n not in removed
+                  for v in c.volumes}
+        planned: set[str] = set()
         for name, d in inp.desired.items():
             if name not in removed and p.state(name) is not None:
                 continue
             for vname in d.attached:
-                if vname in inp.snapshot.volumes:
+                if vname in inp.snapshot.volumes and vname not in in_use | planned:
+                    planned.add(vname)
                     p.add(A.REMOVE_VOLUME, vname, last + 1, ["remove_attached"])
     return p.actions
 

@@ -19,6 +19,7 @@ class ContainerState:
     labels: dict[str, str] = field(default_factory=dict)
     inspect: dict[str, Any] | None = None  # full inspect data, None if not inspected
     processes: list[str] | None = None  # command lines from ``top``, None if not looked at
+    volumes: list[str] = field(default_factory=list)  # named volumes mounted (from the list)
 
     @property
     def running(self) -> bool:
