@@ -13,7 +13,7 @@ from dockerfab.plan.compare import missing_exec_commands, recreate_reasons
 from dockerfab.plan.desired import ClientInfo, DesiredStateBuilder
 from dockerfab.plan.options import ActionOptions
 from dockerfab.plan.planner import PlanInput
-from dockerfab.plan.snapshot import HostSnapshot
+from dockerfab.plan.snapshot import ContainerState, HostSnapshot
 from tests.unit.test_plan_support import IMAGE_IDS, example_map, observed, snapshot_of
 
 EXAMPLE_VOLUMES = ("example_map.app_log", "example_map.app_server_socket",
@@ -132,8 +132,9 @@ def test_stop_and_remove_follow_dependents_first():
     assert [a.item for a in plan] == ["example_map.web_server",
                                       "example_map.app_server.instance1"]
     # instance2 (not shut down) still mounts the app server's volumes: they stay
-    inp.snapshot.containers["example_map.app_server.instance2"].volumes = [
-        "example_map.app_log", "example_map.app_server_socket"]
+    inp.snapshot.containers["example_map.app_server.instance2"] = ContainerState(
+        "id2", "example_map.app_server.instance2", "sha256:x", "running",
+        volumes=["example_map.app_log", "example_map.app_server_socket"])
     plan = planner.plan_shutdown(inp, ActionOptions(remove_attached=True))
     assert [(a.kind, a.item) for a in plan if a.kind == "remove_volume"] == [
         ("remove_volume", "example_map.web_log")]
