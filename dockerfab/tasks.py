@@ -249,11 +249,18 @@ def script(c, name, script_path, instance=None, entrypoint=None, command_format=
 @task(name="single-cmd", post=[summary], help={
     **{k: v for k, v in SCRIPT_HELP.items()
        if k not in ("command_format", "container_script_dir", "download")},
-    "command": "the command line (split like a shell line)"})
+    "command": "the command line (run with /bin/sh -c unless --entrypoint is given; then "
+               "split like a shell line)"})
 def single_cmd(c, name, command, instance=None, entrypoint=None, wait_timeout=None,
                timestamps=False, tail=None, remove_existing_before=False,
                remove_created_after=True, fail_fast=False):
-    """Run one command in a new container of a configuration and print its output."""
+    """Run one command in a new container of a configuration and print its output.
+
+    Without --entrypoint the command line runs under ``/bin/sh -c``."""
+    import shlex
+
+    if entrypoint is None:
+        entrypoint, command = "/bin/sh", "-c " + shlex.quote(command)
     _script(c, "single-cmd", name, None, instance, entrypoint, command, wait_timeout, None,
             timestamps, tail, remove_existing_before, remove_created_after, None, fail_fast)
 

@@ -17,7 +17,6 @@ from dockerfab.fabric.clientconfig import FabricClientConfiguration
 from dockerfab.fabric.run import HostSession
 
 
-
 def split_list(value: str | Sequence[str] | None) -> list[str]:
     """``'a,b'`` or ``['a', 'b,c']`` -> ``['a', 'b', 'c']``; None -> []."""
     if value is None:
@@ -116,7 +115,8 @@ def upload(session: HostSession, local_path: str) -> tuple[str, str]:
         return "", local_path
     run = session.client.run_cmd
     remote_dir = run("mktemp -d /tmp/dockerfab-script.XXXXXXXX").strip()
-    run(f"chmod 755 {shlex.quote(remote_dir)}")
+    # the container's user (often not root) reads the script and may write results there
+    run(f"chmod 777 {shlex.quote(remote_dir)}")
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         tar.add(local_path, arcname=base)
@@ -172,7 +172,7 @@ def script_action(maps: Sequence[Any], name: str, instance: str | None, local_sc
                 remote_dir, kwargs["script_path"] = upload(session, local_script)
             client = mapping_client(session, maps)
             if instance:
-                kwargs["instances"] = [instance]
+                kwargs["instance"] = instance
             result = client.run_script(name, **kwargs)
             if download_to and (remote_dir or local_script):
                 where = download(session, remote_dir or os.path.dirname(
@@ -181,8 +181,15 @@ def script_action(maps: Sequence[Any], name: str, instance: str | None, local_sc
         finally:
             if remote_dir:
                 session.client.run_cmd(f"rm -rf {shlex.quote(remote_dir)}")
+        failed = []
         for client_name, outcome in (result or {}).items():
             show_script_result(session, client_name, outcome)
+            code = outcome.get("exit_code") if isinstance(outcome, dict) else None
+            if code or (isinstance(outcome, dict) and outcome.get("error")):
+                failed.append(f"{client_name}: " + (f"exit status {code}" if code else
+                                                    str(outcome.get("error"))))
+        if failed:
+            raise RemoteError("script failed (" + "; ".join(failed) + ")", host=session.label)
         return None, result
     return work
 

@@ -13,8 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.integration.fabric_helpers import (UNREACHABLE, run_program, unique,
-                                              write_project, write_ssh_config)
+from tests.integration.fabric_helpers import (
+    UNREACHABLE,
+    run_program,
+    unique,
+    write_project,
+    write_ssh_config,
+)
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "webapp" / "example_map.yaml"
 HOSTS = ("bed1", "bed2")
