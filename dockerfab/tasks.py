@@ -444,7 +444,7 @@ def _confirm(c: Any, question: str) -> bool:
 
 @task(name="save-image", post=[finish], help={
     "image": "image name or id", "path": "local file; '{host}' is replaced by the host name "
-                                          "(required with several hosts)"})
+                                          "(use it with several hosts, or they overwrite each other's file)"})
 def save_image(c, image, path):
     """Download an image from each host as a tarball (docker save), streamed."""
     def fn(session: HostSession) -> Any:

@@ -6,7 +6,11 @@ import subprocess
 
 import pytest
 
-from tests.integration.fabric_helpers import run_program, write_project, write_ssh_config
+from tests.integration.fabric_helpers import (
+    run_program,
+    write_project,
+    write_ssh_config,
+)
 from tests.integration.test_fabric_cli import project  # noqa: F401  (fixture)
 
 
@@ -41,7 +45,7 @@ def test_script_is_uploaded_run_and_results_downloaded(bed, project, ssh_config,
 
 
 def test_single_cmd_prints_output_and_fails_on_exit_status(project, ssh_config):  # noqa: F811
-    directory, name, _ = project
+    directory, _, _ = project
     ok = run_program("fab", directory, ssh_config, "-H", "bed1", "single-cmd", "web_server",
                      "echo hello; id -u")
     assert ok.returncode == 0
