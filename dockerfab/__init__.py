@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "DockerClientWrapper": "dockerfab.client.wrapper",
     "MappingDockerClient": "dockerfab.engine.client",
     "DockerFabricClient": "dockerfab.fabric.client",
+    "FabricClientConfiguration": "dockerfab.fabric.clientconfig",
 }
 
 __all__ = sorted(_EXPORTS)
