@@ -122,3 +122,35 @@ def test_local_daemon_without_ssh(docker_api):
 def test_settings_replace_keeps_types():
     s = dataclasses.replace(DockerSettings(), parallel=2)
     assert s.parallel == 2
+
+
+def test_connection_lost_mid_run_is_one_line_for_that_host(bed, config):
+    """The SSH connection drops while a host is being worked on: the host fails with one
+    line, the run goes on (nothing raised to the caller)."""
+    import io
+
+    from dockerfab.fabric.run import RunState, run_on_host
+    from dockerfab.output import TextPrinter
+
+    out = io.StringIO()
+    state = RunState(Reporter(TextPrinter(out)))
+
+    def work(s):
+        s.client.version()
+        s.connection.transport.close()  # as when sshd dies
+        s.client.containers(all=True)
+        return None, None
+
+    ok = run_on_host(HostTarget("bed1"), "startup", work, config, DockerSettings(), state)
+    assert ok is False
+    (line,) = out.getvalue().splitlines()
+    assert line.startswith("[bed1] ERROR startup: ")
+    assert not state.reporter.ok
+
+
+def test_run_cmd_failure_locally_names_command():
+    from dockerfab.fabric.shell import LocalShell
+
+    with pytest.raises(RemoteError) as info:
+        LocalShell("localhost").run("echo out; echo bad >&2; exit 4")
+    assert str(info.value) == "localhost run_cmd echo out; echo bad >&2; exit 4: exit status 4: bad"

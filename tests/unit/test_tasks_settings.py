@@ -56,3 +56,11 @@ def test_invalid_settings_name_the_key(raw, message):
 def test_defaults_cover_every_setting():
     assert set(defaults()) == set(DockerSettings.__dataclass_fields__)
     assert DockerSettings.from_dict(defaults()) == DockerSettings()
+
+
+def test_sudo_runs_the_whole_line_under_sh():
+    from dockerfab.fabric.shell import _wrap
+
+    line = "chown 2000:2000 '/a b' && chmod u=rwX '/a b'"
+    assert _wrap(line, sudo=False) == line
+    assert _wrap(line, sudo=True) == "sh -c " + __import__("shlex").quote(line)
