@@ -70,6 +70,7 @@ class MappingDockerClient:
         self._policy: BasePolicy | None = None
         self.generators: dict[str, GeneratorPair] = dict(DEFAULT_GENERATORS)
         self.runner_class: type[Executor] = DockerClientRunner
+        self._pool: ThreadPoolExecutor | None = None
 
     # ----- properties ----------------------------------------------------------------------
     @property
@@ -212,7 +213,7 @@ class MappingDockerClient:
                                         for c in d.exec_commands)]
             try:
                 return observe(self.docker_client(client_name), client_name, desired, top,
-                               self.concurrency)
+                               self.concurrency, self._observe_pool())
             except DockerFabError:
                 raise
             except Exception as exc:
@@ -222,8 +223,22 @@ class MappingDockerClient:
         names = list(per_client)
         if len(names) <= 1:
             return {n: one(n) for n in names}
-        with ThreadPoolExecutor(max_workers=min(len(names), self.concurrency)) as pool:
+        with ThreadPoolExecutor(max_workers=len(names)) as pool:
             return dict(zip(names, pool.map(one, names)))
+
+    def _observe_pool(self) -> ThreadPoolExecutor:
+        """Worker threads for observation, kept between actions (thread start-up is a
+        noticeable part of a no-op update)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=max(1, self.concurrency),
+                                            thread_name_prefix="dockerfab-observe")
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the observation threads (they are also ended at interpreter exit)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     # ----- running -----------------------------------------------------------------------
     def runner(self, clients: Iterable[str]) -> Executor:

@@ -7,8 +7,10 @@ changes the host.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
+
+import docker.errors
 
 from dockerfab.plan.snapshot import (
     ContainerState,
@@ -45,47 +47,54 @@ def _processes(top: dict[str, Any]) -> list[str]:
 
 
 def observe(client: Any, client_name: str, inspect_names: Iterable[str] = (),
-            top_names: Iterable[str] = (), concurrency: int = 8) -> HostSnapshot:
-    """Take one snapshot: 4 list calls, one inspect per existing container in
-    ``inspect_names``, one ``top`` per running container in ``top_names``."""
+            top_names: Iterable[str] = (), concurrency: int = 8,
+            pool: Executor | None = None) -> HostSnapshot:
+    """Take one snapshot: 4 list calls (concurrently), one inspect per existing container in
+    ``inspect_names`` and one ``top`` per running container in ``top_names``, started as
+    soon as the container list is in. ``pool`` (with ``concurrency`` workers) may be shared
+    to save thread start-up; without it a pool is made for this call."""
+    if pool is None:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as own:
+            return observe(client, client_name, inspect_names, top_names, concurrency, own)
     snapshot = HostSnapshot(client_name=client_name,
                             api_version=getattr(client, "api_version", None))
-    for entry in client.containers(all=True):
+    containers = pool.submit(client.containers, all=True)
+    volumes = pool.submit(client.volumes)
+    networks = pool.submit(client.networks)
+    images = pool.submit(list_images, client)
+
+    for entry in containers.result():
         state = _container_from_list(entry)
         snapshot.containers[state.name] = state
-    for volume in (client.volumes() or {}).get("Volumes") or ():
+    to_inspect = [snapshot.containers[n] for n in dict.fromkeys(inspect_names)
+                  if n in snapshot.containers]
+    top_set = set(top_names)
+
+    def do_inspect(state: ContainerState) -> None:
+        try:
+            state.inspect = client.inspect_container(state.id)
+        except docker.errors.NotFound:  # removed since listing: the planner sees it missing
+            snapshot.containers.pop(state.name, None)
+            return
+        state.status = state.inspect.get("State", {}).get("Status", state.status)
+        if state.name in top_set and state.status == "running":
+            try:
+                state.processes = _processes(client.top(state.id))
+            except docker.errors.APIError:  # stopped in between: no processes
+                state.processes = []
+
+    jobs = [pool.submit(do_inspect, c) for c in to_inspect]
+    for volume in (volumes.result() or {}).get("Volumes") or ():
         snapshot.volumes[volume["Name"]] = VolumeState(
             name=volume["Name"], driver=volume.get("Driver", "local"),
             mountpoint=volume.get("Mountpoint"), labels=volume.get("Labels") or {},
             options=volume.get("Options") or {})
-    for network in client.networks():
+    for network in networks.result():
         snapshot.networks[network["Name"]] = NetworkState(
             id=network["Id"], name=network["Name"], driver=network.get("Driver", "bridge"),
             internal=bool(network.get("Internal")), labels=network.get("Labels") or {},
             options=network.get("Options") or {})
-    snapshot.images = list_images(client)
-
-    to_inspect = [snapshot.containers[n] for n in dict.fromkeys(inspect_names)
-                  if n in snapshot.containers]
-    top_set = set(top_names)
-    to_top = [c for c in to_inspect if c.name in top_set and c.status == "running"]
-
-    def do_inspect(state: ContainerState) -> None:
-        state.inspect = client.inspect_container(state.id)
-        state.status = state.inspect.get("State", {}).get("Status", state.status)
-
-    def do_top(state: ContainerState) -> None:
-        try:
-            state.processes = _processes(client.top(state.id))
-        except Exception:  # stopped in between: the planner sees no processes
-            state.processes = []
-
-    jobs = [(do_inspect, c) for c in to_inspect] + [(do_top, c) for c in to_top]
-    if len(jobs) <= 1 or concurrency <= 1:
-        for func, arg in jobs:
-            func(arg)
-    else:
-        with ThreadPoolExecutor(max_workers=min(concurrency, len(jobs))) as pool:
-            for future in [pool.submit(func, arg) for func, arg in jobs]:
-                future.result()
+    snapshot.images = images.result()
+    for job in jobs:
+        job.result()
     return snapshot
