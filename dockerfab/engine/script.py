@@ -14,9 +14,9 @@ from dockerfab.errors import (
 from dockerfab.map.input import ItemType, MapConfigId
 from dockerfab.plan import actions as A
 from dockerfab.plan.actions import Action, ActionResult
-from dockerfab.plan.desired import DesiredStateBuilder
 from dockerfab.plan.graph import expand_selection
-from dockerfab.plan.model import map_clients
+from dockerfab.plan.model import map_clients, mget
+from dockerfab.plan.options import ActionOptions
 
 if TYPE_CHECKING:
     from dockerfab.engine.client import MappingDockerClient
@@ -57,8 +57,9 @@ def run_script(mc: MappingDockerClient, container: Any, map_name: str | None = N
     results: list[ActionResult] = []
     deps = policy.get_dependencies(cid)
     if deps:
-        mc.execute(mc._plan("startup", deps, None, None,
-                            _options(kwargs)), results)
+        startup = ActionOptions.from_kwargs(kwargs)
+        startup.extra = {}  # script arguments are for the script's container only
+        mc.execute(mc._plan("startup", deps, None, None, startup), results)
 
     if script_path:
         # a directory: trailing slash, an existing local directory (local daemon), or no
@@ -71,71 +72,68 @@ def run_script(mc: MappingDockerClient, container: Any, map_name: str | None = N
             in_container = posixpath.join(container_script_dir, posixpath.basename(script_path))
     else:
         host_dir, in_container = None, container_script_dir
-    from dockerfab.plan.options import ActionOptions
-
-    extra = ActionOptions.from_kwargs(kwargs).extra
+    options = ActionOptions.from_kwargs(kwargs)
+    extra = options.extra
     if entrypoint is not None:
         extra["entrypoint"] = entrypoint
     if command_format is not None:
         extra["command"] = _format(command_format, in_container)
+    if host_dir:
+        extra["binds"] = [f"{host_dir}:{container_script_dir}:rw"]
     cmap = policy.container_maps[cid.map_name]
     config = cmap.containers.get_existing(cid.config_name)
+    clients = map_clients(cmap, config)
+    name = policy.cname(cid.map_name, cid.config_name, cid.instance_name)
+
+    # an existing container of the configuration: refused, or removed first
+    removal: list[Action] = []
+    for client_name in clients:
+        client = mc.docker_client(client_name)
+        existing = client.containers(all=True, filters={"name": f"^/{name}$"})
+        if not existing:
+            continue
+        if not remove_existing_before:
+            raise ScriptActionException(
+                f"container {name} exists; pass remove_existing_before=True to replace it",
+                results, host=client_name, action="script", item=name)
+        if existing[0].get("State") == "running":
+            removal.append(Action(A.STOP, name, client_name, ["remove_existing_before"], 0,
+                                  cid))
+        removal.append(Action(A.REMOVE, name, client_name, ["remove_existing_before"], 0, cid))
+    if removal:
+        mc.execute(removal, results)
+    # create it like ``create`` would (image, networks, attached volumes included)
+    created_from = len(results)
+    mc.execute(mc._plan("create", [cid], None, None, options), results)
+    created = {r.client: r.result["Id"] for r in results[created_from:]
+               if r.kind == A.CREATE and r.item == name}
+
     output: dict[str, dict[str, Any]] = {}
-    for client_name in map_clients(cmap, config):
+    for client_name, container_id in created.items():
         client = mc.docker_client(client_name)
         info = mc.client_info(client_name)
-        desired = DesiredStateBuilder(cmap, info, extra).container(cid.config_name,
-                                                                   cid.instance_name)
-        if host_dir:
-            desired.host_config.setdefault("binds", []).append(
-                f"{host_dir}:{container_script_dir}:rw")
-        name = desired.name
-        runner = mc.runner([client_name])
-        plan = []
-        existing = client.containers(all=True, filters={"name": f"^/{name}$"})
-        if existing:
-            if not remove_existing_before:
-                raise ScriptActionException(
-                    f"container {name} exists; pass remove_existing_before=True to replace it",
-                    results, host=client_name, action="script", item=name)
-            plan.append(Action(A.REMOVE, name, client_name, ["remove_existing_before"], 0,
-                               desired.config_id))
-            if existing[0].get("State") == "running":
-                plan.insert(0, Action(A.STOP, name, client_name, ["remove_existing_before"], 0,
-                                      desired.config_id, {"timeout": desired.stop_timeout}))
-        plan.append(Action(A.CREATE, name, client_name, ["script"], 1, desired.config_id,
-                           {"desired": desired}))
-        runner.verify_delay = 0
-        runner.run(plan, results)
-        created = results[-1].result["Id"]
-        timeout = wait_timeout or desired.stop_timeout or info.timeout or 60
+        stop_timeout = mget(config, "stop_timeout")
+        timeout = wait_timeout or stop_timeout or info.stop_timeout or info.timeout or 60
         try:
-            client.start(created)
+            client.start(container_id)
             try:
-                status = client.wait(created, timeout=timeout)
-            except Exception as exc:  # requests' ReadTimeout/ConnectionError: timed out
-                output[client_name] = {"id": created,
+                status = client.wait(container_id, timeout=timeout)
+            except Exception as exc:  # noqa: BLE001 - requests' ReadTimeout/ConnectionError
+                output[client_name] = {"id": container_id,
                                        "error": f"script did not finish in {timeout}s: {exc}"}
                 continue
-            log = client.logs(created, stdout=True, stderr=False, timestamps=timestamps,
+            log = client.logs(container_id, stdout=True, stderr=False, timestamps=timestamps,
                               tail=tail).decode(errors="replace")
             output[client_name] = {"log": log, "exit_code": status.get("StatusCode"),
-                                   "id": created}
+                                   "id": container_id}
+            if remove_after:
+                client.remove_container(container_id, v=True, force=True)
         except DockerFabError:
             raise
         except Exception as exc:
             raise ActionRunnerException(str(exc), results, cause=exc, host=client_name,
                                         action="script", item=name) from exc
-        if remove_after:
-            client.remove_container(created, v=True, force=True)
     return output
-
-
-def _options(kwargs: dict[str, Any]) -> Any:
-    from dockerfab.plan.options import ActionOptions
-
-    return ActionOptions.from_kwargs({k: v for k, v in kwargs.items()
-                                      if k in ActionOptions.__dataclass_fields__})
 
 
 __all__ = ["ItemType", "MapConfigId", "run_script"]
