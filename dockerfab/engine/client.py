@@ -161,29 +161,35 @@ class MappingDockerClient:
         selected_ids = expand_selection(maps, container, map_name, instances, self.default_map)
         selected = {policy.cname(c.map_name, c.config_name, c.instance_name)
                     for c in selected_ids}
-        if state_gen.direction == "forward":
-            names = graph.closure(selected)
-        elif state_gen.direction == "reverse":
-            names = graph.closure(selected, reverse=True)
-        else:
-            names = set(selected)
-        levels = graph.levels(names)
-
-        # which clients each item goes to; desired state per (map, client)
+        # the clients of each item; the dependency path is followed per client
+        clients_of: dict[str, list[str]] = {}
+        for name, cid in graph.nodes.items():
+            cmap = maps[cid.map_name]
+            clients_of[name] = map_clients(cmap, cmap.containers.get_existing(cid.config_name))
+        client_names = list(dict.fromkeys(c for n in selected for c in clients_of[n]))
         builders: dict[tuple[str, str, bool], DesiredStateBuilder] = {}
         per_client: dict[str, dict[str, DesiredContainer]] = {}
-        for name in names:
-            cid = graph.nodes[name]
-            cmap = maps[cid.map_name]
-            config = cmap.containers.get_existing(cid.config_name)
-            for client_name in map_clients(cmap, config):
+        per_client_levels: dict[str, list[list[str]]] = {}
+        for client_name in client_names:
+            start = {n for n in selected if client_name in clients_of[n]}
+            if state_gen.direction == "forward":
+                names = graph.closure(start)
+            elif state_gen.direction == "reverse":
+                names = graph.closure(start, reverse=True)
+            else:
+                names = start
+            names = {n for n in names if client_name in clients_of[n]}
+            per_client_levels[client_name] = graph.levels(names)
+            desired = per_client.setdefault(client_name, {})
+            for name in names:
+                cid = graph.nodes[name]
                 extra = name in selected and bool(options.extra)
                 key = (cid.map_name, client_name, extra)
                 if key not in builders:
                     builders[key] = DesiredStateBuilder(
-                        cmap, self.client_info(client_name), options.extra if extra else None)
-                per_client.setdefault(client_name, {})[name] = builders[key].container(
-                    cid.config_name, cid.instance_name)
+                        maps[cid.map_name], self.client_info(client_name),
+                        options.extra if extra else None)
+                desired[name] = builders[key].container(cid.config_name, cid.instance_name)
 
         snapshots = self._observe(per_client, state_gen.observe_processes)
         plan: list[Action] = []
@@ -197,7 +203,7 @@ class MappingDockerClient:
                     networks.update(builder.networks)
             inp = PlanInput(client=self.client_info(client_name),
                             snapshot=snapshots[client_name], desired=desired,
-                            levels=[[n for n in level if n in desired] for level in levels],
+                            levels=per_client_levels[client_name],
                             volumes=volumes, networks=networks,
                             selected=selected & set(desired))
             plan.extend(generator.get_actions(inp))
