@@ -1,0 +1,78 @@
+"""Dry runs: the plan an action call would execute, made with list and inspect calls only.
+
+``MappingDockerClient.plan`` covers the map actions; this adds what a call does around it
+(``update --pull-before-update`` pulls first; ``run_script`` starts the dependencies, creates
+the script's container, runs and removes it).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from dockerfab.errors import ScriptActionException
+from dockerfab.plan import actions as A
+from dockerfab.plan.actions import Action
+from dockerfab.plan.graph import expand_selection
+from dockerfab.plan.model import map_clients
+
+
+def plan_call(mc: Any, action: str, container: Any = None, instances: Any = None,
+              **kwargs: Any) -> list[Action]:
+    """What ``getattr(mc, action)(container, instances, **kwargs)`` would do, in order."""
+    plan: list[Action] = []
+    if action == "update" and kwargs.get("pull_before_update"):
+        plan.extend(mc.plan("pull_images", container, instances, **kwargs))
+    plan.extend(mc.plan(action, container, instances, **kwargs))
+    return plan
+
+
+def plan_script(mc: Any, container: Any, instance: str | None = None,
+                remove_existing_before: bool = False, remove_created_after: bool = True,
+                **kwargs: Any) -> list[Action]:
+    """What ``run_script`` would do: start dependencies, (replace and) create the container,
+    run the script in it, remove it. Fails like ``run_script`` when the container exists and
+    ``remove_existing_before`` is not set."""
+    policy = mc.get_policy()
+    ids = expand_selection(policy.container_maps, container, None,
+                           [instance] if instance else None, mc.default_map)
+    if len(ids) != 1:
+        raise ScriptActionException(f"run_script needs exactly one container instance, "
+                                    f"{container!r} gives {len(ids)}", action="script")
+    cid = ids[0]
+    plan: list[Action] = []
+    deps = policy.get_dependencies(cid)
+    if deps:
+        plan.extend(mc.plan("startup", deps))
+    cmap = policy.container_maps[cid.map_name]
+    name = policy.cname(cid.map_name, cid.config_name, cid.instance_name)
+    last = max((a.step for a in plan), default=0)
+    for client_name in map_clients(cmap, cmap.containers.get_existing(cid.config_name)):
+        existing = mc.docker_client(client_name).containers(
+            all=True, filters={"name": f"^/{name}$"})
+        if not existing:
+            continue
+        if not remove_existing_before:
+            raise ScriptActionException(
+                f"container {name} exists; pass remove_existing_before=True to replace it",
+                host=client_name, action="script", item=name)
+        if existing[0].get("State") == "running":
+            plan.append(Action(A.STOP, name, client_name, ["remove_existing_before"],
+                               last + 1, cid))
+        plan.append(Action(A.REMOVE, name, client_name, ["remove_existing_before"],
+                           last + 1, cid))
+    base = max((a.step for a in plan), default=0) + 1
+    created = [a for a in mc.plan("create", [cid]) if a.item != name or a.kind != A.CREATE]
+    for a in created:
+        a.step += base
+    plan.extend(created)
+    step = max((a.step for a in plan), default=0) + 1
+    for client_name in map_clients(cmap, cmap.containers.get_existing(cid.config_name)):
+        plan.append(Action(A.CREATE, name, client_name, ["script container"], step, cid))
+        plan.append(Action(A.SCRIPT, name, client_name, ["start, wait, collect the log"],
+                           step + 1, cid))
+        if remove_created_after:
+            plan.append(Action(A.REMOVE, name, client_name, ["remove_created_after"],
+                               step + 2, cid))
+    return plan
+
+
+__all__ = ["plan_call", "plan_script"]

@@ -1,0 +1,66 @@
+"""Fleet status at the I/O edge: observe a host once through ``MappingDockerClient``'s own
+planning path, classify with :mod:`dockerfab.plan.status`, and remove orphans on request.
+
+The snapshot and desired state come from a one-off *collector* generator registered on the
+client (``MappingDockerClient.generators``), so status sees exactly what ``update`` would.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from dockerfab.engine.execute import Executor
+from dockerfab.plan.actions import Action, ActionResult
+from dockerfab.plan.generators import AbstractActionGenerator, UpdateStateGenerator
+from dockerfab.plan.graph import ALL
+from dockerfab.plan.options import ActionOptions
+from dockerfab.plan.planner import PlanInput
+from dockerfab.plan.status import REMOVE_NETWORK, ClientStatus, client_status, orphan_removal_plan
+
+_COLLECT = "__dockerfab_status__"
+
+
+def observe_inputs(mc: Any, **options: Any) -> list[PlanInput]:
+    """One PlanInput (desired state + snapshot) per client for every container of every
+    loaded map; read-only (list, inspect and, for exec-command checks, ``top``)."""
+    collected: list[PlanInput] = []
+
+    class Collector(AbstractActionGenerator):
+        def get_actions(self, inp: PlanInput) -> list[Action]:
+            collected.append(inp)
+            return []
+
+    mc.generators[_COLLECT] = (UpdateStateGenerator, Collector)
+    try:
+        mc.plan(_COLLECT, ALL, map_name=ALL, **options)
+    finally:
+        mc.generators.pop(_COLLECT, None)
+    return collected
+
+
+def fleet_status(mc: Any, **options: Any) -> list[ClientStatus]:
+    """Status of each client of ``mc`` (see :func:`dockerfab.plan.status.client_status`)."""
+    opts = ActionOptions.from_kwargs(dict(options))
+    return [client_status(inp, mc.maps, opts) for inp in observe_inputs(mc, **options)]
+
+
+class OrphanExecutor(Executor):
+    """The engine's executor plus network removal (only orphan clean-up removes networks)."""
+
+    def _do_remove_network(self, client: Any, action: Action) -> Any:
+        return client.remove_network(action.item)
+
+
+def remove_orphans(mc: Any, statuses: list[ClientStatus]) -> list[ActionResult]:
+    """Stop and remove orphaned containers, then their volumes, then networks; reported
+    through ``mc.listener`` like any other action."""
+    plan = orphan_removal_plan(o for s in statuses for o in s.orphans)
+    if not plan:
+        return []
+    clients = {a.client for a in plan}
+    runner = OrphanExecutor({c: mc.docker_client(c) for c in clients}, listener=mc.listener,
+                            concurrency=mc.concurrency, verify_delay=0)
+    return runner.run(plan)
+
+
+__all__ = ["REMOVE_NETWORK", "OrphanExecutor", "fleet_status", "observe_inputs",
+           "remove_orphans"]
