@@ -20,6 +20,7 @@ import pytest
 
 from dockerfab.engine.client import MappingDockerClient
 
+LOCAL_URL = "unix:///var/run/docker.sock"
 IDLE_CMD = ["/bin/sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done"]
 TEST_IMAGES = ("busybox:latest", "dockerfab-test/base:latest",
                "registry.example.com/nginx:latest", "registry.example.com/app:latest")
