@@ -148,8 +148,8 @@ class Executor:
                     tail = ""
                     try:
                         tail = client.logs(item, tail=5).decode(errors="replace").strip()
-                    except Exception:  # noqa: BLE001 - the log is only a hint
-                        pass
+                    except Exception:
+                        log.debug("no log of %s", item, exc_info=True)
                     message = f"container stopped right after start ({status})"
                     if tail:
                         message += f"; last output: {tail[-300:]}"
@@ -159,7 +159,7 @@ class Executor:
                             client.remove_container(item, v=True, force=True)
                             message += "; removed again"
                         except Exception:  # noqa: BLE001 - the exit is the error to report
-                            pass
+                            log.warning("could not remove %s after it stopped", item)
                     failures.append((Action(A.START, item, client_name),
                                      RemoteError(message, host=client_name, action="start",
                                                  item=item)))
@@ -240,9 +240,9 @@ class Executor:
         command = self._prepare_command(vol, HELPER_MOUNT)
         host_config = client.create_host_config(binds=[f"{vol.name}:{HELPER_MOUNT}:rw"],
                                                  network_mode="none")
-        kwargs = dict(image=self.helper_image, command=["sh", "-c", command],
-                      host_config=host_config, labels={"dockerfab.helper": vol.name},
-                      user="0")
+        kwargs = {"image": self.helper_image, "command": ["sh", "-c", command],
+                  "host_config": host_config, "labels": {"dockerfab.helper": vol.name},
+                  "user": "0"}
         try:
             container = client.create_container(**kwargs)
         except docker.errors.ImageNotFound:

@@ -14,7 +14,12 @@ from dockerfab.plan.generators import AbstractActionGenerator, UpdateStateGenera
 from dockerfab.plan.graph import ALL
 from dockerfab.plan.options import ActionOptions
 from dockerfab.plan.planner import PlanInput
-from dockerfab.plan.status import REMOVE_NETWORK, ClientStatus, client_status, orphan_removal_plan
+from dockerfab.plan.status import (
+    REMOVE_NETWORK,
+    ClientStatus,
+    client_status,
+    orphan_removal_plan,
+)
 
 _COLLECT = "__dockerfab_status__"
 

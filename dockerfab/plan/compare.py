@@ -99,10 +99,11 @@ def recreate_reasons(desired: DesiredContainer, state: ContainerState,
     # network mode
     want_mode = desired.host_config.get("network_mode") or "default"
     have_mode = host.get("NetworkMode") or "default"
-    if {want_mode, have_mode} != {"default", "bridge"} and want_mode != have_mode:
-        if not (want_mode.startswith("container:") and have_mode.startswith("container:")
-                and _same_container(want_mode[10:], have_mode[10:], snapshot)):
-            reasons.append("network mode changed")
+    same_container = (want_mode.startswith("container:") and have_mode.startswith("container:")
+                      and _same_container(want_mode[10:], have_mode[10:], snapshot))
+    if {want_mode, have_mode} != {"default", "bridge"} and want_mode != have_mode and \
+            not same_container:
+        reasons.append("network mode changed")
     return reasons
 
 

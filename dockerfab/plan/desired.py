@@ -280,7 +280,7 @@ class DesiredStateBuilder:
                         else None) or resolve_value(att.path) or volume_path(cm, att.name)
                 vname = self.attached_volume_name(owner, att.name)
                 if vname not in self.volumes:
-                    owner_path = resolve_value(att.path) or volume_path(cm, att.name)
+                    owner_path = str(resolve_value(att.path) or volume_path(cm, att.name))
                     self.volumes[vname] = self._volume(vname, att.name, owner, owner_path,
                                                        self.config(owner))
                 volumes_used.append(vname)
@@ -340,10 +340,10 @@ class DesiredStateBuilder:
             networks[net_name] = self._endpoint(endpoint, config_name)
         mode = mget(config, "network_mode")
         if isinstance(mode, str) and mode:
-            ref = self._network_mode_ref(config)
-            if ref is not None:
-                c, i = self.resolve_container_ref(ref)[0]
-                host["network_mode"] = f"container:{self.cname(c, i)}"
+            mode_ref = self._network_mode_ref(config)
+            if mode_ref is not None:
+                c, inst = self.resolve_container_ref(mode_ref)[0]
+                host["network_mode"] = f"container:{self.cname(c, inst)}"
             elif mode == "disabled":
                 host["network_mode"] = "none"
             elif mode.startswith("/"):
@@ -381,7 +381,7 @@ class DesiredStateBuilder:
                 test = ["CMD-SHELL", test]
             elif isinstance(test, str):
                 test = ["NONE"]
-            health = {"test": list(test)}
+            health: dict[str, Any] = {"test": list(test)}
             for key in ("interval", "timeout", "start_period"):
                 value = convert.duration_ns(getattr(check, key))
                 if value is not None:

@@ -81,7 +81,7 @@ def _expand_one(maps: dict[str, Any], entry: Any, map_name: str | None,
                 raise MapIntegrityError(f"group refers to unknown configuration {cname!r} on "
                                         f"map {mname!r}")
             all_instances = instances(configs[cname])
-            chosen = all_instances
+            chosen: list[str | None] = all_instances
             if wanted:
                 unknown = set(wanted) - set(all_instances)
                 if unknown and name == cname:  # asked for directly: must exist
@@ -89,8 +89,8 @@ def _expand_one(maps: dict[str, Any], entry: Any, map_name: str | None,
                                             f"{', '.join(sorted(unknown))} on map {mname!r}")
                 if all_instances != [None]:  # in a group: the instances it has
                     chosen = [i for i in all_instances if i in wanted]
-            for inst in chosen:
-                result.append(MapConfigId(ItemType.CONTAINER, mname, cname, inst))
+            for chosen_instance in chosen:
+                result.append(MapConfigId(ItemType.CONTAINER, mname, cname, chosen_instance))
     return result
 
 

@@ -26,7 +26,7 @@ def mget(obj: Any, key: str, default: Any = None) -> Any:
         if callable(getter) and not hasattr(type(obj), key):
             try:
                 value = getter(key)
-            except Exception:
+            except (KeyError, TypeError, ValueError):
                 value = None
         if value is None:
             value = getattr(obj, key, None)

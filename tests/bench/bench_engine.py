@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import docker
@@ -119,19 +120,19 @@ def main() -> None:
         name = f"t_eng_bench_{uuid.uuid4().hex[:6]}"
         mc = MappingDockerClient(bench_map(name, n), api, concurrency=conc)
         try:
-            figures["engine startup"].append(measure(lambda: mc.startup("__all__"), api))
+            figures["engine startup"].append(measure(partial(mc.startup, "__all__"), api))
             for _ in range(UPDATES):
-                figures["engine update"].append(measure(lambda: mc.update("__all__"), api))
+                figures["engine update"].append(measure(partial(mc.update, "__all__"), api))
             assert mc.plan("update", "__all__") == []
         finally:
             cleanup(api, name)
         name = f"t_eng_bench_{uuid.uuid4().hex[:6]}"
         try:
             figures["floor startup"].append(
-                measure(lambda: floor_startup(api, pool, name, n), api))
+                measure(partial(floor_startup, api, pool, name, n), api))
             for _ in range(UPDATES):
                 figures["floor update"].append(
-                    measure(lambda: floor_noop(api, pool, name, n), api))
+                    measure(partial(floor_noop, api, pool, name, n), api))
         finally:
             cleanup(api, name)
 

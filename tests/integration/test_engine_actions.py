@@ -16,9 +16,9 @@ from dockerfab.map.container import ContainerMap
 from tests.integration.test_engine_support import (  # noqa: F401 (fixtures)
     LOCAL_URL,
     Cleanup,
-    cleanup,
+    cleanup_fixture,
     container_names,
-    engine_images,
+    engine_images_fixture,
     mapping_client,
     run_in,
 )
@@ -90,8 +90,8 @@ def test_prepare_volume_through_run_cmd(engine_images, cleanup: Cleanup, docker_
     mc = mapping_client(simple_map(name), client)
     mc.startup("owner")
     mountpoint = docker_api.inspect_volume(f"{name}.data")["Mountpoint"]
-    assert client.commands == [f"chown 1234:1234 {mountpoint} && chmod u=rwx,g=,o= "
-                               f"{mountpoint}"]
+    expected = f"chown 1234:1234 {mountpoint} && chmod u=rwx,g=,o= {mountpoint}"
+    assert client.commands == [expected]
     out = run_in(docker_api, cleanup, "busybox:latest", ["stat", "-c", "%u %a", "/v"],
                  binds=[f"{name}.data:/v:ro"], network_mode="none")
     assert out.strip() == "1234 700"

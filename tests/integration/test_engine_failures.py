@@ -10,9 +10,9 @@ from dockerfab.errors import ActionRunnerException, MapIntegrityError
 from dockerfab.map.container import ContainerMap
 from tests.integration.test_engine_support import (  # noqa: F401 (fixtures)
     Cleanup,
-    cleanup,
+    cleanup_fixture,
     container_names,
-    engine_images,
+    engine_images_fixture,
     mapping_client,
 )
 

@@ -6,7 +6,12 @@ import pytest
 from dockerfab.errors import ScriptActionException
 from dockerfab.map.container import ContainerMap
 from tests.integration.test_engine_support import (  # noqa: F401 (fixtures)
-    Cleanup, cleanup, container_names, engine_images, mapping_client)
+    Cleanup,
+    cleanup_fixture,
+    container_names,
+    engine_images_fixture,
+    mapping_client,
+)
 
 IMAGE = "dockerfab-test/base"
 

@@ -63,8 +63,8 @@ def ensure_images(api: docker.APIClient, images: tuple[str, ...] = TEST_IMAGES) 
         api.tag(image_id, repo, tag)
 
 
-@pytest.fixture(scope="session")
-def engine_images(docker_api: docker.APIClient) -> None:
+@pytest.fixture(scope="session", name="engine_images")
+def engine_images_fixture(docker_api: docker.APIClient) -> None:
     ensure_images(docker_api)
 
 
@@ -103,8 +103,8 @@ class Cleanup:
                     api.remove_network(n["Id"])
 
 
-@pytest.fixture
-def cleanup(docker_api: docker.APIClient) -> Iterator[Cleanup]:
+@pytest.fixture(name="cleanup")
+def cleanup_fixture(docker_api: docker.APIClient) -> Iterator[Cleanup]:
     c = Cleanup(docker_api)
     yield c
     c.run()

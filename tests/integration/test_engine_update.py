@@ -10,8 +10,8 @@ from dockerfab.map.container import ContainerMap
 from dockerfab.map.input import ExecPolicy
 from tests.integration.test_engine_support import (  # noqa: F401 (fixtures)
     Cleanup,
-    cleanup,
-    engine_images,
+    cleanup_fixture,
+    engine_images_fixture,
     mapping_client,
     run_in,
 )
