@@ -21,7 +21,7 @@ from dockerfab.fabric import actions
 from dockerfab.fabric.actions import split_list
 from dockerfab.fabric.run import HostSession, run_on_hosts, run_state
 from dockerfab.fabric.settings import DockerSettings, defaults
-from dockerfab.output import format_table
+from dockerfab.output import MODES, NORMAL, QUIET, VERBOSE, format_table
 
 NAMES_HELP = ("container configurations: comma-separated 'config', 'map.config', "
               "'map.config.instance', group names, or __all__")
@@ -30,14 +30,42 @@ COMMON_HELP = {
     "instances": "only these instances (comma-separated)",
     "fail_fast": "do not start further hosts once one has failed",
 }
+OUTPUT_HELP = {
+    "format": "output format: text or json (default: the docker.output setting)",
+    "verbose": "more detail: the plan before a real run, reasons on every line",
+    "quiet": "less detail: no line per action, only failures, plans and the summary",
+}
+DRY_RUN_HELP = {"dry_run": "print per host the actions it would take, each with its reason; "
+                           "change nothing"}
 
 
-def _settings(c: Any, fail_fast: bool = False) -> DockerSettings:
+def _settings(c: Any, fail_fast: bool = False, output: str | None = None) -> DockerSettings:
+    """The ``docker`` settings, with this call's ``--fail-fast`` and ``--format`` applied."""
+    import dataclasses
+
     settings = DockerSettings.from_config(c.config)
+    changes: dict[str, Any] = {}
     if fail_fast and not settings.fail_fast:
-        import dataclasses
-        settings = dataclasses.replace(settings, fail_fast=True)
-    return settings
+        changes["fail_fast"] = True
+    if output is not None:
+        if output not in MODES:
+            raise Exit(f"dockerfab: --format must be one of {', '.join(MODES)}, not "
+                       f"{output!r}", code=2)
+        changes["output"] = output
+    return dataclasses.replace(settings, **changes) if changes else settings
+
+
+def _verbosity(verbose: bool, quiet: bool) -> int:
+    if verbose and quiet:
+        raise Exit("dockerfab: --verbose and --quiet exclude each other", code=2)
+    return VERBOSE if verbose else QUIET if quiet else NORMAL
+
+
+def _begin(c: Any, task_name: str, settings: DockerSettings, dry_run: bool = False,
+           verbose: bool = False, quiet: bool = False) -> None:
+    """Name the task for the reporter and apply its output flags."""
+    state = run_state(c.config, settings)
+    state.reporter.begin(task_name, dry_run, settings.output, _verbosity(verbose, quiet))
 
 
 def _on_hosts(c: Any, name: str, work: Callable[[HostSession], Any],
@@ -93,24 +121,30 @@ def _maps(c: Any, settings: DockerSettings) -> list[Any] | None:
 
 
 def _map_task(c: Any, action: str, method: str, names: str, instances: str | None,
-              fail_fast: bool, **options: Any) -> None:
-    settings = _settings(c, fail_fast)
+              fail_fast: bool, dry_run: bool, format: str | None, verbose: bool, quiet: bool,
+              **options: Any) -> None:
+    from dockerfab.fabric import planwork
+
+    settings = _settings(c, fail_fast, format)
+    _begin(c, action, settings, dry_run, verbose, quiet)
     maps = _maps(c, settings)
-    work = actions.map_action(maps or [], method, split_list(names), split_list(instances),
-                              options)
+    make = planwork.map_dry_run if dry_run else planwork.map_run
+    work = make(maps or [], method, split_list(names), split_list(instances), options)
     _on_hosts(c, action, work, settings)
 
 
 def _map_help(**extra: str) -> dict[str, str]:
-    return {**COMMON_HELP, **extra}
+    return {**COMMON_HELP, **DRY_RUN_HELP, **OUTPUT_HELP, **extra}
 
 
 @task(post=[summary], help=_map_help(prepare_local="prepare attached volumes with commands "
                                      "on the host (default on; --no-prepare-local: in a "
                                      "helper container)"))
-def startup(c, names, instances=None, prepare_local=True, fail_fast=False):
+def startup(c, names, instances=None, prepare_local=True, fail_fast=False, dry_run=False,
+            format=None, verbose=False, quiet=False):
     """Create and start containers and their dependencies; remove broken ones first."""
-    _map_task(c, "startup", "startup", names, instances, fail_fast, prepare_local=prepare_local)
+    _map_task(c, "startup", "startup", names, instances, fail_fast, dry_run, format, verbose,
+              quiet, prepare_local=prepare_local)
 
 
 @task(post=[summary], help=_map_help(
@@ -118,49 +152,55 @@ def startup(c, names, instances=None, prepare_local=True, fail_fast=False):
     remove_attached="also remove attached volumes",
     timeout="seconds to wait for a stop before killing"))
 def shutdown(c, names, instances=None, remove_persistent=True, remove_attached=False,
-             timeout=None, fail_fast=False):
+             timeout=None, fail_fast=False, dry_run=False, format=None, verbose=False,
+             quiet=False):
     """Stop and remove containers and the containers that depend on them."""
-    _map_task(c, "shutdown", "shutdown", names, instances, fail_fast,
-              remove_persistent=remove_persistent, remove_attached=remove_attached,
+    _map_task(c, "shutdown", "shutdown", names, instances, fail_fast, dry_run, format, verbose,
+              quiet, remove_persistent=remove_persistent, remove_attached=remove_attached,
               timeout=_number(timeout))
 
 
 @task(post=[summary], help=_map_help(prepare_local="prepare attached volumes on the host"))
-def create(c, names, instances=None, prepare_local=True, fail_fast=False):
+def create(c, names, instances=None, prepare_local=True, fail_fast=False, dry_run=False,
+           format=None, verbose=False, quiet=False):
     """Create containers (and attached volumes, networks) without starting them."""
-    _map_task(c, "create", "create", names, instances, fail_fast, prepare_local=prepare_local)
+    _map_task(c, "create", "create", names, instances, fail_fast, dry_run, format, verbose,
+              quiet, prepare_local=prepare_local)
 
 
 @task(post=[summary], help=_map_help())
-def start(c, names, instances=None, fail_fast=False):
+def start(c, names, instances=None, fail_fast=False, dry_run=False, format=None,
+          verbose=False, quiet=False):
     """Start containers and their dependencies."""
-    _map_task(c, "start", "start", names, instances, fail_fast)
+    _map_task(c, "start", "start", names, instances, fail_fast, dry_run, format, verbose, quiet)
 
 
 @task(post=[summary], help=_map_help(timeout="seconds to wait before killing"))
-def stop(c, names, instances=None, timeout=None, fail_fast=False):
+def stop(c, names, instances=None, timeout=None, fail_fast=False, dry_run=False, format=None,
+         verbose=False, quiet=False):
     """Stop containers and the containers that depend on them."""
-    _map_task(c, "stop", "stop", names, instances, fail_fast, timeout=_number(timeout))
+    _map_task(c, "stop", "stop", names, instances, fail_fast, dry_run, format, verbose, quiet,
+              timeout=_number(timeout))
 
 
 @task(post=[summary], help=_map_help(
     remove_persistent="also remove persistent containers (default on)",
     remove_attached="also remove attached volumes"))
 def remove(c, names, instances=None, remove_persistent=True, remove_attached=False,
-           fail_fast=False):
+           fail_fast=False, dry_run=False, format=None, verbose=False, quiet=False):
     """Remove (stopped) containers and the containers that depend on them."""
-    _map_task(c, "remove", "remove", names, instances, fail_fast,
-              remove_persistent=remove_persistent, remove_attached=remove_attached)
+    _map_task(c, "remove", "remove", names, instances, fail_fast, dry_run, format, verbose,
+              quiet, remove_persistent=remove_persistent, remove_attached=remove_attached)
 
 
 @task(post=[summary], help=_map_help(
     restart_exec_commands="run the configured exec commands again after the restart",
     timeout="seconds to wait for the stop"))
 def restart(c, names, instances=None, restart_exec_commands=False, timeout=None,
-            fail_fast=False):
+            fail_fast=False, dry_run=False, format=None, verbose=False, quiet=False):
     """Restart containers (not their dependencies)."""
-    _map_task(c, "restart", "restart", names, instances, fail_fast,
-              restart_exec_commands=restart_exec_commands, timeout=_number(timeout))
+    _map_task(c, "restart", "restart", names, instances, fail_fast, dry_run, format, verbose,
+              quiet, restart_exec_commands=restart_exec_commands, timeout=_number(timeout))
 
 
 @task(post=[summary], iterable=["force_update"], help=_map_help(
@@ -172,29 +212,33 @@ def restart(c, names, instances=None, restart_exec_commands=False, timeout=None,
     prepare_local="prepare attached volumes on the host"))
 def update(c, names, instances=None, pull_before_update=False, force_update=None,
            skip_limit_reset=False, update_persistent=False, check_exec_commands=None,
-           prepare_local=True, fail_fast=False):
+           prepare_local=True, fail_fast=False, dry_run=False, format=None, verbose=False,
+           quiet=False):
     """Bring containers in line with the map: recreate, reconnect, update limits, start."""
-    _map_task(c, "update", "update", names, instances, fail_fast,
-              pull_before_update=pull_before_update,
+    _map_task(c, "update", "update", names, instances, fail_fast, dry_run, format, verbose,
+              quiet, pull_before_update=pull_before_update,
               force_update=split_list(force_update) or None,
               skip_limit_reset=skip_limit_reset, update_persistent=update_persistent,
               check_exec_commands=_cmd_check(check_exec_commands), prepare_local=prepare_local)
 
 
 @task(post=[summary], help=_map_help(signal="signal to send (name or number, default SIGKILL)"))
-def kill(c, names, instances=None, signal="SIGKILL", fail_fast=False):
+def kill(c, names, instances=None, signal="SIGKILL", fail_fast=False, dry_run=False,
+         format=None, verbose=False, quiet=False):
     """Send a signal (default SIGKILL) to running containers."""
-    _map_task(c, "kill", "signal", names, instances, fail_fast, signal=signal)
+    _map_task(c, "kill", "signal", names, instances, fail_fast, dry_run, format, verbose, quiet,
+              signal=signal)
 
 
 @task(name="pull-images", post=[summary], help=_map_help(
     pull_all_images="also pull tags that exist already (default on)",
     insecure="allow an insecure registry (daemon configuration decides; see docs)"))
 def pull_images(c, names, instances=None, pull_all_images=True, insecure=False,
-                fail_fast=False):
+                fail_fast=False, dry_run=False, format=None, verbose=False, quiet=False):
     """Pull the images of containers."""
-    _map_task(c, "pull-images", "pull_images", names, instances, fail_fast,
-              pull_all_images=pull_all_images, pull_insecure_registry=insecure or None)
+    _map_task(c, "pull-images", "pull_images", names, instances, fail_fast, dry_run, format,
+              verbose, quiet, pull_all_images=pull_all_images,
+              pull_insecure_registry=insecure or None)
 
 
 SCRIPT_HELP = {
@@ -211,6 +255,7 @@ SCRIPT_HELP = {
     "remove_created_after": "remove the container afterwards (default on)",
     "download": "local directory to copy the script directory into afterwards (per host)",
     "fail_fast": COMMON_HELP["fail_fast"],
+    **DRY_RUN_HELP, **OUTPUT_HELP,
 }
 
 
@@ -218,10 +263,12 @@ def _script(c: Any, action: str, name: str, script_path: str | None, instance: s
             entrypoint: str | None, command_format: str | None, wait_timeout: Any,
             container_script_dir: str | None, timestamps: bool, tail: Any,
             remove_existing_before: bool, remove_created_after: bool, download: str | None,
-            fail_fast: bool) -> None:
+            fail_fast: bool, flags: tuple[bool, str | None, bool, bool]) -> None:
     import shlex
 
-    settings = _settings(c, fail_fast)
+    dry_run, output, verbose, quiet = flags
+    settings = _settings(c, fail_fast, output)
+    _begin(c, action, settings, dry_run, verbose, quiet)
     maps = _maps(c, settings)
     options = {"entrypoint": entrypoint,
                "command_format": shlex.split(command_format) if command_format else None,
@@ -230,7 +277,13 @@ def _script(c: Any, action: str, name: str, script_path: str | None, instance: s
                "timestamps": timestamps or None, "tail": _number(tail),
                "remove_existing_before": remove_existing_before,
                "remove_created_after": remove_created_after}
-    work = actions.script_action(maps or [], name, instance, script_path, options, download)
+    if dry_run:
+        from dockerfab.fabric.planwork import script_dry_run
+
+        work = script_dry_run(maps or [], name, instance, script_path, options)
+    else:
+        work = actions.script_action(maps or [], name, instance, script_path, options,
+                                     download)
     _on_hosts(c, action, work, settings)
 
 
@@ -239,11 +292,11 @@ def _script(c: Any, action: str, name: str, script_path: str | None, instance: s
 def script(c, name, script_path, instance=None, entrypoint=None, command_format=None,
            wait_timeout=None, container_script_dir=None, timestamps=False, tail=None,
            remove_existing_before=False, remove_created_after=True, download=None,
-           fail_fast=False):
+           fail_fast=False, dry_run=False, format=None, verbose=False, quiet=False):
     """Upload a local script (file or directory) and run it in a container of the map."""
     _script(c, "script", name, script_path, instance, entrypoint, command_format, wait_timeout,
             container_script_dir, timestamps, tail, remove_existing_before,
-            remove_created_after, download, fail_fast)
+            remove_created_after, download, fail_fast, (dry_run, format, verbose, quiet))
 
 
 @task(name="single-cmd", post=[summary], help={
@@ -253,7 +306,8 @@ def script(c, name, script_path, instance=None, entrypoint=None, command_format=
                "split like a shell line)"})
 def single_cmd(c, name, command, instance=None, entrypoint=None, wait_timeout=None,
                timestamps=False, tail=None, remove_existing_before=False,
-               remove_created_after=True, fail_fast=False):
+               remove_created_after=True, fail_fast=False, dry_run=False, format=None,
+               verbose=False, quiet=False):
     """Run one command in a new container of a configuration and print its output.
 
     Without --entrypoint the command line runs under ``/bin/sh -c``."""
@@ -262,7 +316,44 @@ def single_cmd(c, name, command, instance=None, entrypoint=None, wait_timeout=No
     if entrypoint is None:
         entrypoint, command = "/bin/sh", "-c " + shlex.quote(command)
     _script(c, "single-cmd", name, None, instance, entrypoint, command, wait_timeout, None,
-            timestamps, tail, remove_existing_before, remove_created_after, None, fail_fast)
+            timestamps, tail, remove_existing_before, remove_created_after, None, fail_fast,
+            (dry_run, format, verbose, quiet))
+
+
+# --- status --------------------------------------------------------------------------------
+
+#: Exit status of ``status`` when every host answered but something is out of sync.
+OUT_OF_SYNC_EXIT = 3
+
+
+@task
+def status_summary(c: Any) -> None:
+    """End of ``status``: the per-host table; exit 1 when a host failed, 3 when anything is
+    out of sync (drifted, stopped, missing, unhealthy, orphaned)."""
+    reporter = run_state(c.config, _settings(c)).reporter
+    if not reporter.summary():
+        raise Exit(code=1)
+    if not reporter.last_in_sync:
+        raise Exit(code=OUT_OF_SYNC_EXIT)
+
+
+@task(post=[status_summary], help={
+    "remove_orphans": "remove orphaned containers, volumes and networks (asks first "
+                      "unless --yes)",
+    "yes": "do not ask before removing orphans",
+    "fail_fast": COMMON_HELP["fail_fast"], **OUTPUT_HELP})
+def status(c, remove_orphans=False, yes=False, fail_fast=False, format=None, verbose=False,
+           quiet=False):
+    """Each map container per host: in sync, drifted (and how), stopped, missing or
+    unhealthy; and orphans (labelled items the maps no longer have). Exit status 3 when
+    anything is out of sync, 1 when a host failed."""
+    from dockerfab.fabric.planwork import status_work
+
+    settings = _settings(c, fail_fast, format)
+    _begin(c, "status", settings, False, verbose, quiet)
+    maps = _maps(c, settings)
+    work = status_work(maps or [], remove_orphans, lambda q: yes or _confirm(c, q))
+    _on_hosts(c, "status", work, settings)
 
 
 @task
@@ -448,7 +539,9 @@ def _confirm(c: Any, question: str) -> bool:
 def save_image(c, image, path):
     """Download an image from each host as a tarball (docker save), streamed."""
     def fn(session: HostSession) -> Any:
-        target = actions.save_image(session, image, path)
+        from dockerfab.fabric.transfer import save_image as save
+
+        target = save(session, image, path)
         session.reporter.message(session.label, f"saved {image} to {target}")
         return target
     _on_hosts(c, "save-image", _host_work(fn))
@@ -458,7 +551,9 @@ def save_image(c, image, path):
 def load_image(c, path):
     """Upload an image tarball to each host (docker load), streamed."""
     def fn(session: HostSession) -> Any:
-        messages = actions.load_image(session, path)
+        from dockerfab.fabric.transfer import load_image as load
+
+        messages = load(session, path)
         for line in messages:
             session.reporter.message(session.label, line)
         return messages
@@ -478,7 +573,7 @@ def get_ip(c, interface=None, ipv6=False):
 
 ns = Collection(
     startup, shutdown, create, start, stop, remove, restart, update, kill, pull_images,
-    script, single_cmd, show,
+    script, single_cmd, show, status,
     version, info, list_containers, list_images, list_networks, list_volumes,
     cleanup_containers, cleanup_images, remove_all_containers, save_image, load_image, get_ip)
 ns.configure({"docker": defaults()})

@@ -13,7 +13,7 @@ from dockerfab.fabric.hosts import resolve_targets
 from dockerfab.tasks import ns
 
 MAP_ACTIONS = ["startup", "shutdown", "create", "start", "stop", "remove", "restart",
-               "update", "kill", "pull-images", "script", "single-cmd", "show"]
+               "update", "kill", "pull-images", "script", "single-cmd", "show", "status"]
 UTILITIES = ["version", "info", "list-containers", "list-images", "list-networks",
              "list-volumes", "cleanup-containers", "cleanup-images", "remove-all-containers",
              "save-image", "load-image", "get-ip"]
@@ -46,15 +46,18 @@ def test_map_action_flags_are_typed():
                    "--force-update", "b", "--skip-limit-reset")
     startup, update = result
     assert startup.as_kwargs == {"names": "web_server,app_server", "instances": "instance1",
-                                 "prepare_local": False, "fail_fast": False}
+                                 "prepare_local": False, "fail_fast": False,
+                                 "dry_run": False, "format": None, "quiet": False,
+                                 "verbose": False}
     assert update.as_kwargs["force_update"] == ["a", "b"]
     assert update.as_kwargs["skip_limit_reset"] is True
 
 
 def test_map_actions_end_with_summary_utilities_with_finish():
     for name in MAP_ACTIONS:
-        if name != "show":
+        if name not in ("show", "status"):
             assert [t.name for t in ns[name].post] == ["summary"], name
+    assert [t.name for t in ns["status"].post] == ["status_summary"]
     for name in UTILITIES:
         assert [t.name for t in ns[name].post] == ["finish"], name
 

@@ -1,0 +1,136 @@
+"""Per-host work of the map tasks that plan first: real runs (plan, report, execute),
+dry runs (plan, report, change nothing) and fleet status. The engine calls are in
+:mod:`dockerfab.engine.preview` and :mod:`dockerfab.engine.status`; this module only wires
+them to a host session and its reporter."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from dockerfab.errors import PartialResultsError
+from dockerfab.fabric.actions import considered, mapping_client
+from dockerfab.fabric.run import HostSession
+
+Work = Callable[[HostSession], "tuple[int | None, Any]"]
+
+
+def _close(client: Any) -> None:
+    close = getattr(client, "close", None)  # the engine client's observation threads
+    if callable(close):
+        close()
+
+
+def _kwargs(options: dict[str, Any], instances: Sequence[str] | None) -> dict[str, Any]:
+    kwargs = {k: v for k, v in options.items() if v is not None}
+    if instances:
+        kwargs["instances"] = list(instances)
+    return kwargs
+
+
+def _unchanged(client: Any, method: str, names: Sequence[str],
+               instances: Sequence[str] | None, touched: set[str]) -> int:
+    return len(considered(client, method, names, instances) - touched)
+
+
+def map_run(maps: Sequence[Any], method: str, names: Sequence[str],
+            instances: Sequence[str] | None, options: dict[str, Any]) -> Work:
+    """Plan, hand the plan to the reporter (printed with ``-v``), execute it; the results
+    (with durations) go to the report, also the partial ones of a failed run."""
+    from dockerfab.engine.preview import plan_call
+
+    def work(session: HostSession) -> tuple[int | None, Any]:
+        client = mapping_client(session, maps)
+        if not client.maps:
+            session.reporter.message(session.label, "no map is deployed to this host")
+            return 0, None
+        kwargs = _kwargs(options, instances)
+        try:
+            if method == "update" and kwargs.get("pull_before_update"):
+                # the update is planned after the pull, against the new image ids
+                results = client.update(list(names), **kwargs)
+            else:
+                plan = plan_call(client, method, list(names), **kwargs)
+                touched = {a.item for a in plan}
+                session.reporter.plan(session.label, plan,
+                                      _unchanged(client, method, names, instances, touched),
+                                      dry_run=False)
+                results = client.execute(plan)
+        except PartialResultsError as exc:
+            session.reporter.done(session.label, list(exc.results or ()))
+            raise
+        finally:
+            _close(client)
+        session.reporter.done(session.label, results)
+        touched = {r.item for r in results}
+        return _unchanged(client, method, names, instances, touched), None
+    return work
+
+
+def map_dry_run(maps: Sequence[Any], method: str, names: Sequence[str],
+                instances: Sequence[str] | None, options: dict[str, Any]) -> Work:
+    """The plan only: list and inspect calls, nothing changed."""
+    from dockerfab.engine.preview import plan_call
+
+    def work(session: HostSession) -> tuple[int | None, Any]:
+        client = mapping_client(session, maps)
+        if not client.maps:
+            session.reporter.message(session.label, "no map is deployed to this host")
+            return 0, None
+        try:
+            plan = plan_call(client, method, list(names), **_kwargs(options, instances))
+        finally:
+            _close(client)
+        unchanged = _unchanged(client, method, names, instances, {a.item for a in plan})
+        session.reporter.plan(session.label, plan, unchanged, dry_run=True)
+        return unchanged, None
+    return work
+
+
+def script_dry_run(maps: Sequence[Any], name: str, instance: str | None,
+                   local_script: str | None, options: dict[str, Any]) -> Work:
+    """What ``script``/``single-cmd`` would do, without uploading or creating anything."""
+    from dockerfab.engine.preview import plan_script
+
+    def work(session: HostSession) -> tuple[int | None, Any]:
+        client = mapping_client(session, maps)
+        if local_script:
+            session.reporter.message(session.label, f"would upload {local_script} to a new "
+                                     "temporary directory on the host")
+        plan = plan_script(client, name, instance,
+                           remove_existing_before=bool(options.get("remove_existing_before")),
+                           remove_created_after=options.get("remove_created_after", True))
+        session.reporter.plan(session.label, plan, None, dry_run=True)
+        return None, None
+    return work
+
+
+def status_work(maps: Sequence[Any], remove: bool, confirm: Callable[[str], bool]) -> Work:
+    """Status of the host's map containers and orphans; with ``remove``, orphans are
+    removed (after ``confirm(question)``) and no longer count as out of sync."""
+    from dockerfab.engine.status import fleet_status, remove_orphans
+
+    def work(session: HostSession) -> tuple[int | None, Any]:
+        client = mapping_client(session, maps)
+        if not client.maps:
+            session.reporter.message(session.label, "no map is deployed to this host")
+            session.reporter.status(session.label, [])
+            return None, None
+        try:
+            statuses = fleet_status(client)
+            session.reporter.status(session.label, statuses)
+            orphans = [o for s in statuses for o in s.orphans]
+            if remove and orphans:
+                question = (f"Remove {len(orphans)} orphan(s) on {session.label} ("
+                            + ", ".join(o.name for o in orphans) + ")?")
+                if confirm(question):
+                    remove_orphans(client, statuses)
+                    for s in statuses:
+                        s.orphans = []
+                    session.reporter.message(session.label,
+                                             f"removed {len(orphans)} orphan(s)")
+                else:
+                    session.reporter.message(session.label, "orphans kept (not confirmed)")
+        finally:
+            _close(client)
+        return None, None
+    return work
