@@ -39,6 +39,8 @@ _EXPORTS: dict[str, str] = {
     # clients
     "DockerClientWrapper": "dockerfab.client.wrapper",
     "MappingDockerClient": "dockerfab.engine.client",
+    "BasePolicy": "dockerfab.engine.policy",
+    "ActionEvent": "dockerfab.engine.events",
     "DockerFabricClient": "dockerfab.fabric.client",
     "FabricClientConfiguration": "dockerfab.fabric.clientconfig",
 }
