@@ -101,8 +101,10 @@ def recreate_reasons(desired: DesiredContainer, state: ContainerState,
     have_mode = host.get("NetworkMode") or "default"
     same_container = (want_mode.startswith("container:") and have_mode.startswith("container:")
                       and _same_container(want_mode[10:], have_mode[10:], snapshot))
+    user_network = desired.mode_from_networks and have_mode not in (
+        "default", "bridge", "host", "none") and not have_mode.startswith("container:")
     if {want_mode, have_mode} != {"default", "bridge"} and want_mode != have_mode and \
-            not same_container:
+            not same_container and not user_network:
         reasons.append("network mode changed")
     return reasons
 

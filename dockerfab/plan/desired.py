@@ -106,6 +106,9 @@ class DesiredContainer:
     stop_timeout: int | None = None
     start_delay: float | None = None
     explicit_env: list[str] = field(default_factory=list)
+    #: network_mode only names the first configured network (not set by the user): any
+    #: user-defined network mode is fine then, the endpoints are compared instead
+    mode_from_networks: bool = False
 
     @property
     def environment(self) -> dict[str, str]:
@@ -333,6 +336,7 @@ class DesiredStateBuilder:
 
         # network mode and networks
         networks: dict[str, dict[str, Any]] = {}
+        mode_from_networks = False
         for endpoint in as_list(mget(config, "networks")):
             net_name = names.network_name(self.map_name, endpoint.network_name)
             if net_name not in ("bridge", "host", "none"):
@@ -352,6 +356,7 @@ class DesiredStateBuilder:
                 host["network_mode"] = mode
         elif networks:
             host["network_mode"] = next(iter(networks))
+            mode_from_networks = True
 
         if str(host.get("network_mode", "")).startswith("container:"):
             # Docker refuses a host name (and published ports) with another's network stack
@@ -432,7 +437,8 @@ class DesiredStateBuilder:
             depends_on=depends_on, exec_commands=execs,
             persistent=bool(mget(config, "persistent", False)),
             stop_signal=create.get("stop_signal"), stop_timeout=create.get("stop_timeout"),
-            start_delay=mget(config, "start_delay"), explicit_env=sorted(env))
+            start_delay=mget(config, "start_delay"), explicit_env=sorted(env),
+            mode_from_networks=mode_from_networks)
 
     def _volume(self, vname: str, alias: str, owner: str, path: str, owner_config: Any
                 ) -> DesiredVolume:

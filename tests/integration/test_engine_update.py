@@ -211,3 +211,41 @@ def test_limits_updated_in_place(docker_api, engine_images, cleanup: Cleanup):
     assert plan[0].reasons == ["limit cpu_shares reset"]
     mc.update("app")
     assert docker_api.inspect_container(f"{name}.app")["HostConfig"]["CpuShares"] == 0
+
+
+def test_networks_reconnected_without_restart(docker_api, engine_images, cleanup: Cleanup):
+    name = cleanup.name("nets")
+    cmap = ContainerMap(name, {
+        "networks": {"front": {}, "back": {}},
+        "app": {"image": IMAGE, "networks": "front", "stop_timeout": 2,
+                "healthcheck": {"test": ["CMD", "true"], "interval": "5s", "retries": 2},
+                "stop_signal": "SIGINT"},
+    })
+    mc = mapping_client(cmap, docker_api)
+    mc.startup("app")
+    before = docker_api.inspect_container(f"{name}.app")
+    # creation-time settings: health check, stop signal and timeout
+    assert before["Config"]["Healthcheck"] == {"Test": ["CMD", "true"],
+                                               "Interval": 5 * 10 ** 9, "Retries": 2}
+    assert before["Config"]["StopSignal"] == "SIGINT"
+    assert before["Config"]["StopTimeout"] == 2
+    cmap.containers["app"].networks = {"front": None, "back": {"aliases": ["api"]}}
+    mc.refresh_names()
+    plan = mc.plan("update", "app")
+    assert [(a.kind, a.item, a.reasons) for a in plan] == [
+        ("create_network", f"{name}.back", ["missing"]),
+        ("connect_network", f"{name}.app", [f"network {name}.back endpoint missing"])]
+    mc.update("app")
+    after = docker_api.inspect_container(f"{name}.app")
+    assert after["State"]["StartedAt"] == before["State"]["StartedAt"]
+    assert "api" in after["NetworkSettings"]["Networks"][f"{name}.back"]["Aliases"]
+    assert mc.plan("update", "app") == []
+    cmap.containers["app"].networks = "back"
+    mc.refresh_names()
+    assert [(a.kind, a.args.get("network")) for a in mc.plan("update", "app")] == [
+        ("disconnect_network", f"{name}.front")]
+    mc.update("app")
+    after = docker_api.inspect_container(f"{name}.app")
+    assert set(after["NetworkSettings"]["Networks"]) == {f"{name}.back"}
+    assert after["State"]["StartedAt"] == before["State"]["StartedAt"]
+    assert mc.plan("update", "app") == []

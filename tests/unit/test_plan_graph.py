@@ -1,0 +1,75 @@
+"""What a user asks for -> container instances, and the dependency levels (pure)."""
+from __future__ import annotations
+
+import pytest
+
+from dockerfab.errors import CircularDependency, MapIntegrityError
+from dockerfab.map.container import ContainerMap
+from dockerfab.map.input import InputConfigId, ItemType, MapConfigId
+from dockerfab.plan.desired import ClientInfo, DesiredStateBuilder
+from dockerfab.plan.graph import DependencyGraph, container_of, expand_selection
+
+
+def maps() -> dict[str, ContainerMap]:
+    one = ContainerMap("one", {
+        "groups": {"backend": ["db", "app"]},
+        "base": {"abstract": True, "image": "/base"},
+        "db": {"extends": "base"},
+        "app": {"extends": "base", "instances": ["a", "b"], "links": "db"},
+        "web": {"extends": "base", "uses": "app"},
+    })
+    two = ContainerMap("two", {"solo": {"image": "/base"}})
+    return {"one": one.get_extended_map(), "two": two.get_extended_map()}
+
+
+def names(ids):
+    return [container_of(i) for i in ids]
+
+
+def test_selection_forms():
+    m = maps()
+    assert names(expand_selection(m, "app", "one", None, None)) == ["one.app.a", "one.app.b"]
+    assert names(expand_selection(m, "app", "one", "b", None)) == ["one.app.b"]
+    assert names(expand_selection(m, "app.a", "one", None, None)) == ["one.app.a"]
+    assert names(expand_selection(m, "backend", "one", None, None)) == [
+        "one.db", "one.app.a", "one.app.b"]
+    # groups take the instances they have; abstract configurations are never deployed
+    assert names(expand_selection(m, "backend", "one", ["a"], None)) == ["one.db", "one.app.a"]
+    assert names(expand_selection(m, "__all__", "one", None, None)) == [
+        "one.db", "one.app.a", "one.app.b", "one.web"]
+    assert names(expand_selection(m, "__all__", "__all__", None, None))[-1] == "two.solo"
+    assert names(expand_selection(m, None, None, None, "two")) == ["two.solo"]
+    assert names(expand_selection(m, "one.web", None, None, None)) == ["one.web"]
+    assert names(expand_selection(m, [InputConfigId("one", "app", ("a",)),
+                                      MapConfigId(ItemType.CONTAINER, "two", "solo")],
+                                  None, None, None)) == ["one.app.a", "two.solo"]
+    with pytest.raises(MapIntegrityError, match="'nope'"):
+        expand_selection(m, "nope", "one", None, None)
+    with pytest.raises(MapIntegrityError, match="no instance"):
+        expand_selection(m, "db", "one", "x", None)
+    with pytest.raises(MapIntegrityError, match="no default map"):
+        expand_selection(m, "db", None, None, None)
+
+
+def test_levels_and_closures():
+    cmap = maps()["one"]
+    builder = DesiredStateBuilder(cmap, ClientInfo("x"))
+    nodes = {container_of(i): i for i in expand_selection({"one": cmap}, "__all__", "one",
+                                                          None, None)}
+    graph = DependencyGraph(nodes, lambda c: builder.dependencies(c.config_name,
+                                                                   c.instance_name))
+    assert graph.levels(nodes) == [["one.db"], ["one.app.a", "one.app.b"], ["one.web"]]
+    assert graph.levels(nodes, reverse=True)[0] == ["one.web"]
+    assert graph.closure(["one.web"]) == set(nodes)
+    assert graph.closure(["one.db"], reverse=True) == set(nodes)
+    assert graph.closure(["one.app.a"], reverse=True) == {"one.app.a", "one.web"}
+
+
+def test_cycle_is_reported():
+    cmap = ContainerMap("c", {"a": {"image": "/x", "links": "b"},
+                              "b": {"image": "/x", "uses": "a"}}, check_integrity=False)
+    builder = DesiredStateBuilder(cmap, ClientInfo("x"))
+    nodes = {"c.a": MapConfigId(ItemType.CONTAINER, "c", "a"),
+             "c.b": MapConfigId(ItemType.CONTAINER, "c", "b")}
+    with pytest.raises(CircularDependency):
+        DependencyGraph(nodes, lambda c: builder.dependencies(c.config_name, None))
