@@ -21,6 +21,7 @@ class BasePolicy:
         self.container_maps = container_maps
         self.clients = clients
         self._graph: DependencyGraph | None = None
+        self._items: Any = None
 
     # ----- names -------------------------------------------------------------------------
     @classmethod
@@ -68,16 +69,24 @@ class BasePolicy:
                                                                         cid.instance_name))
         return self._graph
 
+    def _item_graph(self) -> Any:
+        """The model's item graph (``dockerfab.map.deps``) of all maps, built once."""
+        if self._items is None:
+            from dockerfab.map.deps import map_graph
+
+            self._items = map_graph(list(self.container_maps.values()))
+        return self._items
+
     def get_dependencies(self, config_id: MapConfigId) -> list[MapConfigId]:
-        """All container instances ``config_id`` needs, dependencies first."""
-        graph = self.graph()
-        name = container_of(config_id)
-        needed = graph.closure([name]) - {name}
-        return [graph.nodes[n] for level in graph.levels(needed) for n in level]
+        """All container instances ``config_id`` needs, dependencies first
+        (from ``dockerfab.map.deps``)."""
+        levels = self._item_graph().dependencies([config_id])
+        return [i for level in levels for i in level
+                if i.config_type == ItemType.CONTAINER and i != config_id]
 
     def get_dependents(self, config_id: MapConfigId) -> list[MapConfigId]:
-        """All container instances that need ``config_id``, outermost dependents first."""
-        graph = self.graph()
-        name = container_of(config_id)
-        needing = graph.closure([name], reverse=True) - {name}
-        return [graph.nodes[n] for level in graph.levels(needing, reverse=True) for n in level]
+        """All container instances that need ``config_id``, outermost dependents first
+        (from ``dockerfab.map.deps``)."""
+        levels = self._item_graph().dependents([config_id])
+        return [i for level in reversed(levels) for i in level
+                if i.config_type == ItemType.CONTAINER and i != config_id]
