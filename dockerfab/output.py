@@ -302,7 +302,11 @@ class TextPrinter:
         stream.flush()
 
     def summary(self, reports: Sequence[HostReport], run: RunInfo) -> None:
+        title = f"summary: {time.monotonic() - run.began:.1f}s in total"
+        if run.dry_run:
+            title += " (dry run: nothing was changed; counts are planned actions)"
         self._write("")
+        self._write(title)
         if reports and all(r.status is not None or r.error for r in reports) and \
                 any(r.status is not None for r in reports):
             rows = [[r.host, *(r.status_counts().values() if r.status is not None
@@ -315,10 +319,6 @@ class TextPrinter:
             rows = [[r.host, *r.counts.values(), r.unchanged, r.failed, f"{r.elapsed:.1f}s",
                      "ok" if r.ok else "FAILED"] for r in reports]
             self._write(format_table(SUMMARY_HEADERS, rows))
-        total = f"total {time.monotonic() - run.began:.1f}s"
-        if run.dry_run:
-            total += " (dry run: nothing was changed; counts are planned actions)"
-        self._write(total)
 
 
 class JsonPrinter:

@@ -344,9 +344,11 @@ def status_summary(c: Any) -> None:
     "fail_fast": COMMON_HELP["fail_fast"], **OUTPUT_HELP})
 def status(c, remove_orphans=False, yes=False, fail_fast=False, format=None, verbose=False,
            quiet=False):
-    """Each map container per host: in sync, drifted (and how), stopped, missing or
-    unhealthy; and orphans (labelled items the maps no longer have). Exit status 3 when
-    anything is out of sync, 1 when a host failed."""
+    """Compare the hosts with the maps; change nothing (unless --remove-orphans).
+
+    Shows each map container as in sync, drifted (with the differences), stopped, missing
+    or unhealthy, and the orphans: labelled items the loaded maps no longer have. Exit
+    status 3 when anything is out of sync, 1 when a host failed."""
     from dockerfab.fabric.planwork import status_work
 
     settings = _settings(c, fail_fast, format)

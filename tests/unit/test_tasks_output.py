@@ -46,7 +46,8 @@ def test_summary_counts_per_host_and_reports_failure():
     reporter = Reporter(TextPrinter(out))
     run_events(reporter)
     assert reporter.summary() is False
-    table = out.getvalue().split("\n\n")[-1].splitlines()
+    title, *table = out.getvalue().split("\n\n")[-1].splitlines()
+    assert title.startswith("summary: ") and title.endswith("s in total")
     assert table[0].split() == ["HOST", "CREATED", "STARTED", "STOPPED", "REMOVED",
                                 "UPDATED", "UNCHANGED", "FAILED", "TIME", "RESULT"]
     bed1 = table[1].split()
