@@ -5,10 +5,17 @@ http.client and docker-py's hijacked-socket code expect ``socket.SocketIO`` unde
 ``io.BufferedReader`` (docker reads attach/exec streams from ``response.raw._fp.fp.raw``).
 Like a real socket, the channel is closed only when the wrapper *and* every file made from
 it are closed, so a response can outlive its connection object.
+
+Hijacked connections (requests with an ``Upgrade`` header: attach, exec start) need care:
+http.client parses the response head through a buffered reader, and docker-py then reads
+the stream from the raw socket beneath it, so any stream bytes the reader had buffered
+would be lost. For those requests the response head is handed out one byte at a time,
+leaving nothing behind in the reader (the head is small and such requests are rare).
 """
 from __future__ import annotations
 
 import io
+import re
 import socket
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +23,8 @@ from paramiko import Channel, SSHException
 
 if TYPE_CHECKING:
     from dockerfab.ssh.endpoint import SSHEndpoint
+
+_UPGRADE = re.compile(rb"\r\nUpgrade:", re.IGNORECASE)
 
 
 class ChannelSocket:
@@ -26,11 +35,13 @@ class ChannelSocket:
         self.endpoint = endpoint
         self._io_refs = 0
         self._closed = False
+        self._head_tail: bytes | None = None  # last bytes of a hijack response head being read
 
     # -- reading -------------------------------------------------------------------------
     def recv(self, size: int, flags: int = 0) -> bytes:
+        exact = self._head_tail is not None
         try:
-            data = self.channel.recv(size)
+            data = self.channel.recv(1 if exact else size)
         except TimeoutError:
             raise
         except (SSHException, EOFError) as error:
@@ -39,6 +50,9 @@ class ChannelSocket:
             problem = self.endpoint.check_eof(self.channel)
             if problem is not None:
                 raise problem
+        if exact and data:
+            tail = (self._head_tail or b"") + data
+            self._head_tail = None if tail.endswith(b"\r\n\r\n") else tail[-3:]
         return data
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
@@ -49,8 +63,11 @@ class ChannelSocket:
 
     # -- writing -------------------------------------------------------------------------
     def sendall(self, data: Any, flags: int = 0) -> None:
+        data = data if isinstance(data, bytes) else bytes(data)
+        if _UPGRADE.search(data, 0, 8192) and data[:1].isalpha():  # a request head asking to hijack
+            self._head_tail = b""
         try:
-            self.channel.sendall(bytes(data) if not isinstance(data, bytes) else data)
+            self.channel.sendall(data)
         except TimeoutError:
             raise
         except (OSError, SSHException, EOFError) as error:

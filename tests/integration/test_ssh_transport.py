@@ -6,6 +6,7 @@ direct-tcpip a small relay inside bed1 stands in for a dockerd TCP socket on 127
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import random
@@ -35,6 +36,7 @@ from tests.bed import BedHost
 
 PREFIX = f"dfssh-{uuid.uuid4().hex[:8]}"
 BED_IMAGE = "busybox:latest"
+PAYLOAD = random.Random(PREFIX).randbytes(3 * 1024 * 1024)  # the build context's big file
 
 
 # -- a second sshd inside a bed host --------------------------------------------------------------
@@ -156,7 +158,7 @@ def image(api: docker.APIClient, direct: docker.APIClient) -> Iterator[str]:
     """An image built over SSH from a context holding a 3 MiB random file (in /ctx)."""
     tag = f"{PREFIX}-ctx:latest"
     context = _context({"Dockerfile": f"FROM {BED_IMAGE}\nCOPY . /ctx/\n".encode(),
-                        "payload.bin": os.urandom(3 * 1024 * 1024)})
+                        "payload.bin": PAYLOAD})
     log = list(api.build(fileobj=context, custom_context=True, tag=tag, rm=True, decode=True))
     errors = [entry for entry in log if "error" in entry]
     assert not errors, errors
@@ -164,10 +166,12 @@ def image(api: docker.APIClient, direct: docker.APIClient) -> Iterator[str]:
     direct.remove_image(tag, force=True)
 
 
-def _run(api: docker.APIClient, image: str, command: list[str], name: str) -> str:
-    """Create and start a container (no network: none is needed, and none is touched)."""
+def _run(api: docker.APIClient, image: str, command: list[str], name: str,
+         cleanup: list[str]) -> str:
+    """Create (registered for clean-up at once) and start a container, without a network."""
     container = api.create_container(image, command, name=f"{PREFIX}-{name}",
                                      host_config=api.create_host_config(network_mode="none"))["Id"]
+    cleanup.append(container)
     api.start(container)
     return container
 
@@ -188,8 +192,7 @@ def test_streamlocal_ping_version_containers(api: docker.APIClient, direct: dock
     assert api.ssh_endpoint.mode == "streamlocal"
     assert api.ping() is True
     assert api.version()["ApiVersion"] == direct.version()["ApiVersion"] == api.api_version
-    container = _run(api, image, ["sleep", "30"], "ps")
-    cleanup.append(container)
+    container = _run(api, image, ["sleep", "30"], "ps", cleanup)
     listed = api.containers(filters={"name": f"{PREFIX}-ps"})
     assert [c["Id"] for c in listed] == [container]
     assert direct.inspect_container(container)["State"]["Running"] is True
@@ -245,8 +248,7 @@ def test_twenty_concurrent_calls_share_one_transport(api: docker.APIClient,
 
 def test_streamed_logs(api: docker.APIClient, image: str, cleanup: list[str]) -> None:
     container = _run(api, image,
-                     ["sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done"], "logs")
-    cleanup.append(container)
+                     ["sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done"], "logs", cleanup)
     started = time.monotonic()
     arrivals = []
     for chunk in api.logs(container, stream=True, follow=True):
@@ -259,8 +261,7 @@ def test_streamed_logs(api: docker.APIClient, image: str, cleanup: list[str]) ->
 
 def test_events_stream(api: docker.APIClient, image: str, cleanup: list[str]) -> None:
     since = int(time.time()) - 1
-    container = _run(api, image, ["true"], "events")
-    cleanup.append(container)
+    container = _run(api, image, ["true"], "events", cleanup)
     events = api.events(since=since, decode=True, filters={"container": container})
     seen = []
     for event in events:
@@ -275,10 +276,10 @@ def test_build_uploads_context(api: docker.APIClient, direct: docker.APIClient, 
                                cleanup: list[str]) -> None:
     # the `image` fixture built over SSH with a 3 MiB context; check its content arrived intact
     container = _run(api, image, ["sh", "-c", "md5sum /ctx/payload.bin; wc -c /ctx/payload.bin"],
-                     "build")
-    cleanup.append(container)
+                     "build", cleanup)
     assert api.wait(container, timeout=30)["StatusCode"] == 0
     out = api.logs(container).decode()
+    assert f"{hashlib.md5(PAYLOAD).hexdigest()}  /ctx/payload.bin" in out
     assert "3145728 /ctx/payload.bin" in out
     assert direct.inspect_image(image)["Config"]["Cmd"] == ["sh"]
 
@@ -321,8 +322,7 @@ def test_put_and_get_archive(api: docker.APIClient, image: str, cleanup: list[st
 
 def test_exec_stream_and_hijacked_socket(api: docker.APIClient, image: str,
                                          cleanup: list[str]) -> None:
-    container = _run(api, image, ["sleep", "60"], "exec")
-    cleanup.append(container)
+    container = _run(api, image, ["sleep", "60"], "exec", cleanup)
     exec_id = api.exec_create(container, ["sh", "-c", "echo one; sleep 0.2; echo two"])["Id"]
     assert b"".join(api.exec_start(exec_id, stream=True)) == b"one\ntwo\n"
 
@@ -336,15 +336,28 @@ def test_exec_stream_and_hijacked_socket(api: docker.APIClient, image: str,
     sock.close()
     assert received == b"hello over ssh\n"
 
-    attached = _run(api, image, ["sh", "-c", "sleep 0.5; echo attached"], "attach")
-    cleanup.append(attached)
+    attached = _run(api, image, ["sh", "-c", "sleep 0.5; echo attached"], "attach", cleanup)
     assert b"".join(api.attach(attached, stream=True)) == b"attached\n"
+
+
+def test_attach_keeps_output_sent_right_behind_the_response_head(
+        api: docker.APIClient, image: str, cleanup: list[str]) -> None:
+    # with logs=True the daemon writes the recorded output directly after the response head;
+    # the SDK parses the head through a buffered reader and then reads the raw socket, so
+    # bytes read ahead into that buffer would vanish (docker-py's own UNIX transport
+    # sometimes loses them). Three tries, as the ordering is up to the network.
+    for attempt in range(3):
+        container = _run(api, image, ["sh", "-c", "echo early; sleep 0.6; echo late"],
+                         f"attach-logs-{attempt}", cleanup)
+        time.sleep(0.3)
+        received = _within(10, lambda: b"".join(
+            api.attach(container, stream=True, logs=True)))  # noqa: B023 - used at once
+        assert received == b"early\nlate\n"
 
 
 def test_read_timeout(ssh: paramiko.SSHClient, image: str, cleanup: list[str],
                       api: docker.APIClient) -> None:
-    container = _run(api, image, ["sleep", "30"], "timeout")
-    cleanup.append(container)
+    container = _run(api, image, ["sleep", "30"], "timeout", cleanup)
     impatient = docker_client(ssh.get_transport(), timeout=1)
     started = time.monotonic()
     with pytest.raises(requests.exceptions.ConnectionError, match="timed out"):
@@ -540,6 +553,17 @@ def test_latency_over_tunnel_vs_direct_socket(api: docker.APIClient,
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
+def _within(seconds: float, call: Callable[[], bytes]) -> bytes:
+    """``call()``, failing the test (not hanging it) if it takes longer than ``seconds``."""
+    result: list[bytes] = []
+    worker = threading.Thread(target=lambda: result.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if not result:
+        pytest.fail(f"no complete answer within {seconds} s (stream bytes lost?)")
+    return result[0]
+
 
 def _tcp_listeners() -> set[int]:
     """Socket inodes of listening TCP sockets (IPv4 and IPv6) in this network namespace."""
