@@ -10,7 +10,9 @@ from __future__ import annotations
 import io
 import shutil
 import tarfile
+import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,7 +102,19 @@ class Cleanup:
                     api.remove_volume(v["Name"], force=True)
             for n in api.networks():
                 if n["Name"].startswith(map_name + "."):
-                    api.remove_network(n["Id"])
+                    self._remove_network(n)
+
+    def _remove_network(self, network: dict[str, Any]) -> None:
+        """Endpoints of just-removed containers go away asynchronously: retry a little."""
+        for _ in range(30):
+            try:
+                self.api.remove_network(network["Id"])
+                return
+            except docker.errors.NotFound:
+                return
+            except docker.errors.APIError:
+                time.sleep(0.1)
+        warnings.warn(f"could not remove network {network['Name']}", stacklevel=2)
 
 
 @pytest.fixture(name="cleanup")
