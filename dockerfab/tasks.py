@@ -528,9 +528,11 @@ def remove_all_containers(c, yes=False, stop_timeout=10, exclude=None):
 
 def _confirm(c: Any, question: str) -> bool:
     state = run_state(c.config, _settings(c))
+    # with JSON output the question goes to stderr, so stdout stays one JSON document
+    out = sys.stderr if getattr(state.reporter.printer, "mode", "text") == "json" else sys.stdout
     with state.prompt_lock:
-        sys.stdout.write(f"{question} [y/N] ")
-        sys.stdout.flush()
+        out.write(f"{question} [y/N] ")
+        out.flush()
         answer = sys.stdin.readline().strip().lower()
     return answer in ("y", "yes")
 

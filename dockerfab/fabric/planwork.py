@@ -20,6 +20,18 @@ def _close(client: Any) -> None:
         close()
 
 
+def _report_pulls(client: Any, session: HostSession) -> None:
+    """Pulls report byte progress (bars on a terminal), unless the runner was replaced."""
+    from dockerfab.engine.execute import Executor
+    from dockerfab.engine.progress import progress_executor
+
+    if getattr(client, "runner_class", None) is Executor:
+        label = session.label
+        client.runner_class = progress_executor(
+            lambda what, done, total, final: session.reporter.progress(label, what, done,
+                                                                       total, final))
+
+
 def _kwargs(options: dict[str, Any], instances: Sequence[str] | None) -> dict[str, Any]:
     kwargs = {k: v for k, v in options.items() if v is not None}
     if instances:
@@ -44,6 +56,7 @@ def map_run(maps: Sequence[Any], method: str, names: Sequence[str],
             session.reporter.message(session.label, "no map is deployed to this host")
             return 0, None
         kwargs = _kwargs(options, instances)
+        _report_pulls(client, session)
         try:
             if method == "update" and kwargs.get("pull_before_update"):
                 # the update is planned after the pull, against the new image ids

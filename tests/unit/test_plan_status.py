@@ -263,3 +263,20 @@ def test_progress_bar_on_a_terminal_plain_lines_otherwise():
         "[bed1] load-image a.tar: 1.0 MiB of 10.0 MiB",
         "[bed1] load-image a.tar: 10.0 MiB of 10.0 MiB done"]
     assert "\r" not in out.getvalue()
+
+
+def test_pull_progress_sums_layers_from_the_stream():
+    from dockerfab.engine.progress import summed
+
+    lines = [{"status": "Pulling from library/app", "id": "latest"},
+             {"status": "Pulling fs layer", "id": "a1", "progressDetail": {}},
+             {"status": "Downloading", "id": "a1",
+              "progressDetail": {"current": 100, "total": 400}},
+             {"status": "Downloading", "id": "b2",
+              "progressDetail": {"current": 50, "total": 600}},
+             {"status": "Download complete", "id": "a1", "progressDetail": {}},
+             {"status": "Extracting", "id": "a1",
+              "progressDetail": {"current": 10, "total": 400}},
+             {"status": "Digest: sha256:abc"}]
+    assert summed(lines) == (450, 1000)
+    assert summed([{"status": "Status: Image is up to date"}]) == (0, None)
