@@ -24,6 +24,7 @@ from paramiko import Channel, SSHException
 if TYPE_CHECKING:
     from dockerfab.ssh.endpoint import SSHEndpoint
 
+_PIECE = 256 * 1024  # bytes handed to the channel at a time (it sends a packet per call)
 _UPGRADE = re.compile(rb"\r\nUpgrade:", re.IGNORECASE)
 
 
@@ -67,7 +68,15 @@ class ChannelSocket:
         if _UPGRADE.search(data, 0, 8192) and data[:1].isalpha():  # a request head asking to hijack
             self._head_tail = b""
         try:
-            self.channel.sendall(data)
+            # paramiko's Channel.sendall re-slices the remaining data after every packet
+            # (quadratic: a 32 MiB upload crawled at ~10 MB/s); slice fixed pieces instead
+            for offset in range(0, len(data), _PIECE):
+                piece = data[offset:offset + _PIECE]
+                while piece:
+                    sent = self.channel.send(piece)
+                    if sent == 0:
+                        raise OSError("channel closed by the other end")
+                    piece = piece[sent:]
         except TimeoutError:
             raise
         except (OSError, SSHException, EOFError) as error:
