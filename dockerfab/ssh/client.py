@@ -84,6 +84,7 @@ def client_for_endpoint(endpoint: SSHEndpoint, *, client_class: type[ClientT] | 
             raise
         except (requests.exceptions.RequestException, docker.errors.APIError, KeyError) as error:
             client.close()
-            raise endpoint.fail(f"no Docker daemon answering at {endpoint.url} "
-                                f"({type(error).__name__})") from error
+            detail = " ".join(str(error).split())[:200] or type(error).__name__
+            raise endpoint.fail(f"no Docker daemon answering at {endpoint.url}: {detail}") \
+                from error
     return client
