@@ -33,7 +33,11 @@ def make_program() -> DockerfabProgram:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point (``dockerfab = dockerfab.cli:main``)."""
-    make_program().run(sys.argv if argv is None else ["dockerfab", *argv])
+    try:
+        make_program().run(sys.argv if argv is None else ["dockerfab", *argv])
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

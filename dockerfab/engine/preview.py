@@ -60,7 +60,10 @@ def plan_script(mc: Any, container: Any, instance: str | None = None,
         plan.append(Action(A.REMOVE, name, client_name, ["remove_existing_before"],
                            last + 1, cid))
     base = max((a.step for a in plan), default=0) + 1
-    created = [a for a in mc.plan("create", [cid]) if a.item != name or a.kind != A.CREATE]
+    # the real run plans this create after the dependencies started: what their startup
+    # already covers (containers, volumes, images, networks) is not planned twice
+    covered = {a.item for a in plan} | {name}
+    created = [a for a in mc.plan("create", [cid]) if a.item not in covered]
     for a in created:
         a.step += base
     plan.extend(created)
