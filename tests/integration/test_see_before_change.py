@@ -258,3 +258,57 @@ def test_status_sees_in_sync_drifted_stopped_missing_unhealthy_and_orphans(
     assert final.returncode == 0, final.stdout
     found, host = statuses(json.loads(final.stdout))
     assert {v["state"] for v in found.values()} == {"in sync"} and host["orphans"] == []
+
+
+DRY_RUNS = [  # (task arguments, what the plan must say)
+    (["shutdown", "__all__"], "shutdown would do 6 actions"),
+    (["create", "__all__"], "create: nothing to do, 3 unchanged"),
+    (["start", "web_server"], "start: nothing to do, 3 unchanged"),
+    (["stop", "app_server"], "stop would do 3 actions"),
+    (["remove", "app_server", "--remove-attached"], "remove_volume"),
+    (["restart", "web_server"], "restart would do 1 action"),
+    (["update", "web_server", "--force-update", "web_server"], "forced"),
+    (["kill", "app_server"], "signal SIGKILL"),
+    (["pull-images", "web_server"], "pull_image  registry.example.com/app:latest    update"),
+    (["script", "app_server", "SCRIPT", "--instance", "instance1",
+      "--remove-existing-before"], "run_script"),
+    (["single-cmd", "web_server", "id", "--remove-existing-before"], "run_script"),
+]
+
+
+def test_every_map_action_dry_run_changes_nothing(bed, bed_api, webapp, ssh_config):
+    directory, name, _ = webapp
+    api = bed_api(HOST)
+    script = directory / "job.sh"
+    script.write_text("echo done > result.txt\n")
+    assert dockerfab(directory, ssh_config, "startup", "web_server", "-q").returncode == 0
+    before = {c["Id"]: c["State"] for c in api.containers(all=True, filters={"name": name})}
+    since = time.time()
+    for args, expect in DRY_RUNS:
+        args = [str(script) if a == "SCRIPT" else a for a in args]
+        proc = dockerfab(directory, ssh_config, *args, "--dry-run")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert expect in proc.stdout, args
+        assert "dry run: nothing was changed" in proc.stdout
+        assert SECRET not in proc.stdout
+    until = time.time()
+    assert changing_events(api, name, since, until) == []
+    after = {c["Id"]: c["State"] for c in api.containers(all=True, filters={"name": name})}
+    assert after == before
+
+
+def test_script_dry_run_matches_the_real_run(bed, bed_api, webapp, ssh_config):
+    directory, name, _ = webapp
+    args = ["single-cmd", "web_server", "echo hello"]
+    dry = dockerfab(directory, ssh_config, *args, "--dry-run", "-o", "json")
+    plan = check_document(json.loads(dry.stdout), "single-cmd", True)["actions"]
+    kinds = [(a["action"], a["item"]) for a in plan]
+    assert kinds[-3:] == [("create", f"{name}.web_server"), ("run_script", f"{name}.web_server"),
+                          ("remove", f"{name}.web_server")]
+    real = dockerfab(directory, ssh_config, *args, "-o", "json")
+    assert real.returncode == 0, real.stdout
+    doc = json.loads(real.stdout)
+    done = [(e["action"], e["item"]) for e in doc["events"] if e["phase"] == "done"]
+    # the dependencies' startup and the container's creation, as planned
+    assert sorted(done) == sorted(k for k in kinds if k[0] not in ("run_script", "remove"))
+    assert "hello" in json.dumps(doc["hosts"][0]["result"])
