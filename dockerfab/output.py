@@ -103,7 +103,10 @@ class HostReport:
 
     @property
     def in_sync(self) -> bool:
-        return self.status is None or all(s.in_sync for s in self.status)
+        """Status: everything in sync (a host that could not be checked is not)."""
+        if self.status is None:
+            return self.error is None
+        return all(s.in_sync for s in self.status)
 
     @property
     def elapsed(self) -> float:
