@@ -130,6 +130,8 @@ def test_dry_run_changes_nothing_and_the_real_run_does_the_plan(bed, bed_api, we
     assert real.returncode == 0, real.stdout + real.stderr
     done = check_document(json.loads(real.stdout), "startup", False)
     assert by_step(done["actions"]) == by_step(plan)
+    # done in plan order: a step's actions all finished before the next step's
+    assert [a["step"] for a in done["actions"]] == sorted(a["step"] for a in plan)
     assert done["created"] == 6 and done["started"] == 3
     for output in (text.stdout, dry.stdout, real.stdout, text.stderr, real.stderr):
         assert SECRET not in output
@@ -157,6 +159,7 @@ def test_update_dry_run_names_the_changed_variable_not_its_value(bed, bed_api, w
     real = dockerfab(directory, ssh_config, "update", "web_server", "-o", "json", "-v")
     done = check_document(json.loads(real.stdout), "update", False)["actions"]
     assert by_step(done) == by_step(plan)
+    assert [a["step"] for a in done] == sorted(a["step"] for a in plan)
     for output in (text.stdout, dry.stdout, real.stdout):
         assert SECRET not in output
     env = api.inspect_container(f"{name}.app_server.instance1")["Config"]["Env"]
