@@ -22,6 +22,7 @@ from tests.integration.test_engine_support import (  # noqa: F401 (fixtures)
     mapping_client,
     run_in,
 )
+from tests.integration.test_engine_update import wait_for_process
 
 IMAGE = "dockerfab-test/base"
 
@@ -70,17 +71,22 @@ def test_plan_makes_only_read_calls(engine_images, cleanup: Cleanup):
     assert client.calls and {m for m, _ in client.calls} == {"GET"}
     client.calls.clear()
     mc.startup("user")
-    mc.update("user")
+    lists = ("containers/json", "volumes", "networks", "images/json")
+    # startup: 4 lists, the creates and starts, and per dependency level one list checking
+    # that the started containers stay up
+    assert len([p for m, p in client.calls if p in lists]) == 4 + 2
+    wait_for_process(client, f"{name}.owner", "sleep 1002")
+    client.calls.clear()
+    assert mc.update("user") == []
+    # update of an unchanged map: 4 lists, one inspect per existing container, one ``top``
+    # (only 'owner' has an exec command to check), nothing else
+    assert {m for m, _ in client.calls} == {"GET"}
+    assert len([p for m, p in client.calls if p in lists]) == 4
     inspects = [p for m, p in client.calls if re.fullmatch(r"containers/[^/]+/json", p)
                 and p != "containers/json"]
-    assert len(inspects) == 2  # one inspect per existing container, during update only
-    # startup: 4 lists, the creates and starts, and per dependency level one list checking
-    # that the started containers stay up; update: 4 lists, the inspects, and one ``top``
-    # (only 'owner' has an exec command to check)
-    lists = [p for m, p in client.calls if p in ("containers/json", "volumes", "networks",
-                                                 "images/json")]
-    assert len(lists) == 4 + 2 + 4
+    assert len(inspects) == 2
     assert len([p for m, p in client.calls if p.endswith("/top")]) == 1
+    assert len(client.calls) == 4 + 2 + 1
     assert mc.plan("update", "__all__") == []
 
 

@@ -71,7 +71,9 @@ def test_missing_image(docker_api, engine_images, cleanup: Cleanup):
 def test_container_that_exits_immediately(docker_api, engine_images, cleanup: Cleanup):
     name = cleanup.name("exits")
     cmap = two_level_map(name, create_options={"command": ["sh", "-c", "echo boom; exit 3"]})
-    mc = mapping_client(cmap, docker_api)
+    # "right after start" means within verify_delay; the shared daemon can be slow to
+    # report an exit, so this test gives it a full second
+    mc = mapping_client(cmap, docker_api, verify_delay=1.0)
     with pytest.raises(ActionRunnerException) as info:
         mc.startup("bad")
     check_error(info.value, name, "start")

@@ -51,6 +51,17 @@ def full_map(name: str, port: int, env: str = "1", mem: str = "64m") -> Containe
     })
 
 
+def wait_for_process(api, container: str, command: str, timeout: float = 10) -> None:
+    """Exec commands start detached: wait until ``command`` shows in ``top``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        top = api.top(container)
+        if any(command == row[-1] for row in top["Processes"] or ()):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{command!r} not running in {container}")
+
+
 def ids(api, name: str) -> dict[str, str]:
     return {n.lstrip("/"): c["Id"] for c in api.containers(all=True, filters={"name": name})
             for n in c["Names"] if n.lstrip("/").startswith(name + ".")}
@@ -79,7 +90,7 @@ def test_unchanged_map_changes_nothing(docker_api, engine_images, cleanup: Clean
         f"{name}.{c}" for c in ("base", "whole", "att", "linker", "sharer", "multi.a",
                                 "multi.b")}
     # the exec command runs after start; wait until it shows in the process list
-    time.sleep(0.5)
+    wait_for_process(docker_api, f"{name}.base", "sleep 1001")
     assert mc.plan("startup", "__all__") == []
     assert mc.plan("update", "__all__") == []
 
@@ -127,7 +138,7 @@ def test_changed_environment_recreates_only_what_must(docker_api, engine_images,
     assert "A=2" in env
     for cid in after.values():
         assert docker_api.inspect_container(cid)["State"]["Running"]
-    time.sleep(0.5)
+    wait_for_process(docker_api, f"{name}.base", "sleep 1001")
     assert mc.plan("update", "__all__") == []
 
 
@@ -163,20 +174,26 @@ def test_exec_commands_initial_once_restart_each_start(docker_api, engine_images
     mc.startup("app")
     container = f"{name}.app"
 
-    def count(log: str) -> int:
-        time.sleep(0.3)
-        exec_id = docker_api.exec_create(container, ["sh", "-c", f"cat /tmp/{log} | wc -l"])
-        return int(docker_api.exec_start(exec_id).decode().strip() or 0)
+    def count(log: str, expected: int) -> int:
+        """Lines in the log once it has ``expected`` of them (exec runs detached)."""
+        deadline = time.monotonic() + 10
+        while True:
+            exec_id = docker_api.exec_create(container, ["sh", "-c", f"cat /tmp/{log} | wc -l"])
+            value = int(docker_api.exec_start(exec_id).decode().strip() or 0)
+            if value >= expected or time.monotonic() > deadline:
+                return value
+            time.sleep(0.1)
 
-    assert (count("initial.log"), count("restart.log")) == (1, 1)
+    assert (count("initial.log", 1), count("restart.log", 1)) == (1, 1)
     mc.stop("app")
     assert [a.kind for a in mc.plan("startup", "app")] == ["start", "exec"]
     mc.startup("app")
-    assert (count("initial.log"), count("restart.log")) == (1, 2)
+    assert (count("initial.log", 1), count("restart.log", 2)) == (1, 2)
     mc.restart("app")  # restart_exec_commands defaults to False
-    assert (count("initial.log"), count("restart.log")) == (1, 2)
+    time.sleep(0.5)
+    assert (count("initial.log", 1), count("restart.log", 2)) == (1, 2)
     mc.restart("app", restart_exec_commands=True)
-    assert count("initial.log") == 2  # all commands, as the option says
+    assert count("initial.log", 2) == 2  # all commands, as the option says
 
 
 def test_limits_updated_in_place(docker_api, engine_images, cleanup: Cleanup):
