@@ -358,14 +358,35 @@ def status(c, remove_orphans=False, yes=False, fail_fast=False, format=None, ver
     _on_hosts(c, "status", work, settings)
 
 
-@task
-def show(c):
-    """Print the loaded maps as YAML (after extends are merged)."""
+@task(help={"values": "also print environment values (hidden by default: they may be "
+                     "secrets)"})
+def show(c, values=False):
+    """Print the loaded maps as YAML (after extends are merged); environment values hidden."""
     settings = _settings(c)
     for container_map in _maps(c, settings) or []:
+        data = _plain(container_map)
         print(f"# map {container_map.name}")
-        print(yaml.safe_dump(_plain(container_map), sort_keys=False, default_flow_style=False),
-              end="")
+        print(yaml.safe_dump(data if values else hide_environment(data), sort_keys=False,
+                             default_flow_style=False), end="")
+
+
+HIDDEN = "<hidden>"
+
+
+def hide_environment(value: Any, key: str = "") -> Any:
+    """Plain map data with the values of every ``environment`` replaced by ``<hidden>``
+    (names stay: what is set is useful, what it is set to may be a secret)."""
+    if key == "environment":
+        if isinstance(value, dict):
+            return dict.fromkeys(value, HIDDEN)
+        if isinstance(value, list):
+            return [str(v).split("=", 1)[0] + "=" + HIDDEN for v in value]
+        return HIDDEN
+    if isinstance(value, dict):
+        return {k: hide_environment(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [hide_environment(v) for v in value]
+    return value
 
 
 def _plain(container_map: Any) -> Any:
