@@ -60,10 +60,11 @@ TARGET = 1.3
 # ----- what is measured -------------------------------------------------------------------
 @dataclass
 class Figure:
-    """One measurement: wall time, Docker API requests, SSH connections opened."""
+    """One measurement: wall time, Docker API requests, SSH connections and channels opened."""
     seconds: float
     requests: int
     connections: int
+    channels: int
 
 
 @dataclass
@@ -80,18 +81,8 @@ class Results:
             return None
         return Figure(statistics.median(f.seconds for f in found),
                       int(statistics.median(f.requests for f in found)),
-                      int(statistics.median(f.connections for f in found)))
-
-
-@contextlib.contextmanager
-def measured(results: Results, scenario: str, phase: str) -> Iterator[None]:
-    """Time the block and count its requests and SSH connections (this process)."""
-    before = COUNTS.snapshot()
-    began = time.perf_counter()
-    yield
-    seconds = time.perf_counter() - began
-    requests, connections = COUNTS.since(before)
-    results.add(scenario, phase, Figure(seconds, requests, connections))
+                      int(statistics.median(f.connections for f in found)),
+                      int(statistics.median(f.channels for f in found)))
 
 
 # ----- the map ------------------------------------------------------------------------------
@@ -230,153 +221,242 @@ def home_dir(path: str | None) -> Iterator[None]:
             os.environ["HOME"] = old
 
 
-# ----- in-process scenarios (MappingDockerClient) --------------------------------------------
+# ----- scenarios ----------------------------------------------------------------------------
 @dataclass
-class Bench:
+class Context:
+    """What every scenario of one delay mode shares."""
     bed: Bed
     net: Net
     args: argparse.Namespace
     names: Names
-    results: Results
     direct: dict[str, docker.APIClient]  # host name -> client on its daemon socket (cleanup)
 
-    @property
-    def n(self) -> int:
-        return int(self.args.containers)
-
-    def engine(self, scenario: str, client: Any) -> None:
-        """Cold startup, then no-op updates; containers removed afterwards (not timed)."""
+    def new_map(self) -> tuple[str, ContainerMap]:
         name = self.names.next()
-        mc = MappingDockerClient(ContainerMap(name, map_dict(self.n)), client,
-                                 concurrency=self.args.concurrency)
-        try:
-            with measured(self.results, scenario, "startup"):
-                mc.startup("__all__")
-            for _ in range(self.args.updates):
-                with measured(self.results, scenario, "update"):
-                    mc.update("__all__")
-        finally:
+        return name, ContainerMap(name, map_dict(int(self.args.containers)))
+
+
+Counted = tuple[int, int, int] | None  # (requests, SSH connections, channels) from elsewhere
+
+
+class Scenario:
+    """One way of deploying the map to some hosts: connect, startup, update, tear down.
+
+    A phase method returns None (counts are taken in this process) or the counts of the
+    subprocess that did the work."""
+
+    hosts: tuple[str, ...] = ("bed1",)
+    timed_connect = True  # False: the program connects inside each task run
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.name, self.map = ctx.new_map()
+
+    def connect(self) -> Counted:
+        return None
+
+    def startup(self) -> Counted:
+        raise NotImplementedError
+
+    def update(self) -> Counted:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Disconnect and remove what the scenario created (not timed)."""
+        for host in self.hosts:
+            cleanup(self.ctx.direct[host], self.name + ".")
+
+
+class EngineScenario(Scenario):
+    """MappingDockerClient (in this process) on one API client per host."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.clients: list[docker.APIClient] = []
+        self.mcs: list[MappingDockerClient] = []
+        self.pool: ThreadPoolExecutor | None = None
+
+    def make_clients(self) -> list[docker.APIClient]:
+        raise NotImplementedError
+
+    def connect(self) -> Counted:
+        self.clients = self.make_clients()
+        self.mcs = [MappingDockerClient(self.map, c, concurrency=self.ctx.args.concurrency)
+                    for c in self.clients]
+        self.pool = ThreadPoolExecutor(len(self.mcs)) if len(self.mcs) > 1 else None
+        return None
+
+    def _each(self, action: str) -> Counted:
+        if self.pool is None:
+            getattr(self.mcs[0], action)("__all__")
+        else:
+            list(self.pool.map(lambda mc: getattr(mc, action)("__all__"), self.mcs))
+        return None
+
+    def startup(self) -> Counted:
+        return self._each("startup")
+
+    def update(self) -> Counted:
+        return self._each("update")
+
+    def close(self) -> None:
+        for mc in self.mcs:
             mc.close()
-            cleanup(self.direct["bed1"], name + ".")
-
-    def direct_socket(self) -> None:
-        host = self.bed.host("bed1")
-        with measured(self.results, "direct", "connect"):
-            client = docker.APIClient(base_url=host.docker_url, version="auto")
-        try:
-            self.engine("direct", client)
-        finally:
+        if self.pool is not None:
+            self.pool.shutdown()
+        for client in self.clients:
             client.close()
+        super().close()
 
-    def tunnel(self) -> None:
-        before = COUNTS.snapshot()
-        with measured(self.results, "tunnel", "connect"):
-            config = fabric.Config(runtime_ssh_path=self.net.ssh_config)
-            connection = open_connection(fabric.Connection("bed1", config=config),
-                                         DockerSettings())
-            client: docker.APIClient = docker_client(connection, host="bed1")
-        try:
-            self.engine("tunnel", client)
-        finally:
-            client.close()
-            connection.close()
-        self.results.add("tunnel", "ssh-total", Figure(0, 0, COUNTS.since(before)[1]))
 
-    def sdk_ssh(self) -> None:
-        before = COUNTS.snapshot()
-        host = self.bed.host("bed1")
-        with measured(self.results, "sdk-ssh", "connect"), home_dir(self.net.sdk_home):
+class Direct(EngineScenario):
+    """bed1's daemon socket, no SSH: the floor."""
+
+    def make_clients(self) -> list[docker.APIClient]:
+        return [docker.APIClient(base_url=self.ctx.bed.host("bed1").docker_url, version="auto")]
+
+
+class DirectThree(Direct):
+    """bed1..bed3's daemon sockets at once (threads), no SSH: what the machine allows."""
+    hosts = ("bed1", "bed2", "bed3")
+
+    def make_clients(self) -> list[docker.APIClient]:
+        return [docker.APIClient(base_url=self.ctx.bed.host(h).docker_url, version="auto")
+                for h in self.hosts]
+
+
+class Tunnel(EngineScenario):
+    """dockerfab.ssh.docker_client on a Fabric connection (host keys checked)."""
+
+    connection: fabric.Connection | None = None
+
+    def make_clients(self) -> list[docker.APIClient]:
+        config = fabric.Config(runtime_ssh_path=self.ctx.net.ssh_config)
+        self.connection = open_connection(fabric.Connection("bed1", config=config),
+                                          DockerSettings())
+        client: docker.APIClient = docker_client(self.connection, host="bed1")
+        return [client]
+
+    def close(self) -> None:
+        super().close()
+        if self.connection is not None:
+            self.connection.close()
+
+
+class SdkSsh(EngineScenario):
+    """The Docker SDK's own ssh:// transport (paramiko, ``docker system dial-stdio``)."""
+
+    def make_clients(self) -> list[docker.APIClient]:
+        with home_dir(self.ctx.net.sdk_home):
             client: docker.APIClient = docker.APIClient(
-                base_url=self.net.sdk_url(host), use_ssh_client=False,
-                                      version="auto")
-        try:
-            self.engine("sdk-ssh", client)
-        finally:
-            client.close()
-        self.results.add("sdk-ssh", "ssh-total", Figure(0, 0, COUNTS.since(before)[1]))
+                base_url=self.ctx.net.sdk_url(self.ctx.bed.host("bed1")), use_ssh_client=False,
+                version="auto")
+        return [client]
 
-    def direct_three(self) -> None:
-        """Three hosts at once over their daemon sockets (no SSH): the machine's own limit."""
-        name = self.names.next()
-        clients = {h.name: docker.APIClient(base_url=h.docker_url, version="auto")
-                   for h in self.bed}
-        mcs = [MappingDockerClient(ContainerMap(name, map_dict(self.n)), c,
-                                   concurrency=self.args.concurrency) for c in clients.values()]
-        try:
-            with ThreadPoolExecutor(len(mcs)) as pool:
-                with measured(self.results, "direct-3", "startup"):
-                    list(pool.map(lambda mc: mc.startup("__all__"), mcs))
-                for _ in range(self.args.updates):
-                    with measured(self.results, "direct-3", "update"):
-                        list(pool.map(lambda mc: mc.update("__all__"), mcs))
-        finally:
-            for mc in mcs:
-                mc.close()
-            for host_name in clients:
-                cleanup(self.direct[host_name], name + ".")
-            for client in clients.values():
-                client.close()
 
-    # ----- the program, as a subprocess ------------------------------------------------------
-    def program(self, scenario: str, hosts: list[str]) -> None:
-        """``dockerfab -S CONFIG -H hosts startup __all__``, then ``update __all__`` runs."""
-        name = self.names.next()
-        workdir = Path(self.args.workdir) / name
-        workdir.mkdir()
-        (workdir / "map.yaml").write_text(yaml.safe_dump({"name": name, **map_dict(self.n)}))
-        (workdir / "fabric.yaml").write_text(yaml.safe_dump({"docker": {"maps": ["map.yaml"]}}))
-        try:
-            self._run_program(scenario, "startup", hosts, workdir)
-            for _ in range(self.args.updates):
-                self._run_program(scenario, "update", hosts, workdir)
-        finally:
-            for host_name in hosts:
-                cleanup(self.direct[host_name], name + ".")
+class Program(Scenario):
+    """The ``dockerfab`` program as a subprocess: ``-S CONFIG -H hosts TASK __all__``."""
+    timed_connect = False
 
-    def _run_program(self, scenario: str, task: str, hosts: list[str], workdir: Path) -> None:
-        counts_file = workdir / "counts.json"
+    def connect(self) -> Counted:
+        self.workdir = Path(self.ctx.args.workdir) / self.name
+        self.workdir.mkdir()
+        (self.workdir / "map.yaml").write_text(yaml.safe_dump(
+            {"name": self.name, **map_dict(int(self.ctx.args.containers))}))
+        (self.workdir / "fabric.yaml").write_text(
+            yaml.safe_dump({"docker": {"maps": ["map.yaml"]}}))
+        return None
+
+    def run(self, *words: str) -> Counted:
+        counts_file = self.workdir / "counts.json"
         env = dict(os.environ, DOCKERFAB_BENCH_COUNTS=str(counts_file),
                    PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
                                                             os.environ.get("PYTHONPATH")])))
-        command = [sys.executable, "-m", "tests.bench.counted_program", "-S",
-                   self.net.ssh_config, "-H", ",".join(hosts), task, "__all__"]
-        began = time.perf_counter()
-        done = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True,
-                              check=False)
-        seconds = time.perf_counter() - began
+        command = [sys.executable, "-m", "tests.bench.counted_program", *words]
+        done = subprocess.run(command, cwd=self.workdir, env=env, capture_output=True,
+                              text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n"
                                f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
         counts = json.loads(counts_file.read_text())
-        self.results.add(scenario, task, Figure(seconds, counts["requests"],
-                                                counts["connections"]))
+        return counts["requests"], counts["connections"], counts["channels"]
 
-    def program_floor(self) -> None:
-        """The program's start-up alone (interpreter, imports, Fabric): ``--version``."""
-        env = dict(os.environ, PYTHONPATH=str(REPO))
-        began = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "tests.bench.counted_program", "--version"],
-                       cwd=REPO, env=env, capture_output=True, check=True)
-        self.results.add("program-floor", "startup",
-                         Figure(time.perf_counter() - began, 0, 0))
+    def task(self, task: str) -> Counted:
+        return self.run("-S", self.ctx.net.ssh_config, "-H", ",".join(self.hosts), task,
+                        "__all__")
+
+    def startup(self) -> Counted:
+        return self.task("startup")
+
+    def update(self) -> Counted:
+        return self.task("update")
 
 
-SCENARIOS: dict[str, Callable[[Bench], None]] = {
-    "direct": Bench.direct_socket,
-    "tunnel": Bench.tunnel,
-    "sdk-ssh": Bench.sdk_ssh,
-    "program-1": lambda b: b.program("program-1", ["bed1"]),
-    "program-3": lambda b: b.program("program-3", ["bed1", "bed2", "bed3"]),
-    "direct-3": Bench.direct_three,
-    "program-floor": Bench.program_floor,
+class ProgramThree(Program):
+    hosts = ("bed1", "bed2", "bed3")
+
+
+class ProgramFloor(Program):
+    """The program's own start-up (interpreter, imports, Fabric): ``dockerfab --version``."""
+    hosts = ()
+
+    def startup(self) -> Counted:
+        return self.run("--version")
+
+    def update(self) -> Counted:
+        return self.run("--version")
+
+
+SCENARIOS: dict[str, type[Scenario]] = {
+    "direct": Direct,
+    "tunnel": Tunnel,
+    "sdk-ssh": SdkSsh,
+    "program-1": Program,
+    "program-3": ProgramThree,
+    "direct-3": DirectThree,
+    "program-floor": ProgramFloor,
 }
 
 
+def timed(results: Results, label: str, phase: str, func: Callable[[], Counted]) -> None:
+    """Run one phase, recording its time and counts."""
+    before = COUNTS.snapshot()
+    began = time.perf_counter()
+    counted = func()
+    seconds = time.perf_counter() - began
+    requests, connections, channels = counted if counted is not None else COUNTS.since(before)
+    results.add(label, phase, Figure(seconds, requests, connections, channels))
+
+
+def run_round(ctx: Context, labels: list[str], results: Results) -> None:
+    """All scenarios side by side: connect each, start each up, then the no-op updates
+    interleaved (A B C A B C ...), so slow spells of the shared machine hit all alike."""
+    scenarios = [(label, SCENARIOS[label](ctx)) for label in labels]
+    try:
+        for label, scenario in scenarios:
+            print(f"    {label}", file=sys.stderr, flush=True)
+            if scenario.timed_connect:
+                timed(results, label, "connect", scenario.connect)
+            else:
+                scenario.connect()
+            timed(results, label, "startup", scenario.startup)
+        for _ in range(ctx.args.updates):
+            for label, scenario in scenarios:
+                timed(results, label, "update", scenario.update)
+    finally:
+        for _, scenario in scenarios:
+            scenario.close()
+
+
 # ----- report -------------------------------------------------------------------------------
-def _cell(figure: Figure | None, width: int = 8) -> str:
+PHASES = ("connect", "startup", "update")
+
+
+def _cell(figure: Figure | None) -> str:
     if figure is None:
-        return f"{'-':>{width}}{'':>6}{'':>5}"
-    return f"{figure.seconds:{width}.3f}{figure.requests:6d}{figure.connections:5d}"
+        return f"{'-':>8}{'':>15}"
+    return (f"{figure.seconds:8.3f}{figure.requests:5d}{figure.connections:4d}"
+            f"{figure.channels:6d}")
 
 
 def _ratio(results: Results, top: str, bottom: str, phase: str) -> float | None:
@@ -393,14 +473,12 @@ def report(results: Results, net: Net, args: argparse.Namespace) -> list[str]:
     lines = [(f"== delay {net.delay_ms:g} ms ({how}); {args.containers} containers, "
               f"concurrency {args.concurrency}, median of {args.rounds} rounds "
               f"x {args.updates} no-op updates"),
-             (f"{'scenario':15}{'connect s':>9}{'req':>6}{'ssh':>5}"
-              f"{'startup s':>10}{'req':>6}{'ssh':>5}{'update s':>10}{'req':>6}{'ssh':>5}")]
+             f"{'':15}" + "".join(f"{p:^23}" for p in PHASES),
+             f"{'scenario':15}" + f"{'s':>8}{'req':>5}{'ssh':>4}{'chan':>6}" * len(PHASES)]
     for scenario in SCENARIOS:
-        if not any(s == scenario for s, _ in results.figures):
-            continue
-        lines.append(f"{scenario:15}{_cell(results.median(scenario, 'connect'), 9)}"
-                     f"{_cell(results.median(scenario, 'startup'), 10)}"
-                     f"{_cell(results.median(scenario, 'update'), 10)}")
+        if any(s == scenario for s, _ in results.figures):
+            lines.append(f"{scenario:15}"
+                         + "".join(_cell(results.median(scenario, p)) for p in PHASES))
     checks = [("tunnel / direct", "tunnel", "direct", TARGET),
               ("sdk-ssh / tunnel", "sdk-ssh", "tunnel", None),
               ("program-3 / program-1", "program-3", "program-1", TARGET),
@@ -416,11 +494,20 @@ def report(results: Results, net: Net, args: argparse.Namespace) -> list[str]:
         if parts:
             suffix = f"  (target <= {target}x)" if target else ""
             lines.append(f"{label:22} " + ", ".join(parts) + suffix)
-    for scenario in ("tunnel", "sdk-ssh"):
-        total = results.figures.get((scenario, "ssh-total"))
-        if total:
-            lines.append(f"SSH connections per {scenario} session (connect + startup + "
-                         f"updates): {sorted({f.connections for f in total})}")
+    parts = []
+    for phase in ("startup", "update"):
+        fleet = _ratio(results, "program-3", "program-1", phase)
+        machine = _ratio(results, "direct-3", "direct", phase)
+        if fleet is not None and machine is not None:
+            parts.append(f"{phase} {fleet / machine:.2f}")
+    if parts:
+        lines.append("(program-3 / program-1) / (direct-3 / direct): " + ", ".join(parts)
+                     + "  (fleet scaling net of the machine's own)")
+    tunnel, direct = results.median("tunnel", "update"), results.median("direct", "update")
+    if net.delay_ms > 0 and tunnel is not None and direct is not None:
+        extra = (tunnel.seconds - direct.seconds) / (2 * net.delay_ms / 1000)
+        lines.append(f"tunnel no-op update: {extra:.1f} round trips more than the socket "
+                     f"(RTT {2 * net.delay_ms:g} ms)")
     return lines
 
 
@@ -456,13 +543,12 @@ def main() -> None:
             for delay in (float(d) for d in args.delays.split(",")):
                 results = Results()
                 with network(bed, delay, Path(tmp)) as net:
-                    bench = Bench(bed, net, args, names, results, direct)
+                    ctx = Context(bed, net, args, names, direct)
                     for round_no in range(args.rounds):
                         shift = round_no % len(scenarios)  # rotate the order against drift
-                        for scenario in scenarios[shift:] + scenarios[:shift]:
-                            print(f"  delay {delay:g} ms round {round_no + 1}: {scenario}",
-                                  file=sys.stderr, flush=True)
-                            SCENARIOS[scenario](bench)
+                        print(f"  delay {delay:g} ms, round {round_no + 1}", file=sys.stderr,
+                              flush=True)
+                        run_round(ctx, scenarios[shift:] + scenarios[:shift], results)
                 lines = report(results, net, args)
                 print("\n".join(lines), flush=True)
                 output += lines

@@ -3,7 +3,7 @@
     DOCKERFAB_BENCH_COUNTS=out.json python -m tests.bench.counted_program -H bed1 startup __all__
 
 Runs ``dockerfab.cli.main`` unchanged; at exit writes ``{"requests": N, "connections": M,
-"peers": [...]}`` to the file named by ``DOCKERFAB_BENCH_COUNTS``.
+"channels": C, "peers": [...]}`` to the file named by ``DOCKERFAB_BENCH_COUNTS``.
 """
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def _write() -> None:
     if path:
         with open(path, "w", encoding="utf-8") as out:
             json.dump({"requests": COUNTS.requests, "connections": COUNTS.connections,
+                       "channels": COUNTS.channels,
                        "peers": COUNTS.peers}, out)
 
 

@@ -1,8 +1,10 @@
 """Counters for the benchmarks: Docker API requests and SSH connections of this process.
 
 ``install()`` wraps ``docker.APIClient.request`` (every SDK call goes through it: one call per
-HTTP request, i.e. per API round trip) and ``paramiko.Transport.start_client`` (one call per
-SSH connection, whoever opens it: Fabric, paramiko's SSHClient in the Docker SDK, ...).
+HTTP request, i.e. per API round trip), ``paramiko.Transport.start_client`` (one call per
+SSH connection, whoever opens it: Fabric, paramiko's SSHClient in the Docker SDK, ...) and
+``paramiko.Channel.__init__`` (one per channel a client opens: paramiko's own
+``open_channel`` and dockerfab's streamlocal opener both construct one).
 """
 from __future__ import annotations
 
@@ -20,17 +22,18 @@ class Counts:
     """Running totals; take :meth:`snapshot` before and subtract after."""
     requests: int = 0
     connections: int = 0
+    channels: int = 0
     peers: list[str] = field(default_factory=list)  # host:port of each SSH connection
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def snapshot(self) -> tuple[int, int]:
+    def snapshot(self) -> tuple[int, int, int]:
         with self.lock:
-            return self.requests, self.connections
+            return self.requests, self.connections, self.channels
 
-    def since(self, before: tuple[int, int]) -> tuple[int, int]:
-        """(requests, SSH connections) since ``before``."""
+    def since(self, before: tuple[int, int, int]) -> tuple[int, int, int]:
+        """(requests, SSH connections, SSH channels) since ``before``."""
         now = self.snapshot()
-        return now[0] - before[0], now[1] - before[1]
+        return now[0] - before[0], now[1] - before[1], now[2] - before[2]
 
 
 COUNTS = Counts()
@@ -63,6 +66,14 @@ def install() -> Counts:
             COUNTS.peers.append(peer)
         return start_client(self, *args, **kwargs)
 
+    channel_init = paramiko.Channel.__init__
+
+    def counted_channel_init(self: paramiko.Channel, *args: Any, **kwargs: Any) -> None:
+        with COUNTS.lock:
+            COUNTS.channels += 1
+        channel_init(self, *args, **kwargs)
+
+    paramiko.Channel.__init__ = counted_channel_init  # type: ignore[method-assign]
     docker.APIClient.request = request  # type: ignore[method-assign]
     paramiko.Transport.start_client = counted_start_client  # type: ignore[method-assign]
     return COUNTS
