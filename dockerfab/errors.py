@@ -107,12 +107,33 @@ class RemoteError(DockerFabError):
         return (" ".join(parts) + ": " if parts else "") + self.message
 
 
+class PartialResults(list):  # type: ignore[type-arg]
+    """The results done before a failure: a list that can also be called, because spec
+    3.11.8 documents them as ``results()`` (``error.results`` and ``error.results()`` are
+    the same list)."""
+
+    def __call__(self) -> PartialResults:
+        return self
+
+
 class PartialResultsError(RemoteError):
-    """A multi-step utility failed part-way; ``results`` holds what had been done."""
+    """A multi-step utility failed part-way; ``results`` (also ``results()``) holds what
+    had been done."""
 
     def __init__(self, message: str, results: Any = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.results = results
+
+    @property
+    def results(self) -> PartialResults:
+        return self._results
+
+    @results.setter
+    def results(self, value: Any) -> None:
+        if value is None or (isinstance(value, (list, tuple))
+                             and not isinstance(value, PartialResults)):
+            value = PartialResults(value or ())
+        self._results = value
 
 
 class ActionRunnerException(PartialResultsError):
