@@ -56,8 +56,20 @@ def pull_image(client: Any, image: str, auth_config: dict[str, Any] | None = Non
     return last
 
 
-class Executor:
-    """Runs plans against named clients (``docker.APIClient`` or subclasses)."""
+class AbstractRunner:
+    """A runner (spec 3.10.2) performs planned actions on clients. ``MappingDockerClient``
+    creates ``runner_class(clients, listener=..., concurrency=..., helper_image=...,
+    verify_delay=..., auth_configs=...)`` per action and calls :meth:`run`."""
+
+    def run(self, plan: list[Action], results: list[ActionResult] | None = None
+            ) -> list[ActionResult]:
+        """Perform ``plan``; return the results (appended to ``results`` if given)."""
+        raise NotImplementedError
+
+
+class Executor(AbstractRunner):
+    """Runs plans against named clients (``docker.APIClient`` or subclasses); the spec's
+    ``DockerClientRunner``."""
 
     def __init__(self, clients: dict[str, Any], *, listener: Listener | None = None,
                  concurrency: int = DEFAULT_CONCURRENCY,
@@ -322,6 +334,7 @@ class Executor:
 
 
 __all__ = [
+    "AbstractRunner",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_HELPER_IMAGE",
     "DockerFabError",
