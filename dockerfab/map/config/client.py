@@ -8,6 +8,24 @@ from dockerfab.functional import resolve_value
 from dockerfab.map.config.base import ConfigurationObject, Merge, Prop
 from dockerfab.map.config.container import _number, _optional_str, _options
 
+#: Version-dependent client features (spec 3.11.1) and the Engine API version each needs.
+FEATURES: dict[str, tuple[int, int]] = {
+    "host_config": (1, 15),        # HostConfig at container creation
+    "exec_commands": (1, 15),
+    "volumes": (1, 21),            # named volumes (attached volumes)
+    "networks": (1, 21),
+    "stop_signal": (1, 21),        # StopSignal at container creation
+    "update_limits": (1, 22),      # limits changed on a running container
+    "update_restart_policy": (1, 23),
+    "healthcheck": (1, 24),
+    "stop_timeout": (1, 25),       # StopTimeout at container creation
+}
+
+
+def _api_tuple(version: Any) -> tuple[int, int]:
+    major, _, minor = str(version).partition(".")
+    return int(major), int(minor or 0)
+
 
 def _interfaces(value: Any) -> dict[str, Any]:
     """``{alias: address}``; addresses may be lazy (spec 3.10.3)."""
@@ -59,6 +77,16 @@ class ClientConfiguration(ConfigurationObject):
         new = super().copy()
         object.__setattr__(new, "_client", None)
         return new
+
+    @property
+    def features(self) -> dict[str, bool]:
+        """Which version-dependent features the client supports (spec 3.11.1): from
+        ``version`` when set, else from the API version the client negotiated."""
+        version = resolve_value(self.version)
+        if version in (None, "auto"):
+            version = self.get_client().api_version
+        have = _api_tuple(version)
+        return {name: have >= needed for name, needed in FEATURES.items()}
 
     def interface_address(self, alias: str, ipv6: bool = False) -> str:
         """Address of an interface alias (lazy values resolved); MapError if undefined."""
