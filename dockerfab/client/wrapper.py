@@ -336,6 +336,12 @@ class DockerClientWrapper(docker.APIClient):
 
     # --- downloads -------------------------------------------------------------------------
 
+    def copy(self, container: str, resource: str) -> Iterator[bytes]:
+        """The tar stream of ``resource`` (a path in ``container``), as spec 3.6.2 describes
+        docker-py's ``copy``; the SDK dropped that call, so this is ``get_archive``'s stream."""
+        stream, _ = self.get_archive(container, resource)
+        return iter(stream)
+
     def copy_resource(self, container: str, resource: str,
                       local_filename: str) -> dict[str, Any]:
         """Write ``resource`` (a path in ``container``) as a tar archive to
