@@ -110,21 +110,35 @@ class Names:
 
 
 def cleanup(api: docker.APIClient, prefix: str) -> None:
-    """Remove containers and networks whose names start with ``prefix`` (ours only)."""
+    """Remove containers and networks whose names start with ``prefix`` (ours only).
+
+    Containers are stopped before they are removed: force-removing many running containers
+    at once sometimes leaves dockerd (20.10) with a stale network endpoint, and the network
+    can then not be removed until the daemon restarts."""
     listed = [c for c in api.containers(all=True, filters={"name": prefix})
               if any(n.lstrip("/").startswith(prefix) for n in c["Names"])]
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda c: api.remove_container(c["Id"], v=True, force=True), listed))
+
+    def remove(container: dict[str, Any]) -> None:
+        with contextlib.suppress(docker.errors.NotFound):
+            api.stop(container["Id"], timeout=1)
+            api.remove_container(container["Id"], v=True, force=True)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(remove, listed))
     for net in api.networks():
-        if net["Name"].startswith(prefix):
-            for _ in range(50):  # endpoints of just-removed containers go away asynchronously
-                try:
-                    api.remove_network(net["Id"])
-                    break
-                except docker.errors.NotFound:
-                    break
-                except docker.errors.APIError:
-                    time.sleep(0.1)
+        if not net["Name"].startswith(prefix):
+            continue
+        for _ in range(100):  # endpoints of just-removed containers go away asynchronously
+            try:
+                api.remove_network(net["Id"])
+                break
+            except docker.errors.NotFound:
+                break
+            except docker.errors.APIError as error:
+                failure = error
+                time.sleep(0.1)
+        else:
+            print(f"warning: network {net['Name']} not removed: {failure}", file=sys.stderr)
 
 
 # ----- the network: direct or through the delaying proxy -------------------------------------
