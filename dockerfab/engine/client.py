@@ -23,9 +23,13 @@ from dockerfab.errors import (
     RemoteError,
 )
 from dockerfab.map.input import ExecPolicy, MapConfigId
-from dockerfab.plan.actions import Action, ActionResult
+from dockerfab.plan.actions import Action, ActionResult, Plan, Results
 from dockerfab.plan.desired import ClientInfo, DesiredContainer, DesiredStateBuilder
-from dockerfab.plan.generators import DEFAULT_GENERATORS, GeneratorPair
+from dockerfab.plan.generators import (
+    DEFAULT_GENERATORS,
+    AbstractStateGenerator,
+    GeneratorPair,
+)
 from dockerfab.plan.graph import expand_selection
 from dockerfab.plan.model import DEFAULT_CLIENT, map_clients
 from dockerfab.plan.options import ActionOptions
@@ -142,19 +146,41 @@ class MappingDockerClient:
 
     # ----- planning ----------------------------------------------------------------------
     def plan(self, action: str, container: Any = None, instances: Any = None,
-             map_name: str | None = None, **kwargs: Any) -> list[Action]:
+             map_name: str | None = None, **kwargs: Any) -> Plan:
         """The ordered plan of ``action`` for ``container`` (names, groups, ``__all__``, ids),
-        WITHOUT changing anything: only list and inspect calls are made."""
+        WITHOUT changing anything: only list and inspect calls are made. The plan also
+        names the containers examined (``plan.unchanged``: those it leaves alone)."""
         options = ActionOptions.from_kwargs(kwargs)
         return self._plan(action, container, instances, map_name, options)
 
-    def _plan(self, action: str, container: Any, instances: Any, map_name: str | None,
-              options: ActionOptions) -> list[Action]:
+    def plan_inputs(self, action: str, container: Any = None, instances: Any = None,
+                    map_name: str | None = None, **kwargs: Any) -> list[PlanInput]:
+        """What planning ``action`` starts from, one :class:`PlanInput` per client: desired
+        state, one observed snapshot, levels and selection. Read-only like :meth:`plan`
+        (whose action generator turns these into actions); used by ``status``."""
+        options = ActionOptions.from_kwargs(kwargs)
+        state_cls, _ = self._generator_pair(action)
+        return self._plan_inputs(state_cls(options), container, instances, map_name, options)
+
+    def _generator_pair(self, action: str) -> GeneratorPair:
         try:
-            state_cls, action_cls = self.generators[action]
+            return self.generators[action]
         except KeyError:
             raise MapError(f"unknown action {action!r}") from None
-        state_gen = state_cls(options)
+
+    def _plan(self, action: str, container: Any, instances: Any, map_name: str | None,
+              options: ActionOptions) -> Plan:
+        state_cls, action_cls = self._generator_pair(action)
+        inputs = self._plan_inputs(state_cls(options), container, instances, map_name, options)
+        generator = action_cls(options)
+        plan = Plan(examined=(name for inp in inputs for name in inp.desired))
+        for inp in inputs:
+            plan.extend(generator.get_actions(inp))
+        plan.sort(key=lambda a: a.step)
+        return plan
+
+    def _plan_inputs(self, state_gen: AbstractStateGenerator, container: Any, instances: Any,
+                     map_name: str | None, options: ActionOptions) -> list[PlanInput]:
         policy = self.get_policy()
         maps = policy.container_maps
         graph = policy.graph()
@@ -192,8 +218,7 @@ class MappingDockerClient:
                 desired[name] = builders[key].container(cid.config_name, cid.instance_name)
 
         snapshots = self._observe(per_client, state_gen.observe_processes)
-        plan: list[Action] = []
-        generator = action_cls(options)
+        inputs: list[PlanInput] = []
         for client_name, desired in per_client.items():
             volumes: dict[str, Any] = {}
             networks: dict[str, Any] = {}
@@ -201,14 +226,12 @@ class MappingDockerClient:
                 if cname == client_name:
                     volumes.update(builder.volumes)
                     networks.update(builder.networks)
-            inp = PlanInput(client=self.client_info(client_name),
-                            snapshot=snapshots[client_name], desired=desired,
-                            levels=per_client_levels[client_name],
-                            volumes=volumes, networks=networks,
-                            selected=selected & set(desired))
-            plan.extend(generator.get_actions(inp))
-        plan.sort(key=lambda a: a.step)
-        return plan
+            inputs.append(PlanInput(client=self.client_info(client_name),
+                                    snapshot=snapshots[client_name], desired=desired,
+                                    levels=per_client_levels[client_name],
+                                    volumes=volumes, networks=networks,
+                                    selected=selected & set(desired)))
+        return inputs
 
     def _observe(self, per_client: dict[str, dict[str, DesiredContainer]],
                  processes: bool) -> dict[str, Any]:
@@ -260,68 +283,74 @@ class MappingDockerClient:
 
     def execute(self, plan: list[Action], results: list[ActionResult] | None = None
                 ) -> list[ActionResult]:
-        """Run a plan made by :meth:`plan`."""
+        """Run a plan made by :meth:`plan`; the results (appended to ``results`` if given,
+        else a new :class:`Results`) also name the containers the plan examined."""
+        if results is None:
+            results = Results(examined=getattr(plan, "examined", ()))
+        elif isinstance(results, Results):
+            results.examined |= getattr(plan, "examined", set())
         return self.runner({a.client for a in plan}).run(plan, results)
 
     def run_action(self, action: str, container: Any = None, instances: Any = None,
-                   map_name: str | None = None, **kwargs: Any) -> list[ActionResult]:
-        """Plan and execute; returns what was done (ActionResult per action)."""
+                   map_name: str | None = None, **kwargs: Any) -> Results:
+        """Plan and execute; returns what was done (ActionResult per action) and, in
+        ``unchanged``, the containers examined and left alone."""
         options = ActionOptions.from_kwargs(kwargs)
         if options.pull_insecure_registry:
             warnings.warn("pull_insecure_registry has no effect: insecure registries are "
                           "configured in the Docker daemon (insecure-registries)",
                           stacklevel=3)
-        results: list[ActionResult] = []
+        results = Results()
         if action == "update" and options.pull_before_update:
             self.execute(self._plan("pull_images", container, instances, map_name, options),
                          results)
-        return self.execute(self._plan(action, container, instances, map_name, options),
-                            results)
+        self.execute(self._plan(action, container, instances, map_name, options), results)
+        return results
 
     def create(self, container: Any = None, instances: Any = None, map_name: str | None = None,
-               **kwargs: Any) -> list[ActionResult]:
+               **kwargs: Any) -> Results:
         """Create missing containers (and their attached volumes, networks) along the
         dependency path."""
         return self.run_action("create", container, instances, map_name, **kwargs)
 
     def start(self, container: Any = None, instances: Any = None, map_name: str | None = None,
-              **kwargs: Any) -> list[ActionResult]:
+              **kwargs: Any) -> Results:
         """Start existing, non-running containers along the dependency path."""
         return self.run_action("start", container, instances, map_name, **kwargs)
 
     def restart(self, container: Any = None, instances: Any = None,
-                map_name: str | None = None, **kwargs: Any) -> list[ActionResult]:
+                map_name: str | None = None, **kwargs: Any) -> Results:
         """Restart only the selected containers."""
         return self.run_action("restart", container, instances, map_name, **kwargs)
 
     def stop(self, container: Any = None, instances: Any = None, map_name: str | None = None,
-             **kwargs: Any) -> list[ActionResult]:
+             **kwargs: Any) -> Results:
         """Stop the containers and everything that depends on them (dependents first)."""
         return self.run_action("stop", container, instances, map_name, **kwargs)
 
     def remove(self, container: Any = None, instances: Any = None, map_name: str | None = None,
-               **kwargs: Any) -> list[ActionResult]:
+               **kwargs: Any) -> Results:
         """Remove the containers and their dependents (attached volumes only with
         ``remove_attached=True``)."""
         return self.run_action("remove", container, instances, map_name, **kwargs)
 
     def startup(self, container: Any = None, instances: Any = None,
-                map_name: str | None = None, **kwargs: Any) -> list[ActionResult]:
+                map_name: str | None = None, **kwargs: Any) -> Results:
         """Create what is missing, re-create unrecoverable containers, start the rest."""
         return self.run_action("startup", container, instances, map_name, **kwargs)
 
     def shutdown(self, container: Any = None, instances: Any = None,
-                 map_name: str | None = None, **kwargs: Any) -> list[ActionResult]:
+                 map_name: str | None = None, **kwargs: Any) -> Results:
         """Stop and remove (dependents first)."""
         return self.run_action("shutdown", container, instances, map_name, **kwargs)
 
     def update(self, container: Any = None, instances: Any = None, map_name: str | None = None,
-               **kwargs: Any) -> list[ActionResult]:
+               **kwargs: Any) -> Results:
         """Bring containers in line with the map (spec 3.8.2), changing only what differs."""
         return self.run_action("update", container, instances, map_name, **kwargs)
 
     def signal(self, container: Any = None, instances: Any = None, map_name: str | None = None,
-               signal: str | int = "SIGKILL", **kwargs: Any) -> list[ActionResult]:
+               signal: str | int = "SIGKILL", **kwargs: Any) -> Results:
         """Send a signal to the selected running containers."""
         return self.run_action("signal", container, instances, map_name, signal=signal,
                                **kwargs)
@@ -329,7 +358,7 @@ class MappingDockerClient:
     kill = signal
 
     def pull_images(self, container: Any = None, instances: Any = None,
-                    map_name: str | None = None, **kwargs: Any) -> list[ActionResult]:
+                    map_name: str | None = None, **kwargs: Any) -> Results:
         """Pull the images of the containers and their dependencies."""
         return self.run_action("pull_images", container, instances, map_name, **kwargs)
 

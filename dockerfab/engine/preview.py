@@ -10,18 +10,21 @@ from typing import Any
 
 from dockerfab.errors import ScriptActionException
 from dockerfab.plan import actions as A
-from dockerfab.plan.actions import Action
+from dockerfab.plan.actions import Action, Plan
 from dockerfab.plan.graph import expand_selection
 from dockerfab.plan.model import map_clients
 
 
 def plan_call(mc: Any, action: str, container: Any = None, instances: Any = None,
-              **kwargs: Any) -> list[Action]:
-    """What ``getattr(mc, action)(container, instances, **kwargs)`` would do, in order."""
-    plan: list[Action] = []
-    if action == "update" and kwargs.get("pull_before_update"):
-        plan.extend(mc.plan("pull_images", container, instances, **kwargs))
-    plan.extend(mc.plan(action, container, instances, **kwargs))
+              **kwargs: Any) -> Plan:
+    """What ``getattr(mc, action)(container, instances, **kwargs)`` would do, in order
+    (``unchanged``: the containers it examines and leaves alone)."""
+    plan = Plan()
+    steps = ["pull_images"] if action == "update" and kwargs.get("pull_before_update") else []
+    for step in [*steps, action]:
+        part = mc.plan(step, container, instances, **kwargs)
+        plan.extend(part)
+        plan.examined |= part.examined
     return plan
 
 

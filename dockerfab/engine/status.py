@@ -1,19 +1,17 @@
 """Fleet status at the I/O edge: observe a host once through ``MappingDockerClient``'s own
 planning path, classify with :mod:`dockerfab.plan.status`, and remove orphans on request.
 
-The snapshot and desired state come from a one-off *collector* generator registered on the
-client (``MappingDockerClient.generators``), so status sees exactly what ``update`` would.
+The snapshot and desired state come from ``MappingDockerClient.plan_inputs("update", ...)``,
+so status sees exactly what ``update`` would.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockerfab.engine.execute import Executor
 from dockerfab.plan.actions import Action, ActionResult
-from dockerfab.plan.generators import AbstractActionGenerator, UpdateStateGenerator
 from dockerfab.plan.graph import ALL
 from dockerfab.plan.options import ActionOptions
-from dockerfab.plan.planner import PlanInput
 from dockerfab.plan.status import (
     REMOVE_NETWORK,
     ClientStatus,
@@ -21,31 +19,17 @@ from dockerfab.plan.status import (
     orphan_removal_plan,
 )
 
-_COLLECT = "__dockerfab_status__"
+if TYPE_CHECKING:
+    from dockerfab.engine.client import MappingDockerClient
 
 
-def observe_inputs(mc: Any, **options: Any) -> list[PlanInput]:
-    """One PlanInput (desired state + snapshot) per client for every container of every
-    loaded map; read-only (list, inspect and, for exec-command checks, ``top``)."""
-    collected: list[PlanInput] = []
-
-    class Collector(AbstractActionGenerator):
-        def get_actions(self, inp: PlanInput) -> list[Action]:
-            collected.append(inp)
-            return []
-
-    mc.generators[_COLLECT] = (UpdateStateGenerator, Collector)
-    try:
-        mc.plan(_COLLECT, ALL, map_name=ALL, **options)
-    finally:
-        mc.generators.pop(_COLLECT, None)
-    return collected
-
-
-def fleet_status(mc: Any, **options: Any) -> list[ClientStatus]:
-    """Status of each client of ``mc`` (see :func:`dockerfab.plan.status.client_status`)."""
+def fleet_status(mc: MappingDockerClient, **options: Any) -> list[ClientStatus]:
+    """Status of each client of ``mc`` (see :func:`dockerfab.plan.status.client_status`),
+    from one read-only observation per client of every container of every loaded map
+    (list, inspect and, for exec-command checks, ``top``)."""
     opts = ActionOptions.from_kwargs(dict(options))
-    return [client_status(inp, mc.maps, opts) for inp in observe_inputs(mc, **options)]
+    inputs = mc.plan_inputs("update", ALL, map_name=ALL, **options)
+    return [client_status(inp, mc.maps, opts) for inp in inputs]
 
 
 class OrphanExecutor(Executor):
@@ -55,7 +39,7 @@ class OrphanExecutor(Executor):
         return client.remove_network(action.item)
 
 
-def remove_orphans(mc: Any, statuses: list[ClientStatus]) -> list[ActionResult]:
+def remove_orphans(mc: MappingDockerClient, statuses: list[ClientStatus]) -> list[ActionResult]:
     """Stop and remove orphaned containers, then their volumes, then networks; reported
     through ``mc.listener`` like any other action."""
     plan = orphan_removal_plan(o for s in statuses for o in s.orphans)
@@ -67,5 +51,4 @@ def remove_orphans(mc: Any, statuses: list[ClientStatus]) -> list[ActionResult]:
     return runner.run(plan)
 
 
-__all__ = ["REMOVE_NETWORK", "OrphanExecutor", "fleet_status", "observe_inputs",
-           "remove_orphans"]
+__all__ = ["REMOVE_NETWORK", "OrphanExecutor", "fleet_status", "remove_orphans"]

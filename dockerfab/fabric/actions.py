@@ -1,6 +1,7 @@
 """The work the tasks do on one open host, kept out of :mod:`dockerfab.tasks` so the tasks
-stay thin: map actions through the engine, script upload/download, image streaming, and
-the address list of ``get-ip``."""
+stay thin: the engine client of a host, script upload/run/download, and the address list
+of ``get-ip``. Planned map actions are in :mod:`dockerfab.fabric.planwork`, image
+streaming in :mod:`dockerfab.fabric.transfer`."""
 from __future__ import annotations
 
 import io
@@ -8,8 +9,7 @@ import os
 import posixpath
 import shlex
 import tarfile
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from dockerfab.errors import RemoteError
@@ -63,42 +63,6 @@ def mapping_client(session: HostSession, maps: Sequence[Any]) -> Any:
     from_cli = session.target.connection is not None or session.target.host is None
     return MappingDockerClient(maps_for_host(maps, set(clients), from_cli), default,
                                clients=clients, listener=session.reporter.listener(host))
-
-
-def considered(client: Any, action: str, names: Sequence[str],
-               instances: Sequence[str] | None) -> set[str]:
-    """Containers an action looks at: the selection and, depending on the action, what it
-    depends on or what depends on it (to count those left unchanged)."""
-    from dockerfab.plan.graph import expand_selection
-    from dockerfab.plan.options import ActionOptions
-
-    policy = client.get_policy()
-    ids = expand_selection(policy.container_maps, list(names), None, list(instances or ()),
-                           client.default_map)
-    selected = {policy.cname(c.map_name, c.config_name, c.instance_name) for c in ids}
-    direction = client.generators[action][0](ActionOptions()).direction
-    if direction in ("forward", "reverse"):
-        return policy.graph().closure(selected, reverse=direction == "reverse")
-    return selected
-
-
-def map_action(maps: Sequence[Any], method: str, names: Sequence[str],
-               instances: Sequence[str] | None, options: dict[str, Any]
-               ) -> Callable[[HostSession], tuple[int | None, Any]]:
-    """Work for one map action (``startup``, ``update`` ...) on a host."""
-    def work(session: HostSession) -> tuple[int | None, Any]:
-        client = mapping_client(session, maps)
-        if not client.maps:
-            session.reporter.message(session.label, "no map is deployed to this host")
-            return 0, None
-        kwargs = {k: v for k, v in options.items() if v is not None}
-        if instances:
-            kwargs["instances"] = list(instances)
-        results = getattr(client, method)(list(names), **kwargs)
-        looked_at = considered(client, method, names, instances)
-        touched = {r.item for r in results or ()}
-        return len(looked_at - touched), [r.action.as_dict() for r in results or ()]
-    return work
 
 
 # --- scripts -------------------------------------------------------------------------------
@@ -207,63 +171,6 @@ def show_script_result(session: HostSession, client_name: str, outcome: Any) -> 
         log = log.decode("utf-8", "replace")
     session.reporter.data(session.label, f"{client_name} exit code {outcome.get('exit_code')}",
                           (log or "").rstrip("\n"))
-
-
-# --- images --------------------------------------------------------------------------------
-
-class Progress:
-    """Reports bytes transferred at most once a second (and at the end)."""
-
-    def __init__(self, session: HostSession, what: str, total: int | None = None) -> None:
-        self.session, self.what, self.total = session, what, total
-        self.done = 0
-        self.last = 0.0
-
-    def add(self, count: int, final: bool = False) -> None:
-        self.done += count
-        now = time.monotonic()
-        if final or now - self.last >= 1.0:
-            self.last = now
-            size = f"{self.done / 2**20:.1f} MiB"
-            if self.total:
-                size += f" of {self.total / 2**20:.1f} MiB"
-            self.session.reporter.message(self.session.label, f"{self.what}: {size}")
-
-
-def save_image(session: HostSession, image: str, path: str) -> str:
-    """Stream ``docker save`` of ``image`` from the host into the local file ``path``."""
-    target = path.format(host=session.label)
-    total = session.client.inspect_image(image).get("Size")
-    progress = Progress(session, f"save-image {image}", total)
-    partial = target + ".part"
-    with open(partial, "wb") as f:
-        for chunk in session.client.get_image(image, chunk_size=1 << 20):
-            f.write(chunk)
-            progress.add(len(chunk))
-    os.replace(partial, target)
-    progress.add(0, final=True)
-    return target
-
-
-def load_image(session: HostSession, path: str) -> list[str]:
-    """Stream the local tarball ``path`` to the host's ``docker load``; returns its messages."""
-    progress = Progress(session, f"load-image {os.path.basename(path)}", os.path.getsize(path))
-
-    def chunks() -> Iterator[bytes]:
-        with open(path, "rb") as f:
-            while block := f.read(1 << 20):
-                progress.add(len(block))
-                yield block
-
-    messages = []
-    for entry in session.client.load_image(chunks()):
-        if "error" in entry:
-            raise RemoteError(str(entry["error"]), host=session.label, action="load-image",
-                              item=path)
-        if entry.get("stream"):
-            messages.append(str(entry["stream"]).strip())
-    progress.add(0, final=True)
-    return messages
 
 
 # --- addresses -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from dockerfab.errors import PartialResultsError
-from dockerfab.fabric.actions import considered, mapping_client
+from dockerfab.fabric.actions import mapping_client
 from dockerfab.fabric.run import HostSession
 
 Work = Callable[[HostSession], "tuple[int | None, Any]"]
@@ -39,11 +39,6 @@ def _kwargs(options: dict[str, Any], instances: Sequence[str] | None) -> dict[st
     return kwargs
 
 
-def _unchanged(client: Any, method: str, names: Sequence[str],
-               instances: Sequence[str] | None, touched: set[str]) -> int:
-    return len(considered(client, method, names, instances) - touched)
-
-
 def map_run(maps: Sequence[Any], method: str, names: Sequence[str],
             instances: Sequence[str] | None, options: dict[str, Any]) -> Work:
     """Plan, hand the plan to the reporter (printed with ``-v``), execute it; the results
@@ -63,9 +58,7 @@ def map_run(maps: Sequence[Any], method: str, names: Sequence[str],
                 results = client.update(list(names), **kwargs)
             else:
                 plan = plan_call(client, method, list(names), **kwargs)
-                touched = {a.item for a in plan}
-                session.reporter.plan(session.label, plan,
-                                      _unchanged(client, method, names, instances, touched),
+                session.reporter.plan(session.label, plan, len(plan.unchanged),
                                       dry_run=False)
                 results = client.execute(plan)
         except PartialResultsError as exc:
@@ -74,8 +67,7 @@ def map_run(maps: Sequence[Any], method: str, names: Sequence[str],
         finally:
             _close(client)
         session.reporter.done(session.label, results)
-        touched = {r.item for r in results}
-        return _unchanged(client, method, names, instances, touched), None
+        return len(results.unchanged), None
     return work
 
 
@@ -93,7 +85,7 @@ def map_dry_run(maps: Sequence[Any], method: str, names: Sequence[str],
             plan = plan_call(client, method, list(names), **_kwargs(options, instances))
         finally:
             _close(client)
-        unchanged = _unchanged(client, method, names, instances, {a.item for a in plan})
+        unchanged = len(plan.unchanged)
         session.reporter.plan(session.label, plan, unchanged, dry_run=True)
         return unchanged, None
     return work

@@ -1,8 +1,9 @@
 """Planned actions: one step on one item on one client, with the reasons for it."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 # Primitive action kinds the executor knows.
 CREATE_NETWORK = "create_network"
@@ -86,3 +87,33 @@ class ActionResult:
 
     def __repr__(self) -> str:
         return f"ActionResult({self.action})"
+
+
+class _OnItem(Protocol):
+    @property
+    def item(self) -> str: ...
+
+
+T = TypeVar("T", bound=_OnItem)
+
+
+class Examined(list[T]):
+    """Actions (or their results) plus the containers examined to plan them, so callers can
+    tell what was looked at and left alone without asking the engine how it selects."""
+
+    def __init__(self, items: Iterable[T] = (), examined: Iterable[str] = ()) -> None:
+        super().__init__(items)
+        self.examined: set[str] = set(examined)
+
+    @property
+    def unchanged(self) -> set[str]:
+        """Containers examined that no action touches."""
+        return self.examined - {a.item for a in self}
+
+
+class Plan(Examined[Action]):
+    """An ordered plan (``MappingDockerClient.plan``)."""
+
+
+class Results(Examined[ActionResult]):
+    """What a run did (``MappingDockerClient.run_action`` and the action methods)."""
