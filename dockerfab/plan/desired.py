@@ -475,7 +475,7 @@ class DesiredStateBuilder:
         kwargs: dict[str, Any] = {}
         endpoint = resolve_deep(endpoint) if not hasattr(endpoint, "_fields") else endpoint
         if endpoint.aliases:
-            kwargs["aliases"] = [str(resolve_value(a)) for a in endpoint.aliases]
+            kwargs["aliases"] = _str_items(endpoint.aliases)
         if endpoint.links:
             links = []
             for link in endpoint.links:
@@ -488,8 +488,21 @@ class DesiredStateBuilder:
             if value:
                 kwargs[key] = str(value)
         if endpoint.link_local_ips:
-            kwargs["link_local_ips"] = [str(resolve_value(a)) for a in endpoint.link_local_ips]
+            kwargs["link_local_ips"] = _str_items(endpoint.link_local_ips)
         return kwargs
+
+
+def _str_items(values: Any) -> list[str]:
+    """Resolved string items of a list; a lazy item that resolves to a list (a lazy value
+    given for the whole list, spec 3.10.3) contributes its items."""
+    items: list[str] = []
+    for value in values:
+        value = resolve_value(value)
+        if isinstance(value, (list, tuple)):
+            items.extend(str(resolve_value(v)) for v in value)
+        else:
+            items.append(str(value))
+    return items
 
 
 def _resolve_options(value: Any) -> dict[str, Any]:
