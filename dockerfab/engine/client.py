@@ -16,6 +16,7 @@ from dockerfab.engine.events import Listener
 from dockerfab.engine.execute import DEFAULT_CONCURRENCY, DEFAULT_HELPER_IMAGE, Executor
 from dockerfab.engine.observe import observe
 from dockerfab.engine.policy import BasePolicy
+from dockerfab.engine.progress import ProgressCallback
 from dockerfab.errors import (
     ActionRunnerException,
     DockerFabError,
@@ -74,6 +75,8 @@ class MappingDockerClient:
         self._policy: BasePolicy | None = None
         self.generators: dict[str, GeneratorPair] = dict(DEFAULT_GENERATORS)
         self.runner_class: type[Executor] = DockerClientRunner
+        #: ``callback(what, done, total, final)`` for pull progress, passed to the runner
+        self.progress: ProgressCallback | None = None
         self._pool: ThreadPoolExecutor | None = None
 
     # ----- properties ----------------------------------------------------------------------
@@ -276,10 +279,11 @@ class MappingDockerClient:
             entry = self._clients.get(name)
             if entry is not None and not isinstance(entry, docker.APIClient):
                 auth.update(getattr(entry, "auth_configs", None) or {})
+        extra: dict[str, Any] = {"progress": self.progress} if self.progress else {}
         return self.runner_class({n: self.docker_client(n) for n in clients},
                                  listener=self.listener, concurrency=self.concurrency,
                                  helper_image=self.helper_image,
-                                 verify_delay=self.verify_delay, auth_configs=auth)
+                                 verify_delay=self.verify_delay, auth_configs=auth, **extra)
 
     def execute(self, plan: list[Action], results: list[ActionResult] | None = None
                 ) -> list[ActionResult]:

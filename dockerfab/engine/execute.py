@@ -16,6 +16,7 @@ import docker.errors
 
 from dockerfab import shortcuts
 from dockerfab.engine.events import DONE, FAILED, START, ActionEvent, Listener
+from dockerfab.engine.progress import ProgressCallback, PullProgress
 from dockerfab.errors import ActionRunnerException, DockerFabError, RemoteError
 from dockerfab.plan import actions as A
 from dockerfab.plan.actions import Action, ActionResult
@@ -43,9 +44,13 @@ def split_image(image: str) -> tuple[str, str | None]:
     return repo, tag
 
 
-def pull_image(client: Any, image: str, auth_config: dict[str, Any] | None = None) -> str:
-    """Pull with the SDK's stream and fail on any error line (wrappers may return bools)."""
+def pull_image(client: Any, image: str, auth_config: dict[str, Any] | None = None,
+               progress: ProgressCallback | None = None) -> str:
+    """Pull with the SDK's stream and fail on any error line (wrappers may return bools).
+    ``progress`` is called with the summed layer bytes as they change, and once at the end."""
     repo, tag = split_image(image)
+    counter = PullProgress()
+    what = f"pull {image}"
     last = ""
     for line in docker.APIClient.pull(client, repo, tag=tag, stream=True, decode=True,
                                       auth_config=auth_config):
@@ -53,13 +58,18 @@ def pull_image(client: Any, image: str, auth_config: dict[str, Any] | None = Non
             if line.get("error"):
                 raise RemoteError(str(line["error"]), action="pull", item=image)
             last = line.get("status", last)
+            if progress is not None and counter.add(line):
+                progress(what, counter.done, counter.total, False)
+    if progress is not None and counter.total:
+        progress(what, counter.done, counter.total, True)
     return last
 
 
 class AbstractRunner:
     """A runner (spec 3.10.2) performs planned actions on clients. ``MappingDockerClient``
     creates ``runner_class(clients, listener=..., concurrency=..., helper_image=...,
-    verify_delay=..., auth_configs=...)`` per action and calls :meth:`run`."""
+    verify_delay=..., auth_configs=...)`` per action (plus ``progress=...`` when its
+    ``progress`` callback is set) and calls :meth:`run`."""
 
     def run(self, plan: list[Action], results: list[ActionResult] | None = None
             ) -> list[ActionResult]:
@@ -74,8 +84,10 @@ class Executor(AbstractRunner):
     def __init__(self, clients: dict[str, Any], *, listener: Listener | None = None,
                  concurrency: int = DEFAULT_CONCURRENCY,
                  helper_image: str = DEFAULT_HELPER_IMAGE, verify_delay: float = 0.2,
-                 auth_configs: dict[str, Any] | None = None) -> None:
+                 auth_configs: dict[str, Any] | None = None,
+                 progress: ProgressCallback | None = None) -> None:
         self.clients = clients
+        self.progress = progress  # byte progress of image pulls
         self.listener = listener
         self.concurrency = max(1, concurrency)
         self.helper_image = helper_image
@@ -213,7 +225,7 @@ class Executor(AbstractRunner):
         image = action.args["image"]
         registry = image.split("/")[0] if "/" in image.split(":")[0] else None
         auth = self.auth_configs.get(registry) if registry else None
-        return pull_image(client, image, auth)
+        return pull_image(client, image, auth, self.progress)
 
     def _do_create_network(self, client: Any, action: Action) -> Any:
         net: DesiredNetwork = action.args["network"]
@@ -334,9 +346,9 @@ class Executor(AbstractRunner):
 
 
 __all__ = [
-    "AbstractRunner",
     "DEFAULT_CONCURRENCY",
     "DEFAULT_HELPER_IMAGE",
+    "AbstractRunner",
     "DockerFabError",
     "Executor",
     "error_text",

@@ -1,19 +1,11 @@
-"""Byte progress of image pulls, for progress bars: an executor whose pulls report the
-summed ``progressDetail`` of the daemon's pull stream to a callback.
-
-Used through ``MappingDockerClient.runner_class`` (the spec's replaceable runner), so the
-engine's own executor is unchanged.
+"""Byte progress of image pulls, for progress bars: the summed ``progressDetail`` of the
+daemon's pull stream. :func:`dockerfab.engine.execute.pull_image` reports it to a
+:data:`ProgressCallback` (``MappingDockerClient.progress``, handed to the runner).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
-
-import docker
-
-from dockerfab.engine.execute import Executor, split_image
-from dockerfab.errors import RemoteError
-from dockerfab.plan.actions import Action
 
 #: ``callback(what, done_bytes, total_bytes_or_None, final)``
 ProgressCallback = Callable[[str, int, "int | None", bool], None]
@@ -60,32 +52,4 @@ def summed(lines: Iterable[dict[str, Any]]) -> tuple[int, int | None]:
     return progress.done, progress.total
 
 
-def progress_executor(callback: ProgressCallback) -> type[Executor]:
-    """An Executor class whose image pulls report byte progress to ``callback``."""
-
-    class ProgressExecutor(Executor):
-        def _do_pull_image(self, client: Any, action: Action) -> Any:
-            image = action.args["image"]
-            registry = image.split("/")[0] if "/" in image.split(":")[0] else None
-            auth = self.auth_configs.get(registry) if registry else None
-            repo, tag = split_image(image)
-            progress = PullProgress()
-            what = f"pull {image}"
-            last = ""
-            for line in docker.APIClient.pull(client, repo, tag=tag, stream=True, decode=True,
-                                              auth_config=auth):
-                if not isinstance(line, dict):
-                    continue
-                if line.get("error"):
-                    raise RemoteError(str(line["error"]), action="pull", item=image)
-                last = line.get("status", last)
-                if progress.add(line):
-                    callback(what, progress.done, progress.total, False)
-            if progress.total:
-                callback(what, progress.done, progress.total, True)
-            return last
-
-    return ProgressExecutor
-
-
-__all__ = ["PullProgress", "progress_executor", "summed"]
+__all__ = ["ProgressCallback", "PullProgress", "summed"]

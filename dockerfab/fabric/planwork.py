@@ -21,15 +21,10 @@ def _close(client: Any) -> None:
 
 
 def _report_pulls(client: Any, session: HostSession) -> None:
-    """Pulls report byte progress (bars on a terminal), unless the runner was replaced."""
-    from dockerfab.engine.execute import Executor
-    from dockerfab.engine.progress import progress_executor
-
-    if getattr(client, "runner_class", None) is Executor:
-        label = session.label
-        client.runner_class = progress_executor(
-            lambda what, done, total, final: session.reporter.progress(label, what, done,
-                                                                       total, final))
+    """Pulls report byte progress to the run's reporter (bars on a terminal)."""
+    label = session.label
+    client.progress = lambda what, done, total, final: session.reporter.progress(
+        label, what, done, total, final)
 
 
 def _kwargs(options: dict[str, Any], instances: Sequence[str] | None) -> dict[str, Any]:
