@@ -3,6 +3,16 @@
 Input names (configurations, ``config.instance``, groups, ``__all__``, ``MapConfigId``,
 ``InputConfigId``) become MapConfigIds; the dependency closure is followed forward
 (dependencies first) or in reverse (dependents first); graphlib yields the levels.
+
+Why a second graph next to :mod:`dockerfab.map.deps`: that one is the model's graph of every
+item kind (containers, attached volumes, networks, images as ``MapConfigId``), with the key
+path of each edge for cycle messages; ``BasePolicy.get_dependencies``/``get_dependents`` and
+the map's integrity checks use it. The planner needs something narrower: container *names*,
+with edges exactly as :meth:`dockerfab.plan.desired.DesiredStateBuilder.dependencies`
+resolves them for the desired state (e.g. ``network_mode`` naming a configuration means its
+first instance), and levels of any per-client subset sorted by name, so plans and their
+step order are the same on every run. The edge kinds (link, attached, ...) stay in the
+builder, which is the only place that reads them; the graph only needs the edges.
 """
 from __future__ import annotations
 
