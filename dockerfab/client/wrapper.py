@@ -62,6 +62,12 @@ class DockerClientWrapper(docker.APIClient):
         super().__init__(base_url, version, *args, **kwargs)
         self.url = base_url  # as given (the SDK rewrites socket URLs in base_url)
 
+    @property
+    def host_label(self) -> str:
+        """How errors name this client's host: the URL as given. Clients that know the
+        host's name (``DockerFabricClient``: the ``-H`` value) return that instead."""
+        return getattr(self, "url", None) or self.base_url
+
     # --- logging hooks ---------------------------------------------------------------------
 
     def push_log(self, info: str, level: int = logging.INFO, *args: Any, **kwargs: Any) -> None:
@@ -261,7 +267,7 @@ class DockerClientWrapper(docker.APIClient):
             summary = "; ".join(f"{name}: {getattr(err, 'explanation', None) or err}"
                                 for name, err in failed)
             raise PartialResultsError(f"{len(failed)} of {len(items)} failed ({summary})",
-                                      done, host=getattr(self, "url", None) or self.base_url,
+                                      done, host=self.host_label,
                                       action=action)
         return done
 

@@ -30,6 +30,11 @@ class DockerFabricClient(DockerClientWrapper):
         """The host's name as the user gave it (``-H`` value or fabric_host)."""
         return self.shell.host if self.shell is not None else "localhost"
 
+    @property
+    def host_label(self) -> str:
+        """Errors name the host as the user gave it, not the SDK's ``http+docker://`` URL."""
+        return self.host
+
     def run_cmd(self, command: str) -> str:
         """Run ``command`` (arguments already quoted) on the Docker host; return stdout.
 

@@ -154,3 +154,45 @@ def test_run_cmd_failure_locally_names_command():
     with pytest.raises(RemoteError) as info:
         LocalShell("localhost").run("echo out; echo bad >&2; exit 4")
     assert str(info.value) == "localhost run_cmd echo out; echo bad >&2; exit 4: exit status 4: bad"
+
+
+def test_partial_cleanup_error_names_the_host_not_the_sdk_url(bed, config):
+    """A clean-up the daemon partly refuses raises PartialResultsError naming the host as
+    given (``bed1``), not the ``http+docker://`` URL the SDK uses for SSH channels."""
+    import uuid
+
+    from dockerfab.errors import PartialResultsError
+    from dockerfab.fabric.client import DockerFabricClient, fabric_docker_client
+
+    prefix = f"dfhostlabel-{uuid.uuid4().hex[:8]}"
+    refused = f"{prefix}-refused"
+
+    class OnlyMine(DockerFabricClient):
+        """Sees only this test's containers; the daemon refuses one removal (no such id)."""
+        def containers(self, *args, **kwargs):
+            return [c for c in super().containers(*args, **kwargs)
+                    if any(n.startswith(f"/{prefix}") for n in c.get("Names") or ())]
+
+        def remove_container(self, container, *args, **kwargs):
+            if container == refused_id:
+                container += "-gone"
+            return super().remove_container(container, *args, **kwargs)
+
+    settings = DockerSettings()
+    connection = connect("bed1", config, settings)
+    client = fabric_docker_client(connection, settings, host="bed1", client_class=OnlyMine)
+    try:
+        for name in (refused, f"{prefix}-ok"):
+            client.create_container("dockerfab-test/base:latest", ["true"], name=name,
+                                    host_config=client.create_host_config(network_mode="none"))
+        refused_id = client.inspect_container(refused)["Id"]
+        assert client.base_url.startswith("http+docker://")
+        with pytest.raises(PartialResultsError) as info:
+            client.cleanup_containers(include_initial=True)
+        assert info.value.host == "bed1"
+        assert str(info.value).startswith("bed1 ")
+        assert info.value.results == [f"{prefix}-ok"]
+    finally:
+        DockerFabricClient.remove_container(client, refused, force=True)
+        client.close()
+        connection.close()
