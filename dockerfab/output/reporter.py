@@ -1,0 +1,166 @@
+"""The :class:`Reporter`: one per program run, it collects a :class:`HostReport` per host
+from the engine's events and the tasks' plans, status and outcomes, and hands what is to be
+shown to the printer of the output mode (:mod:`~dockerfab.output.text` or
+:mod:`~dockerfab.output.jsondoc`)."""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from dockerfab.output.jsondoc import JsonPrinter
+from dockerfab.output.records import (
+    NORMAL,
+    EventRecord,
+    HostReport,
+    RunInfo,
+    action_dict,
+    column,
+    describe,
+)
+from dockerfab.output.text import TextPrinter
+
+PRINTERS: dict[str, Callable[..., Any]] = {"text": TextPrinter, "json": JsonPrinter}
+
+
+class Reporter:
+    """Collects what happens on every host of one run and hands it to the printer.
+
+    Thread-safe: hosts run concurrently and the engine reports from worker threads.
+    """
+
+    def __init__(self, printer: Any = None) -> None:
+        self.printer = printer if printer is not None else TextPrinter()
+        self.reports: dict[str, HostReport] = {}
+        self.run = RunInfo()
+        self.last_in_sync = True  # of the last summary (status task exit code)
+        self._lock = threading.RLock()
+
+    @classmethod
+    def for_mode(cls, mode: str, verbosity: int = NORMAL) -> Reporter:
+        return cls(PRINTERS[mode](verbosity=verbosity))
+
+    def begin(self, task: str, dry_run: bool = False, mode: str | None = None,
+              verbosity: int | None = None) -> None:
+        """A task call starts: name it, and switch printer or verbosity if the task's flags
+        ask for it (only between tasks: never while reports are pending)."""
+        with self._lock:
+            if not self.reports:
+                self.run = RunInfo(task, dry_run)
+                if mode is not None and mode != getattr(self.printer, "mode", mode):
+                    self.printer = PRINTERS[mode](stream=getattr(self.printer, "stream", None))
+                if verbosity is not None:
+                    self.printer.verbosity = verbosity
+
+    def host(self, host: str, task: str = "") -> HostReport:
+        """The report of ``host`` (created on first use; timing starts then)."""
+        with self._lock:
+            report = self.reports.get(host)
+            if report is None:
+                if not self.reports and not self.run.task:
+                    self.run = RunInfo(task)
+                report = self.reports[host] = HostReport(host, task)
+            return report
+
+    def listener(self, host: str) -> Callable[[Any], None]:
+        """An ``ActionEvent`` listener for the engine that reports under ``host``."""
+        def on_event(event: Any) -> None:
+            self.event(host, event)
+        return on_event
+
+    def event(self, host: str, event: Any) -> None:
+        """Record one engine ``ActionEvent`` (duck-typed: kind/action, item, phase...)."""
+        phase = str(getattr(event, "phase", "done"))
+        error = getattr(event, "error", None)
+        record = EventRecord(
+            time=time.time(), host=host, phase=phase,
+            action=str(getattr(event, "kind", None) or getattr(event, "action", "")),
+            item=str(getattr(event, "item", "")),
+            duration=getattr(event, "duration", None),
+            reasons=list(getattr(event, "reasons", None) or ()),
+            error=None if error is None else " ".join(str(error).split()))
+        with self._lock:
+            report = self.host(host)
+            if phase == "done":
+                report.counts[column(record.action)] += 1
+            elif phase == "failed":
+                report.failed += 1
+            self.printer.event(record)
+
+    def plan(self, host: str, actions: Sequence[Any], unchanged: int | None = None,
+             dry_run: bool = True) -> None:
+        """A host's plan. In a dry run its actions fill the summary's counts (planned)."""
+        plain = [action_dict(a) for a in actions]
+        with self._lock:
+            report = self.host(host)
+            if dry_run:
+                report.actions = plain
+                for a in plain:
+                    report.counts[column(a["action"])] += 1
+            self.printer.plan(host, report.task or self.run.task, plain, unchanged, dry_run)
+
+    def done(self, host: str, results: Sequence[Any]) -> None:
+        """The actions a real run did on ``host`` (for JSON: ``actions`` with durations)."""
+        with self._lock:
+            self.host(host).actions = [action_dict(r) for r in results]
+
+    def status(self, host: str, statuses: Sequence[Any]) -> None:
+        with self._lock:
+            self.host(host).status = list(statuses)
+            self.printer.status(host, statuses)
+
+    def progress(self, host: str, what: str, done: int, total: int | None = None,
+                 final: bool = False) -> None:
+        with self._lock:
+            self.printer.progress(host, what, done, total, final)
+
+    def message(self, host: str | None, text: str) -> None:
+        with self._lock:
+            self.printer.message(host, text)
+
+    def data(self, host: str | None, title: str, value: Any) -> None:
+        with self._lock:
+            self.printer.data(host, title, value)
+
+    def finish(self, host: str, error: BaseException | str | None = None,
+               unchanged: int | None = None, result: Any = None) -> HostReport:
+        """Close ``host``'s report: its one-line error (if any) and final numbers."""
+        with self._lock:
+            report = self.host(host)
+            report.finished = time.monotonic()
+            if unchanged is not None:
+                report.unchanged = unchanged
+            if result is not None:
+                report.result = result
+            if error is not None:
+                report.error = describe(error, host)
+                self.printer.error(report)
+            return report
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.reports.values())
+
+    def end(self, full: bool) -> bool:
+        """End of a task: print the summary if ``full``, if a host failed, or if the printer
+        always wants one (JSON); forget the reports. True if every host was ok."""
+        with self._lock:
+            if full or not self.ok or self.printer.always_summary:
+                return self.summary()
+            self.reports = {}
+            self.run = RunInfo()
+            return True
+
+    def summary(self) -> bool:
+        """Print the per-host summary (or the JSON document) and forget the reports, so a
+        following task of the same run starts a fresh summary. True if every host was ok."""
+        with self._lock:
+            reports = sorted(self.reports.values(), key=lambda r: r.host)
+            run = self.run
+            self.reports = {}
+            self.run = RunInfo()
+            self.last_in_sync = all(r.in_sync for r in reports)
+            if reports:
+                self.printer.summary(reports, run)
+            return all(r.ok for r in reports)
