@@ -18,6 +18,7 @@ from enum import Enum
 from typing import Any, NamedTuple
 
 from dockerfab.errors import MapError
+from dockerfab.functional import is_lazy
 
 
 class ExecPolicy(str, Enum):
@@ -137,7 +138,7 @@ def _is_named_tuple(value: Any) -> bool:
 def _is_value(value: Any) -> bool:
     """A single value usable as a path, name or command: a string, or a lazy/registered value
     (anything that is not a container, number, bool or None)."""
-    if isinstance(value, str):
+    if isinstance(value, str) or is_lazy(value):  # a registered type may be a tuple
         return True
     return value is not None and not isinstance(value, (list, tuple, dict, set, frozenset,
                                                         int, float, bool, bytes))
