@@ -66,11 +66,20 @@ def write_project(directory: Path, docker: dict[str, Any]) -> None:
                                                            "docker": docker}))
 
 
+def program_path(name: str) -> str:
+    """The ``fab``/``dockerfab`` script of the environment running the tests (e.g. .venv/bin),
+    not whichever one comes first on PATH (CI does not put .venv/bin on PATH)."""
+    script = Path(sys.executable).parent / name
+    if not script.exists():
+        raise FileNotFoundError(f"{name} is not installed beside {sys.executable}")
+    return str(script)
+
+
 def run_program(program: str, directory: Path, ssh_config: Path, *args: str,
                 env: dict[str, str] | None = None, timeout: float = 300
                 ) -> subprocess.CompletedProcess[str]:
     """Run ``fab`` or ``dockerfab`` in ``directory`` with the tests' ssh_config."""
-    argv = [program, "-S", str(ssh_config), *args]
+    argv = [program_path(program), "-S", str(ssh_config), *args]
     full_env = {**os.environ, **(env or {})}
     full_env.pop("SSH_AUTH_SOCK", None)
     proc = subprocess.run(argv, check=False, cwd=directory, capture_output=True, text=True,

@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from tests.integration.fabric_helpers import (
+    program_path,
     run_program,
     write_project,
     write_ssh_config,
@@ -89,7 +90,7 @@ def test_remove_all_containers_asks_first(bed, bed_api, ssh_config, tmp_path):
     write_project(tmp_path, {"maps": []})
     api = bed_api("bed3")
     before = len(api.containers(all=True))
-    proc = subprocess.run(["fab", "-S", str(ssh_config), "-H", "bed3",
+    proc = subprocess.run([program_path("fab"), "-S", str(ssh_config), "-H", "bed3",
                            "remove-all-containers"], cwd=tmp_path, input="n\n",
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0
