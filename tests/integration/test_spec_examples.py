@@ -695,3 +695,279 @@ def wait_for(check: Any, seconds: float = 10.0) -> bool:
             return True
         time.sleep(0.1)
     return bool(check())
+
+
+# --- 3.8.3 Running scripts ------------------------------------------------------------------
+
+def script_map(name: str) -> ContainerMap:
+    """A test container, and Redis/PostgreSQL stand-ins: a server that owns the socket
+    volume, and a client configuration that uses it."""
+    return ContainerMap(name, {
+        'test_container': {'image': f"/{UBUNTU}"},
+        'redis': {'image': f"/{DB}", 'attaches': 'redis_socket',
+                  'create_options': {'command': ['fifo-db', '/var/run/redis/cache.sock']}},
+        'redis_client': {'image': f"/{DB}", 'uses': 'redis_socket'},
+        'postgres': {'image': f"/{DB}", 'attaches': 'postgres_socket',
+                     'create_options': {'command': ['fifo-db', '/var/run/postgresql/socket']}},
+        'postgres_client': {'image': f"/{DB}", 'uses': 'postgres_socket'},
+        'volumes': {'redis_socket': '/var/run/redis', 'postgres_socket': '/var/run/postgresql'},
+    })
+
+
+def test_3_8_3_run_script_bash(docker_api, images, cleanup, tmp_path):
+    test_path = tmp_path / "test_path"  # /tmp/test_path on the Docker host
+    test_path.mkdir()
+    script = test_path / "test_script.sh"
+    script.write_text("#!/bin/bash\necho \"running $0\"\necho result > \"$(dirname $0)/out\"\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    map_client = MappingDockerClient(script_map(cleanup.name("scripts")),
+                                     DockerClientWrapper(SPEC_URL))
+
+    result = map_client.run_script('test_container',
+                                   script_path=str(script),
+                                   entrypoint='/bin/bash',
+                                   command_format=['-c', '{script_path}'])
+
+    assert set(result) == {"__default__"}
+    assert result["__default__"]["log"] == "running /tmp/script_run/test_script.sh\n"
+    assert result["__default__"]["exit_code"] == 0
+    assert (test_path / "out").read_text() == "result\n"  # results written back
+    with pytest.raises(docker.errors.NotFound):  # the container was removed after the run
+        docker_api.inspect_container(result["__default__"]["id"])
+
+
+def test_3_8_3_run_script_redis_flushdb(docker_api, images, cleanup):
+    name = cleanup.name("scripts")
+    map_client = MappingDockerClient(script_map(name), DockerClientWrapper(SPEC_URL))
+
+    result = map_client.run_script('redis_client',
+                                   entrypoint='redis-cli',
+                                   command_format=['-s', '/var/run/redis/cache.sock', 'flushdb'])
+
+    assert result["__default__"]["exit_code"] == 0
+    assert result["__default__"]["log"] == "OK\n"
+    # the server (a dependency) was started first, and flushed its database
+    assert running(docker_api, f"{name}.redis")
+    assert wait_for(lambda: "flushdb: 0 keys left" in docker_api.logs(f"{name}.redis").decode())
+    assert run_exec(docker_api, f"{name}.redis", "wc -c < /var/lib/db/cache") == (0, "0\n")
+
+
+def test_3_8_3_run_script_postgres_restore(docker_api, images, cleanup, tmp_path):
+    name = cleanup.name("scripts")
+    db_import = tmp_path / "db_import"  # /tmp/db_import on the Docker host
+    db_import.mkdir()
+    (db_import / "my_db.backup").write_text("table1 row1\ntable1 row2\n")
+    map_client = MappingDockerClient(script_map(name), DockerClientWrapper(SPEC_URL))
+
+    result = map_client.run_script('postgres_client',
+                                   script_path=str(db_import),
+                                   entrypoint='pg_restore',
+                                   command_format=['-h', '/var/run/postgresql/socket',
+                                                   '-d', 'my_db', '{script_path}/my_db.backup'])
+
+    assert result["__default__"]["exit_code"] == 0, result
+    assert result["__default__"]["log"] == (
+        "restored /tmp/script_run/my_db.backup into my_db\n")
+    assert wait_for(lambda: run_exec(docker_api, f"{name}.postgres", "cat /var/lib/db/my_db")
+                    == (0, "table1 row1\ntable1 row2\n"))
+
+
+# --- 3.9 YAML ------------------------------------------------------------------------------
+
+EXAMPLE_YAML = """\
+repository: registry.example.com
+host_root: /var/lib/site
+web_server:
+  image: nginx
+  binds:
+    /etc/nginx:
+      - config/nginx
+      - ro
+  uses: app_server_socket
+  attaches: web_log
+  exposes:
+    80: 80
+    443: 443
+app_server:
+  image: app
+  instances:
+    - instance1
+    - instance2
+  binds:
+    - app_config: ro
+    - app_data:
+  attaches:
+    - app_log
+    - app_server_socket
+  user: 2000
+  permissions: u=rwX,g=rX,o=
+volumes:
+  web_log: /var/log/nginx
+  app_server_socket: /var/lib/app/socket
+  app_config: /var/lib/app/config
+  app_log: /var/lib/app/log
+  app_data: /var/lib/app/data
+host:
+  app_config:
+    instance1: config/app1
+    instance2: config/app2
+  app_data:
+    instance1: data/app1
+    instance2: data/app2
+"""
+
+CLIENTS_YAML = """\
+apps1:
+  base_url: apps1_host
+  interfaces:
+    private: 10.x.x.11
+apps2:
+  base_url: apps2_host
+  interfaces:
+    private: 10.x.x.12
+apps3:
+  base_url: apps3_host
+  interfaces:
+    private: 10.x.x.13
+web1:
+  base_url: web1_host
+  interfaces:
+    private: 10.x.x.21
+    public: 178.x.x.x
+"""
+
+
+def test_3_9_yaml_example_loads_and_deploys(docker_api, images, cleanup, tmp_path):
+    path = tmp_path / "example_map.yaml"
+    path.write_text(EXAMPLE_YAML)
+    name = cleanup.name("apps")
+
+    map = yaml.load_map_file(str(path), name)
+
+    # the same map as the 3.7.2 dictionary
+    assert map == ContainerMap(name, example_map_dict())
+    assert yaml.load_map_file(str(path), '').name == "example_map"  # from the file name
+    http, https = for_shared_daemon(map, tmp_path)
+    map_client = MappingDockerClient(map, DockerClientWrapper('unix://var/run/docker.sock'))
+    map_client.startup('web_server')
+    check_example_started(docker_api, name, tmp_path, http, https)
+
+
+def test_3_9_clients_yaml_and_path_tags(tmp_path, monkeypatch):
+    path = tmp_path / "example_clients.yaml"
+    path.write_text(CLIENTS_YAML)
+
+    clients = yaml.load_clients_file(str(path))
+
+    assert sorted(clients) == ["apps1", "apps2", "apps3", "web1"]
+    assert all(type(c) is ClientConfiguration for c in clients.values())
+    assert clients["web1"].interfaces == {"private": "10.x.x.21", "public": "178.x.x.x"}
+
+    monkeypatch.setenv("SITE_ROOT", "/srv/site")
+    monkeypatch.setenv("CONFIG_PATH", "/srv/config")
+    tagged = tmp_path / "tagged.yaml"
+    tagged.write_text("host_root: !path $SITE_ROOT\n"
+                      "host: !path\n"
+                      "  web_config: $CONFIG_PATH/nginx\n"
+                      "  app_config: !path\n"
+                      "    instance1: $CONFIG_PATH/app1\n"
+                      "    instance2: $CONFIG_PATH/app2\n")
+    tagged_map = yaml.load_map_file(str(tagged), "t_spec_tags", check_integrity=False)
+    assert tagged_map.host.root == "/srv/site"
+    assert tagged_map.host.web_config == "/srv/config/nginx"
+    assert tagged_map.host.app_config == {"instance1": "/srv/config/app1",
+                                          "instance2": "/srv/config/app2"}
+
+    # !path_lazy: resolved when first used, not on import
+    from dockerfab.functional import resolve_value
+
+    monkeypatch.delenv("SITE_ROOT")
+    lazy_file = tmp_path / "lazy.yaml"
+    lazy_file.write_text("host_root: !path_lazy $SITE_ROOT\n")
+    lazy_map = yaml.load_map_file(str(lazy_file), "t_spec_lazy")
+    monkeypatch.setenv("SITE_ROOT", "/srv/later")
+    assert resolve_value(lazy_map.host.root) == "/srv/later"
+
+
+# --- 3.10.3 Lazy resolution -----------------------------------------------------------------
+
+def lazy_map(name: str) -> ContainerMap:
+    return ContainerMap(name, {
+        'volumes': {'volume1': '/data'},
+        'app': {'image': f"/{UBUNTU}", 'binds': 'volume1', 'instances': ('i1', 'i2')},
+    }, check_integrity=False)  # the host path is set afterwards
+
+
+def host_sources(api: docker.APIClient, name: str) -> list[str]:
+    return [mounts(api, f"{name}.app.{i}")["/data"]["Source"] for i in ("i1", "i2")]
+
+
+def test_3_10_3_lazy_and_lazy_once(docker_api, images, cleanup, tmp_path):
+    from dockerfab.functional import lazy, lazy_once
+
+    calls: list[str] = []
+
+    def get_path(arg1, keyword_arg1='kw1', keyword_arg2='kw2'):
+        calls.append(arg1)
+        return str(tmp_path / f"{arg1}-{keyword_arg1}-{keyword_arg2}-{len(calls)}")
+
+    arg1 = "volume"
+    container_map = lazy_map(cleanup.name("lazy"))
+    container_map.host.volume1 = lazy(get_path, arg1, keyword_arg1='kw1', keyword_arg2='kw2')
+    assert calls == []  # not called until used
+    MappingDockerClient(container_map, DockerClientWrapper(SPEC_URL)).startup('app')
+    sources = host_sources(docker_api, container_map.name)
+    assert calls and all(s.startswith(str(tmp_path / "volume-kw1-kw2-")) for s in sources)
+    assert len(set(sources)) == 2  # lazy: called again on every use
+
+    calls.clear()
+    once_map = lazy_map(cleanup.name("lazyonce"))
+    once_map.host.volume1 = lazy_once(get_path, arg1, keyword_arg1='kw1', keyword_arg2='kw2')
+    MappingDockerClient(once_map, DockerClientWrapper(SPEC_URL)).startup('app')
+    assert calls == ["volume"]  # lazy_once: stored and re-used
+    assert host_sources(docker_api, once_map.name) == [str(tmp_path / "volume-kw1-kw2-1")] * 2
+
+
+ExtType = namedtuple("ExtType", "code data")  # msgpack.ExtType is this namedtuple; no msgpack
+
+
+def test_3_10_3_register_type_and_resolve_deep(docker_api, images, cleanup, tmp_path):
+    from dockerfab.functional import (
+        expand_type_name,
+        register_type,
+        resolve_deep,
+        unregister_type,
+    )
+
+    MY_EXT_TYPE_CODE = 1
+
+    def my_info(data):
+        return str(tmp_path / data.decode())
+
+    def my_ext_hook(ext_data):
+        if ext_data.code == MY_EXT_TYPE_CODE:
+            return my_info(ext_data.data)
+        raise ValueError("Unexpected ext type code.", ext_data.code)
+
+    container_map = lazy_map(cleanup.name("ext"))
+    container_map.host.volume1 = ExtType(MY_EXT_TYPE_CODE, b'info represented as bytes')
+    register_type(ExtType, my_ext_hook)
+    try:
+        MappingDockerClient(container_map, DockerClientWrapper(SPEC_URL)).startup('app')
+    finally:
+        unregister_type(ExtType)
+    assert host_sources(docker_api, container_map.name) == [
+        str(tmp_path / "info represented as bytes")] * 2
+
+    # pre-resolving a deserialised structure with temporary types
+    deserialized_map_content = {
+        'volumes': {'volume1': '/data'},
+        'host': {'volume1': ExtType(MY_EXT_TYPE_CODE, b'pre-resolved')},
+        'app': {'image': f"/{UBUNTU}", 'binds': 'volume1', 'instances': ('i1', 'i2')},
+    }
+    resolve_dict = {expand_type_name(ExtType): my_ext_hook}
+    map_content = resolve_deep(deserialized_map_content, types=resolve_dict)
+    assert map_content['host']['volume1'] == str(tmp_path / "pre-resolved")
+    resolved_map = ContainerMap(cleanup.name("deep"), map_content)
+    MappingDockerClient(resolved_map, DockerClientWrapper(SPEC_URL)).startup('app')
+    assert host_sources(docker_api, resolved_map.name) == [str(tmp_path / "pre-resolved")] * 2
