@@ -489,6 +489,26 @@ def test_3_5_users_groups_and_directories(docker_api, images):
         0, "uid=2000(nginx) gid=2000(nginx) groups=2000(nginx),2001(apps)\n2001:2001 700\n")
 
 
+# --- 3.6 DockerClientWrapper: the streams the spec names ------------------------------------
+
+def test_3_6_copy_and_get_image_return_streams(docker_api, images):
+    """``copy`` (a resource of a container) and ``get_image`` return streams (3.6.2)."""
+    import io
+    import tarfile
+
+    client = DockerClientWrapper('unix://var/run/docker.sock')
+    container = client.create_container(UBUNTU, ["true"], name=f"{PREFIX}_copy")
+    try:
+        stream = client.copy(container["Id"], "/etc/passwd")
+        data = b"".join(stream)
+    finally:
+        client.remove_container(container["Id"], force=True)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        assert tar.extractfile("passwd").read().startswith(b"root:x:0:0:")
+    head = next(iter(client.get_image(UBUNTU)))
+    assert isinstance(head, bytes) and head
+
+
 # --- 3.7 Managing containers ---------------------------------------------------------------
 
 def example_map_dict() -> dict[str, Any]:

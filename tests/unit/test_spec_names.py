@@ -933,6 +933,22 @@ def test_register_type_and_resolve_deep_with_types():
         unregister_type(ExtType)
 
 
+def test_registered_namedtuple_is_a_late_value_not_a_tuple():
+    """3.10.3: a registered type (msgpack's ExtType is a namedtuple) set as a host path."""
+    from dockerfab.functional import unregister_type
+
+    cmap = dockerfab.ContainerMap("m", {"volumes": {"volume1": "/data"},
+                                        "app": {"binds": "volume1"}}, check_integrity=False)
+    cmap.host.volume1 = ExtType(1, b"/from/ext")
+    register_type(ExtType, lambda ext: ext.data.decode())
+    try:
+        desired = DesiredStateBuilder(cmap.get_extended_map(), ClientInfo("c")).container(
+            "app", None)
+    finally:
+        unregister_type(ExtType)
+    assert desired.host_config["binds"] == ["/from/ext:/data:rw"]
+
+
 def test_lazy_values_resolved_at_every_documented_point():
     """3.10.3 "Availability": every listed point accepts a lazy value."""
     def lz(value):
