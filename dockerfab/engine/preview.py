@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockerfab.errors import ScriptActionException
+from dockerfab.engine.script import replace_existing, script_container
 from dockerfab.plan import actions as A
 from dockerfab.plan.actions import Action, Plan
-from dockerfab.plan.graph import expand_selection
 from dockerfab.plan.model import map_clients
 
 
@@ -35,12 +34,7 @@ def plan_script(mc: Any, container: Any, instance: str | None = None,
     run the script in it, remove it. Fails like ``run_script`` when the container exists and
     ``remove_existing_before`` is not set."""
     policy = mc.get_policy()
-    ids = expand_selection(policy.container_maps, container, None,
-                           [instance] if instance else None, mc.default_map)
-    if len(ids) != 1:
-        raise ScriptActionException(f"run_script needs exactly one container instance, "
-                                    f"{container!r} gives {len(ids)}", action="script")
-    cid = ids[0]
+    cid = script_container(mc, container, None, instance)
     plan: list[Action] = []
     deps = policy.get_dependencies(cid)
     if deps:
@@ -48,20 +42,7 @@ def plan_script(mc: Any, container: Any, instance: str | None = None,
     cmap = policy.container_maps[cid.map_name]
     name = policy.cname(cid.map_name, cid.config_name, cid.instance_name)
     last = max((a.step for a in plan), default=0)
-    for client_name in map_clients(cmap, cmap.containers.get_existing(cid.config_name)):
-        existing = mc.docker_client(client_name).containers(
-            all=True, filters={"name": f"^/{name}$"})
-        if not existing:
-            continue
-        if not remove_existing_before:
-            raise ScriptActionException(
-                f"container {name} exists; pass remove_existing_before=True to replace it",
-                host=client_name, action="script", item=name)
-        if existing[0].get("State") == "running":
-            plan.append(Action(A.STOP, name, client_name, ["remove_existing_before"],
-                               last + 1, cid))
-        plan.append(Action(A.REMOVE, name, client_name, ["remove_existing_before"],
-                           last + 1, cid))
+    plan.extend(replace_existing(mc, cid, remove_existing_before, last + 1))
     base = max((a.step for a in plan), default=0) + 1
     # the real run plans this create after the dependencies started: what their startup
     # already covers (containers, volumes, images, networks) is not planned twice

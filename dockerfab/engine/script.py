@@ -32,6 +32,44 @@ def _format(value: Any, script: str) -> Any:
     return [str(v).replace("{script_path}", script) for v in value]
 
 
+def script_container(mc: MappingDockerClient, container: Any, map_name: str | None,
+                     instance: str | None) -> MapConfigId:
+    """The one container instance a script runs in; ScriptActionException if the selection
+    gives none or several."""
+    policy = mc.get_policy()
+    ids = expand_selection(policy.container_maps, container, map_name,
+                           [instance] if instance else None, mc.default_map)
+    if len(ids) != 1:
+        raise ScriptActionException(f"run_script needs exactly one container instance, "
+                                    f"{container!r} gives {len(ids)}", action="script")
+    return ids[0]
+
+
+def replace_existing(mc: MappingDockerClient, cid: MapConfigId, remove_existing_before: bool,
+                     step: int, results: list[ActionResult] | None = None) -> list[Action]:
+    """Stop (if running) and remove a container of the script container's name on each
+    client where one exists (one list call per client); without ``remove_existing_before``
+    such a container is refused with ScriptActionException carrying ``results``."""
+    policy = mc.get_policy()
+    cmap = policy.container_maps[cid.map_name]
+    name = policy.cname(cid.map_name, cid.config_name, cid.instance_name)
+    why = ["remove_existing_before"]
+    actions: list[Action] = []
+    for client_name in map_clients(cmap, cmap.containers.get_existing(cid.config_name)):
+        existing = mc.docker_client(client_name).containers(
+            all=True, filters={"name": f"^/{name}$"})
+        if not existing:
+            continue
+        if not remove_existing_before:
+            raise ScriptActionException(
+                f"container {name} exists; pass remove_existing_before=True to replace it",
+                results, host=client_name, action="script", item=name)
+        if existing[0].get("State") == "running":
+            actions.append(Action(A.STOP, name, client_name, why, step, cid))
+        actions.append(Action(A.REMOVE, name, client_name, why, step, cid))
+    return actions
+
+
 def run_script(mc: MappingDockerClient, container: Any, map_name: str | None = None,
                instance: str | None = None, *, script_path: str | None = None,
                entrypoint: Any = None, command_format: Any = None,
@@ -48,12 +86,7 @@ def run_script(mc: MappingDockerClient, container: Any, map_name: str | None = N
         if value is not None:
             remove_after = bool(value)
     policy = mc.get_policy()
-    ids = expand_selection(policy.container_maps, container, map_name,
-                           [instance] if instance else None, mc.default_map)
-    if len(ids) != 1:
-        raise ScriptActionException(f"run_script needs exactly one container instance, "
-                                    f"{container!r} gives {len(ids)}", action="script")
-    cid = ids[0]
+    cid = script_container(mc, container, map_name, instance)
     results: list[ActionResult] = []
     deps = policy.get_dependencies(cid)
     if deps:
@@ -82,24 +115,10 @@ def run_script(mc: MappingDockerClient, container: Any, map_name: str | None = N
         extra["binds"] = [f"{host_dir}:{container_script_dir}:rw"]
     cmap = policy.container_maps[cid.map_name]
     config = cmap.containers.get_existing(cid.config_name)
-    clients = map_clients(cmap, config)
     name = policy.cname(cid.map_name, cid.config_name, cid.instance_name)
 
     # an existing container of the configuration: refused, or removed first
-    removal: list[Action] = []
-    for client_name in clients:
-        client = mc.docker_client(client_name)
-        existing = client.containers(all=True, filters={"name": f"^/{name}$"})
-        if not existing:
-            continue
-        if not remove_existing_before:
-            raise ScriptActionException(
-                f"container {name} exists; pass remove_existing_before=True to replace it",
-                results, host=client_name, action="script", item=name)
-        if existing[0].get("State") == "running":
-            removal.append(Action(A.STOP, name, client_name, ["remove_existing_before"], 0,
-                                  cid))
-        removal.append(Action(A.REMOVE, name, client_name, ["remove_existing_before"], 0, cid))
+    removal = replace_existing(mc, cid, remove_existing_before, 0, results)
     if removal:
         mc.execute(removal, results)
     # create it like ``create`` would (image, networks, attached volumes included)
@@ -136,4 +155,4 @@ def run_script(mc: MappingDockerClient, container: Any, map_name: str | None = N
     return output
 
 
-__all__ = ["ItemType", "MapConfigId", "run_script"]
+__all__ = ["ItemType", "MapConfigId", "replace_existing", "run_script", "script_container"]
