@@ -513,14 +513,19 @@ def _removed(session: HostSession, what: str, names: list[str]) -> list[str]:
     return names
 
 
+def _cleanup(c: Any, name: str, what: str,
+             remove: Callable[[HostSession], list[str]]) -> None:
+    """A clean-up utility: ``remove`` on every host, reporting what it removed."""
+    _on_hosts(c, name, _host_work(lambda s: _removed(s, what, remove(s))))
+
+
 @task(name="cleanup-containers", post=[finish], help={
     "include_initial": "also remove containers that were never started",
     "exclude": "names to keep (comma-separated)"})
 def cleanup_containers(c, include_initial=False, exclude=None):
     """Remove stopped containers."""
-    _on_hosts(c, "cleanup-containers", _host_work(lambda s: _removed(
-        s, "containers", s.client.cleanup_containers(include_initial=include_initial,
-                                                     exclude=split_list(exclude)))))
+    _cleanup(c, "cleanup-containers", "containers", lambda s: s.client.cleanup_containers(
+        include_initial=include_initial, exclude=split_list(exclude)))
 
 
 @task(name="cleanup-images", post=[finish], help={
@@ -528,9 +533,8 @@ def cleanup_containers(c, include_initial=False, exclude=None):
     "keep_tags": "tags to keep with --remove-old (comma-separated)"})
 def cleanup_images(c, remove_old=False, keep_tags=None):
     """Remove untagged images (and with --remove-old, old tagged ones)."""
-    _on_hosts(c, "cleanup-images", _host_work(lambda s: _removed(
-        s, "images", s.client.cleanup_images(remove_old=remove_old,
-                                             keep_tags=split_list(keep_tags)))))
+    _cleanup(c, "cleanup-images", "images", lambda s: s.client.cleanup_images(
+        remove_old=remove_old, keep_tags=split_list(keep_tags)))
 
 
 @task(name="remove-all-containers", post=[finish], help={

@@ -9,9 +9,7 @@ from typing import Any
 
 from dockerfab.errors import PartialResultsError
 from dockerfab.fabric.actions import mapping_client
-from dockerfab.fabric.run import HostSession
-
-Work = Callable[[HostSession], "tuple[int | None, Any]"]
+from dockerfab.fabric.run import HostSession, Work
 
 
 def _close(client: Any) -> None:

@@ -152,13 +152,19 @@ def sample() -> list[ClientStatus]:
         [Orphan("container", "m.old", "__default__", "m", "old")])]
 
 
-def test_status_text_table_and_summary():
-    out = io.StringIO()
-    reporter = Reporter(TextPrinter(out))
+def reported_status(printer):
+    """A reporter that has the sample status of bed1, host finished."""
+    reporter = Reporter(printer)
     reporter.begin("status")
     reporter.host("bed1", "status")
     reporter.status("bed1", sample())
     reporter.finish("bed1")
+    return reporter
+
+
+def test_status_text_table_and_summary():
+    out = io.StringIO()
+    reporter = reported_status(TextPrinter(out))
     assert reporter.summary() is True and reporter.last_in_sync is False
     text = out.getvalue()
     rows = {line.split()[0]: line.split() for line in text.splitlines() if line.strip()}
@@ -173,11 +179,7 @@ def test_status_text_table_and_summary():
 
 def test_status_json_document():
     out = io.StringIO()
-    reporter = Reporter(JsonPrinter(out))
-    reporter.begin("status")
-    reporter.host("bed1", "status")
-    reporter.status("bed1", sample())
-    reporter.finish("bed1")
+    reporter = reported_status(JsonPrinter(out))
     reporter.end(full=True)
     doc = json.loads(out.getvalue())
     assert doc["version"] == 1 and doc["task"] == "status" and doc["in_sync"] is False
