@@ -45,7 +45,7 @@ _EXPORTS: dict[str, str] = {
     "FabricClientConfiguration": "dockerfab.fabric.clientconfig",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605  (the names are the keys of _EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

@@ -1,3 +1,3 @@
 """The essential classes in one place (spec 3.1.2): ``from dockerfab.api import ContainerMap``."""
-from dockerfab import *  # noqa: F401,F403  (names are resolved lazily by the package)
+from dockerfab import *  # names are resolved lazily by the package
 from dockerfab import __all__  # noqa: F401

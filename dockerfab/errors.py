@@ -19,7 +19,8 @@ Callers that only want "did dockerfab refuse this" catch :class:`DockerFabError`
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 KeyPath = Sequence["str | int"]
 
@@ -54,7 +55,7 @@ class MapError(DockerFabError, ValueError):
         self.file = file
         self.line = line
 
-    def at(self, *prefix: str | int) -> "MapError":
+    def at(self, *prefix: str | int) -> MapError:
         """Prefix the key path (used while descending into nested input); returns self."""
         self.path = tuple(prefix) + self.path
         return self

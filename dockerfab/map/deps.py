@@ -6,6 +6,9 @@ of one level can be processed concurrently. ``dependencies(roots)`` holds the ro
 they depend on; ``dependents(roots)`` the roots and all that depend on them, in the same
 direction (dependencies first). To stop or remove, walk the levels in reverse.
 
+The planner keeps its own container-name graph (:mod:`dockerfab.plan.graph`; its docstring
+says why).
+
 :func:`map_graph` builds the graph of one or more maps; its items are
 ``MapConfigId(ItemType, map, config, instance)``:
 
