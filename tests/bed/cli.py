@@ -9,8 +9,9 @@ import shlex
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-from tests.bed import hosts, net, ssh
+from tests.bed import hosts, net, registry, ssh
 from tests.bed.layout import (
     CLIENT_KEY,
     DATA_DIR,
@@ -18,6 +19,9 @@ from tests.bed.layout import (
     KNOWN_HOSTS,
     LOCAL_DOCKER_SOCKET,
     LOCK_FILE,
+    REGISTRIES,
+    REGISTRY_PASSWORD_FILE,
+    REGISTRY_USER,
     REMOTE_DOCKER_SOCKET,
     RUN_DIR,
     SSH_CONFIG,
@@ -26,7 +30,7 @@ from tests.bed.layout import (
     STATE_FILE,
     HostLayout,
 )
-from tests.bed.state import Bed, BedHost, BedMissing, load_bed, save_bed
+from tests.bed.state import Bed, BedHost, BedMissing, BedRegistry, load_bed, save_bed
 from tests.bed.system import (
     ensure_local_dockerd,
     ensure_packages,
@@ -34,6 +38,9 @@ from tests.bed.system import (
     say,
     stop_local_dockerd,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    import docker
 
 
 def up() -> Bed:
@@ -48,6 +55,7 @@ def up() -> Bed:
         path.mkdir(mode=0o755, parents=True, exist_ok=True)
     host_keys = ssh.ensure_ssh_files()
     net.ensure_bridge()
+    registries = registry.start_registries()     # on the bridge address; ready a bit later
     for host in HOSTS:
         net.ensure_host_net(host)
     problems = [p for host in HOSTS for p in net.route_problems(host)]
@@ -59,12 +67,14 @@ def up() -> Bed:
     ids = ensure_local_images(local_api)      # while the hosts' daemons start
 
     def finish(host: HostLayout) -> BedHost:
-        pid = started[host.name]
+        pid, reloaded = started[host.name]
         if pid is not None:
             hosts.wait_dockerd(host, pid)
         hosts.ensure_sshd(host)
         host_api = docker.APIClient(base_url=f"unix://{host.docker_socket}", version="auto")
         try:
+            if reloaded:
+                hosts.wait_trusts_registries(host, host_api)
             ensure_host_images(host.name, host_api, local_api, ids)
         finally:
             host_api.close()
@@ -76,12 +86,29 @@ def up() -> Bed:
 
     with ThreadPoolExecutor(len(HOSTS)) as pool:
         bed_hosts = tuple(pool.map(finish, HOSTS))
+    local_trusts = local_daemon_trusts(local_api)
     local_api.close()
     ssh.write_client_files(host_keys)
+    pids = registry.wait_registries(registries)
+    open_reg, auth_reg = REGISTRIES
+    bed_registry = BedRegistry(
+        address=open_reg.address, auth_address=auth_reg.address, username=REGISTRY_USER,
+        password=registry.password(), storage=str(open_reg.storage),
+        auth_storage=str(auth_reg.storage), local_daemon_trusts=local_trusts,
+        pid=pids[open_reg.name], auth_pid=pids[auth_reg.name])
     bed = Bed(hosts=bed_hosts, images=ids, key_file=str(CLIENT_KEY),
-              known_hosts_file=str(KNOWN_HOSTS), ssh_config_file=str(SSH_CONFIG))
+              known_hosts_file=str(KNOWN_HOSTS), ssh_config_file=str(SSH_CONFIG),
+              registry=bed_registry)
     save_bed(bed)
     return bed
+
+
+def local_daemon_trusts(api: docker.APIClient) -> bool:
+    """Whether the local dockerd lists the bed's registries as insecure (plain HTTP) ones:
+    true when ``up`` started it, else up to how it was started."""
+    configs = (api.info().get("RegistryConfig") or {}).get("IndexConfigs") or {}
+    return all(reg.address in configs and not configs[reg.address].get("Secure")
+               for reg in REGISTRIES)
 
 
 def down() -> None:
@@ -91,6 +118,7 @@ def down() -> None:
         list(pool.map(hosts.stop_host, HOSTS))
     for host in HOSTS:
         net.remove_host_net(host)
+    registry.stop_registries()
     net.remove_bridge()
     ssh.remove_client_files()
     stop_local_dockerd()
@@ -114,6 +142,17 @@ def status() -> int:
         print(f"{host.name}  {host.user}@{host.address}:{host.ssh_port}  "
               f"dockerd pid {hosts.dockerd_pid(layout)}  sshd pid {hosts.sshd_pid(layout)}  "
               f"{host.docker_url}  {state}")
+    reg = bed.registry
+    if reg is None:
+        bad += 1
+        print("registry: none (state of an older bed; run up)")
+    else:
+        problems = reg.problems()
+        bad += bool(problems)
+        print(f"registry  {reg.address} (open)  {reg.auth_address} ({reg.username}, password in "
+              f"{REGISTRY_PASSWORD_FILE})  local dockerd trusts them: "
+              f"{'yes' if reg.local_daemon_trusts else 'no'}  "
+              f"{'; '.join(problems) if problems else 'up'}")
     print(f"images: {', '.join(sorted(bed.images))}")
     print(f"ssh: ssh -F {bed.ssh_config_file} bed1 docker ps")
     return 1 if bad else 0
@@ -131,6 +170,10 @@ def env() -> int:
               "DOCKERFAB_BED_KEY": bed.key_file,
               "DOCKERFAB_BED_KNOWN_HOSTS": bed.known_hosts_file,
               "DOCKERFAB_BED_SSH_CONFIG": bed.ssh_config_file}
+    if bed.registry is not None:
+        values["DOCKERFAB_BED_REGISTRY"] = bed.registry.address
+        values["DOCKERFAB_BED_REGISTRY_AUTH"] = bed.registry.auth_address
+        values["DOCKERFAB_BED_REGISTRY_USER"] = bed.registry.username
     for host in bed:
         prefix = f"DOCKERFAB_{host.name.upper()}"
         values[f"{prefix}_ADDRESS"] = host.address

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
+from typing import Any
 
 from tests.bed.layout import REMOTE_DOCKER_SOCKET, SSH_PORT, HostLayout
+from tests.bed.registry import insecure_registries
 from tests.bed.ssh import sshd_argv
 from tests.bed.state import docker_ping, ssh_banner
 from tests.bed.system import (
@@ -52,19 +55,40 @@ def sshd_pid(host: HostLayout) -> int | None:
     return pid if ours(pid, str(host.sshd_config)) else None
 
 
-def start_dockerd(host: HostLayout) -> int | None:
-    """Start the host's dockerd unless it answers; returns the pid of one started (not ready)."""
-    if docker_ping(host.docker_socket):
-        return None
-    stop_dockerd(host)
-    say(f"{host.name}: starting dockerd (log {host.dockerd_log})")
+def daemon_config(host: HostLayout) -> str:
+    """The host's daemon.json: its own key file gives each host its own daemon ID (else all
+    share /etc/docker/key.json); the bed's registries are plain-HTTP ("insecure") ones."""
+    return json.dumps({"deprecated-key-path": str(host.daemon_key),
+                       "insecure-registries": insecure_registries()}) + "\n"
+
+
+def start_dockerd(host: HostLayout) -> tuple[int | None, bool]:
+    """Start the host's dockerd unless it answers. Returns the pid of one started (not ready
+    yet), and whether a running one was told to reload a changed daemon.json (SIGHUP: the
+    insecure registries are reloadable)."""
     for path in (host.run_dir, host.data_dir):
         path.mkdir(parents=True, exist_ok=True)
-    # its own key file gives each host its own daemon ID (else all share /etc/docker/key.json)
-    write_if_changed(host.daemon_config,
-                     json.dumps({"deprecated-key-path": str(host.daemon_key)}) + "\n")
+    changed = write_if_changed(host.daemon_config, daemon_config(host))
+    if docker_ping(host.docker_socket):
+        pid = dockerd_pid(host)
+        if changed and pid is not None:
+            say(f"{host.name}: dockerd reloads {host.daemon_config}")
+            os.kill(pid, signal.SIGHUP)
+            return None, True
+        return None, False
+    stop_dockerd(host)
+    say(f"{host.name}: starting dockerd (log {host.dockerd_log})")
     host.dockerd_pidfile.unlink(missing_ok=True)
-    return start_detached(dockerd_argv(host), host.dockerd_log)
+    return start_detached(dockerd_argv(host), host.dockerd_log), False
+
+
+def wait_trusts_registries(host: HostLayout, api: Any) -> None:
+    """Wait until the host's dockerd lists the bed's registries as insecure (after a reload)."""
+    def trusted() -> bool:
+        configs = (api.info().get("RegistryConfig") or {}).get("IndexConfigs") or {}
+        return all(name in configs and not configs[name].get("Secure")
+                   for name in insecure_registries())
+    wait_for(trusted, 15, f"{host.name}'s dockerd to reload its registries", host.dockerd_log)
 
 
 def wait_dockerd(host: HostLayout, pid: int) -> None:

@@ -26,6 +26,10 @@ SSH_USER = "root"
 REMOTE_DOCKER_SOCKET = "/var/run/docker.sock"         # as a bed host's SSH session sees it
 IPTABLES_COMMENT = "dockerfab-bed"
 
+# the bed's image registries (Debian's docker-registry), on the bridge address only
+REGISTRY_USER = "dockerfab"                            # of the registry with htpasswd auth
+REGISTRY_PASSWORD_FILE = DATA_DIR / "registry-password"
+
 CLIENT_KEY = DATA_DIR / "id_ed25519"
 AUTHORIZED_KEYS = DATA_DIR / "authorized_keys"
 KNOWN_HOSTS = DATA_DIR / "known_hosts"
@@ -64,3 +68,25 @@ class HostLayout:
 
 
 HOSTS = tuple(HostLayout(i) for i in range(1, len(HOST_NAMES) + 1))
+
+
+class RegistryLayout:
+    """Names and paths of one bed registry: ``registry`` (open, port 5000) or
+    ``registry-auth`` (htpasswd basic auth, port 5001)."""
+
+    def __init__(self, name: str, port: int, auth: bool) -> None:
+        self.name = name
+        self.port = port
+        self.auth = auth
+        self.address = f"{BRIDGE_ADDRESS}:{port}"         # as image names and daemons use it
+        self.run_dir = RUN_DIR / name
+        self.data_dir = DATA_DIR / name
+        self.config = self.data_dir / "config.yml"
+        self.storage = self.data_dir / "storage"
+        self.htpasswd = self.data_dir / "htpasswd"
+        self.pidfile = self.run_dir / "registry.pid"
+        self.log = self.run_dir / "registry.log"
+
+
+REGISTRIES = (RegistryLayout("registry", 5000, auth=False),
+              RegistryLayout("registry-auth", 5001, auth=True))

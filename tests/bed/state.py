@@ -78,14 +78,53 @@ class BedHost:
 
 
 @dataclass(frozen=True)
+class BedRegistry:
+    """The bed's image registries on the bridge address: ``address`` open to all,
+    ``auth_address`` asking for ``username``/``password`` (basic auth). Every bed host's
+    dockerd trusts both as insecure (plain HTTP) registries; the local dockerd only when
+    ``local_daemon_trusts`` (when ``up`` started it)."""
+
+    address: str                        # 198.18.0.1:5000, no auth
+    auth_address: str                   # 198.18.0.1:5001, htpasswd
+    username: str
+    password: str
+    storage: str                        # the open registry's storage root (repositories below)
+    auth_storage: str
+    local_daemon_trusts: bool
+    pid: int
+    auth_pid: int
+
+    def repository(self, name: str, auth: bool = False) -> str:
+        """Full image name of repository ``name`` on the open (or the auth) registry."""
+        return f"{self.auth_address if auth else self.address}/{name}"
+
+    def repository_dir(self, name: str, auth: bool = False) -> Path:
+        """Where the registry keeps repository ``name`` (its tags and layer links)."""
+        root = self.auth_storage if auth else self.storage
+        return Path(root, "docker", "registry", "v2", "repositories", name)
+
+    def problems(self, timeout: float = 2.0) -> list[str]:
+        """Registries that do not answer ``GET /v2/`` as expected (200, resp. 401)."""
+        found = []
+        for address, expect in ((self.address, 200), (self.auth_address, 401)):
+            status = registry_ping(address, timeout)
+            if status != expect:
+                found.append(f"registry {address}: "
+                             + (f"answered {status}" if status else "does not answer"))
+        return found
+
+
+@dataclass(frozen=True)
 class Bed:
-    """The whole bed: its hosts and the test images (tag -> image id) loaded on each."""
+    """The whole bed: its hosts, the test images (tag -> image id) loaded on each, and the
+    image registries (None in a state written before the bed had them)."""
 
     hosts: tuple[BedHost, ...]
     images: dict[str, str] = field(default_factory=dict)
     key_file: str = ""
     known_hosts_file: str = ""
     ssh_config_file: str = ""
+    registry: BedRegistry | None = None
 
     def __iter__(self) -> Iterator[BedHost]:
         return iter(self.hosts)
@@ -98,8 +137,13 @@ class Bed:
         raise KeyError(f"no bed host {name!r}; the bed has {[h.name for h in self.hosts]}")
 
     def problems(self) -> list[str]:
-        """Problems of every host; empty when the whole bed answers."""
-        return [p for host in self.hosts for p in host.problems()]
+        """Problems of every host and the registries; empty when the whole bed answers."""
+        found = [p for host in self.hosts for p in host.problems()]
+        if self.registry is None:
+            found.append("the bed has no registry (state of an older bed)")
+        else:
+            found += self.registry.problems()
+        return found
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -123,8 +167,10 @@ def load_bed(path: Path | None = None) -> Bed:
         raise BedMissing(f"{path} was written by another version of the bed: "
                          "run `python -m tests.testbed up` again")
     hosts = tuple(BedHost(**h) for h in data["hosts"])
+    registry = BedRegistry(**data["registry"]) if data.get("registry") else None
     return Bed(hosts=hosts, images=data["images"], key_file=data["key_file"],
-               known_hosts_file=data["known_hosts_file"], ssh_config_file=data["ssh_config_file"])
+               known_hosts_file=data["known_hosts_file"], ssh_config_file=data["ssh_config_file"],
+               registry=registry)
 
 
 def save_bed(bed: Bed, path: Path = STATE_FILE) -> None:
@@ -157,3 +203,17 @@ def ssh_banner(address: str, port: int, timeout: float = 1.0) -> bool:
             return sock.recv(8).startswith(b"SSH-")
     except OSError:
         return False
+
+
+def registry_ping(address: str, timeout: float = 1.0) -> int | None:
+    """The HTTP status of ``GET /v2/`` on a registry at ``host:port`` (None: no answer)."""
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+            sock.sendall(f"GET /v2/ HTTP/1.0\r\nHost: {address}\r\n\r\n".encode())
+            head = sock.recv(16)
+    except OSError:
+        return None
+    if not head.startswith(b"HTTP/1.") or not head[9:12].isdigit():
+        return None
+    return int(head[9:12])

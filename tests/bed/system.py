@@ -13,6 +13,7 @@ from tests.bed.layout import (
     LOCAL_DOCKER_SOCKET,
     LOCAL_DOCKERD_LOG,
     LOCAL_DOCKERD_PIDFILE,
+    REGISTRIES,
 )
 from tests.bed.state import docker_ping
 
@@ -24,7 +25,9 @@ PACKAGES = {
     "busybox-static": "/bin/busybox",
     "iproute2": "/usr/sbin/ip",
     "iptables": "/usr/sbin/iptables",
+    "docker-registry": "/usr/bin/docker-registry",
 }
+POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 
 
 def say(message: str) -> None:
@@ -62,9 +65,18 @@ def ensure_packages() -> None:
         return
     say(f"installing {' '.join(missing)}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for argv in (["apt-get", "update", "-q"],
-                 ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]):
-        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, env=env)
+    # keep the packages' init scripts from starting sshd/docker-registry on every address
+    guard = not POLICY_RC_D.exists()
+    if guard:
+        POLICY_RC_D.write_text("#!/bin/sh\n# dockerfab test bed: no service starts\nexit 101\n")
+        POLICY_RC_D.chmod(0o755)
+    try:
+        for argv in (["apt-get", "update", "-q"],
+                     ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]):
+            subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, env=env)
+    finally:
+        if guard:
+            POLICY_RC_D.unlink(missing_ok=True)
 
 
 def read_pid(pidfile: Path) -> int | None:
@@ -140,11 +152,14 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, log: Path | N
 
 
 def ensure_local_dockerd() -> None:
-    """Start a dockerd on /var/run/docker.sock if none answers (noting its pid for ``down``)."""
+    """Start a dockerd on /var/run/docker.sock if none answers (noting its pid for ``down``),
+    trusting the bed's registries."""
     if docker_ping(LOCAL_DOCKER_SOCKET):
         return
     say(f"starting the local dockerd (log {LOCAL_DOCKERD_LOG})")
-    pid = start_detached(["dockerd"], LOCAL_DOCKERD_LOG)
+    # it trusts the bed's plain-HTTP registries; one that was running already may not
+    pid = start_detached(["dockerd", *(f"--insecure-registry={reg.address}" for reg in REGISTRIES)],
+                         LOCAL_DOCKERD_LOG)
     LOCAL_DOCKERD_PIDFILE.parent.mkdir(parents=True, exist_ok=True)
     LOCAL_DOCKERD_PIDFILE.write_text(f"{pid}\n")
     wait_for(lambda: docker_ping(LOCAL_DOCKER_SOCKET), 60, "the local dockerd", LOCAL_DOCKERD_LOG,
