@@ -3,24 +3,28 @@ is missing: a missing daemon or test bed is a failure (set it up with
 ``python -m tests.testbed up``).
 
 Bed fixtures: ``bed`` (the whole bed, checked once per session), ``bed_host`` (bed1),
-``bed_api`` (a function giving a cached ``docker.APIClient`` on a bed host's socket, no SSH).
-Every test that uses one of them is marked ``bed``, so ``pytest -m "not bed"`` runs the rest.
+``bed_api`` (a function giving a cached ``docker.APIClient`` on a bed host's socket, no SSH),
+``registry`` (the bed's image registries) and ``registry_images`` (unique repositories on
+them, cleaned up after the test). Every test that uses one of them is marked ``bed``, so
+``pytest -m "not bed"`` runs the rest.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import uuid
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.bed import Bed, BedHost, BedMissing, load_bed
+from tests.bed import Bed, BedHost, BedMissing, BedRegistry, load_bed
 
 LOCAL_DOCKER_URL = os.environ.get("DOCKERFAB_TEST_DOCKER", "unix:///var/run/docker.sock")
 if TYPE_CHECKING:
     import docker
 
-BED_FIXTURES = {"bed", "bed_host", "bed_api"}
+BED_FIXTURES = {"bed", "bed_host", "bed_api", "registry", "registry_images"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -80,3 +84,72 @@ def bed_api(bed: Bed) -> Iterator[Callable[[BedHost | str], docker.APIClient]]:
     yield get
     for client in clients.values():
         client.close()
+
+
+@pytest.fixture(scope="session")
+def registry(bed: Bed) -> BedRegistry:
+    """The bed's image registries (open on ``address``, basic auth on ``auth_address``)."""
+    if bed.registry is None:  # the bed fixture already failed on this; keeps mypy informed
+        pytest.fail("the test bed has no registry (run: python -m tests.testbed up)",
+                    pytrace=False)
+    return bed.registry
+
+
+class RegistryImages:
+    """Unique repositories (``t_reg_<hex>``) on the bed's registries, and images with unique
+    content to push there. :meth:`cleanup` removes, on every bed daemon and the local one,
+    the images that carry one of these repositories (by tag or digest: also the ones a
+    newer pull left untagged) and the repositories from the registries' storage."""
+
+    def __init__(self, registry: BedRegistry, apis: list[Any]) -> None:
+        self.registry = registry
+        self.apis = apis
+        self.repositories: list[tuple[str, bool]] = []
+
+    def repository(self, auth: bool = False) -> str:
+        """A new unique repository's full name (``198.18.0.1:5000/t_reg_...``)."""
+        name = f"t_reg_{uuid.uuid4().hex[:10]}"
+        self.repositories.append((name, auth))
+        return self.registry.repository(name, auth)
+
+    def build(self, api: Any, tag: str, payload: int = 1 << 21) -> str:
+        """Build on ``api``'s daemon an image ``tag``: the bed's busybox plus a layer of
+        ``payload`` random bytes (content no other image has); returns its id."""
+        from tests.bed.images import IDLE, build_image
+
+        dockerfile = ("FROM busybox:latest\n"
+                      f"RUN head -c {payload} /dev/urandom > /payload\n"
+                      f'CMD ["sh", "-c", "{IDLE}"]\n')
+        return build_image(api, tag, dockerfile, {})
+
+    def cleanup(self) -> None:
+        import docker
+
+        full = [self.registry.repository(name, auth) for name, auth in self.repositories]
+        prefixes = tuple(f"{repo}{sep}" for repo in full for sep in (":", "@"))
+        for api in self.apis:
+            for image in api.images():
+                tags = [t for t in image.get("RepoTags") or [] if t != "<none>:<none>"]
+                names = tags + (image.get("RepoDigests") or [])
+                if not any(n.startswith(prefixes) for n in names):
+                    continue
+                others = [t for t in tags if not t.startswith(prefixes)]
+                # an image that also has other names (busybox:latest tagged into a test
+                # repository) only loses our tags
+                targets = [t for t in tags if t.startswith(prefixes)] if others else [image["Id"]]
+                for target in targets:
+                    try:
+                        api.remove_image(target, force=not others)
+                    except docker.errors.NotFound:
+                        pass
+        for name, auth in self.repositories:
+            shutil.rmtree(self.registry.repository_dir(name, auth), ignore_errors=True)
+
+
+@pytest.fixture
+def registry_images(bed: Bed, registry: BedRegistry, bed_api: Callable[[BedHost | str], Any],
+                    docker_api: Any) -> Iterator[RegistryImages]:
+    """:class:`RegistryImages` for this test; cleaned up after it."""
+    images = RegistryImages(registry, [bed_api(h) for h in bed] + [docker_api])
+    yield images
+    images.cleanup()
