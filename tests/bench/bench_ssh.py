@@ -24,6 +24,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,11 +61,13 @@ TARGET = 1.3
 # ----- what is measured -------------------------------------------------------------------
 @dataclass
 class Figure:
-    """One measurement: wall time, Docker API requests, SSH connections and channels opened."""
+    """One measurement: wall time, Docker API requests, SSH connections and channels opened,
+    and the client's CPU time (this process, or the program's subprocess)."""
     seconds: float
     requests: int
     connections: int
     channels: int
+    cpu: float = 0.0
 
 
 @dataclass
@@ -82,7 +85,8 @@ class Results:
         return Figure(statistics.median(f.seconds for f in found),
                       int(statistics.median(f.requests for f in found)),
                       int(statistics.median(f.connections for f in found)),
-                      int(statistics.median(f.channels for f in found)))
+                      int(statistics.median(f.channels for f in found)),
+                      statistics.median(f.cpu for f in found))
 
 
 # ----- the map ------------------------------------------------------------------------------
@@ -436,10 +440,20 @@ def timed(results: Results, label: str, phase: str, func: Callable[[], Counted])
     """Run one phase, recording its time and counts."""
     before = COUNTS.snapshot()
     began = time.perf_counter()
+    cpu_before = _cpu()
     counted = func()
     seconds = time.perf_counter() - began
+    cpu = _cpu() - cpu_before  # one of the two terms moved: this process or the subprocess
     requests, connections, channels = counted if counted is not None else COUNTS.since(before)
-    results.add(label, phase, Figure(seconds, requests, connections, channels))
+    results.add(label, phase, Figure(seconds, requests, connections, channels, cpu))
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and of its finished children (the program
+    runs; the latency proxy is still running, so it is not counted)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def run_round(ctx: Context, labels: list[str], results: Results) -> None:
@@ -468,8 +482,8 @@ PHASES = ("connect", "startup", "update")
 
 def _cell(figure: Figure | None) -> str:
     if figure is None:
-        return f"{'-':>8}{'':>15}"
-    return (f"{figure.seconds:8.3f}{figure.requests:5d}{figure.connections:4d}"
+        return f"{'-':>8}{'':>21}"
+    return (f"{figure.seconds:8.3f}{figure.cpu:6.2f}{figure.requests:5d}{figure.connections:4d}"
             f"{figure.channels:6d}")
 
 
@@ -487,8 +501,8 @@ def report(results: Results, net: Net, args: argparse.Namespace) -> list[str]:
     lines = [(f"== delay {net.delay_ms:g} ms ({how}); {args.containers} containers, "
               f"concurrency {args.concurrency}, median of {args.rounds} rounds "
               f"x {args.updates} no-op updates"),
-             f"{'':15}" + "".join(f"{p:^23}" for p in PHASES),
-             f"{'scenario':15}" + f"{'s':>8}{'req':>5}{'ssh':>4}{'chan':>6}" * len(PHASES)]
+             f"{'':15}" + "".join(f"{p:^29}" for p in PHASES),
+             f"{'scenario':15}" + f"{'s':>8}{'cpu':>6}{'req':>5}{'ssh':>4}{'chan':>6}" * len(PHASES)]
     for scenario in SCENARIOS:
         if any(s == scenario for s, _ in results.figures):
             lines.append(f"{scenario:15}"
@@ -559,7 +573,10 @@ def main() -> None:
                 with network(bed, delay, Path(tmp)) as net:
                     ctx = Context(bed, net, args, names, direct)
                     for round_no in range(args.rounds):
-                        shift = round_no % len(scenarios)  # rotate the order against drift
+                        # rotate the order so that each scenario runs early in one round
+                        # and late in another (later startups share the host with more
+                        # running containers)
+                        shift = (round_no * len(scenarios)) // args.rounds
                         print(f"  delay {delay:g} ms, round {round_no + 1}", file=sys.stderr,
                               flush=True)
                         run_round(ctx, scenarios[shift:] + scenarios[:shift], results)
