@@ -12,6 +12,7 @@ from itertools import groupby
 from typing import Any
 
 import docker
+import docker.auth
 import docker.errors
 
 from dockerfab import shortcuts
@@ -223,9 +224,17 @@ class Executor(AbstractRunner):
     # ----- handlers ----------------------------------------------------------------------
     def _do_pull_image(self, client: Any, action: Action) -> Any:
         image = action.args["image"]
-        registry = image.split("/")[0] if "/" in image.split(":")[0] else None
-        auth = self.auth_configs.get(registry) if registry else None
-        return pull_image(client, image, auth, self.progress)
+        return pull_image(client, image, self._auth_for(image), self.progress)
+
+    def _auth_for(self, image: str) -> dict[str, Any] | None:
+        """The ``auth_configs`` entry of the image's registry, matched the way the Docker
+        SDK matches logins (a ``host:port`` registry, URLs as keys, Docker Hub's aliases)."""
+        if not self.auth_configs:
+            return None
+        registry, _ = docker.auth.resolve_repository_name(split_image(image)[0])
+        found = docker.auth.AuthConfig({"auths": dict(self.auth_configs)}).resolve_authconfig(
+            registry)
+        return dict(found) if found else None
 
     def _do_create_network(self, client: Any, action: Action) -> Any:
         net: DesiredNetwork = action.args["network"]
