@@ -117,8 +117,9 @@ class RegistryImages:
         ``payload`` random bytes (content no other image has); returns its id."""
         from tests.bed.images import IDLE, build_image
 
+        nonce = uuid.uuid4().hex   # a new RUN line each time: never from the build cache
         dockerfile = ("FROM busybox:latest\n"
-                      f"RUN head -c {payload} /dev/urandom > /payload\n"
+                      f"RUN head -c {payload} /dev/urandom > /payload # {nonce}\n"
                       f'CMD ["sh", "-c", "{IDLE}"]\n')
         return build_image(api, tag, dockerfile, {})
 
