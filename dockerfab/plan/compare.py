@@ -88,8 +88,7 @@ def recreate_reasons(desired: DesiredContainer, state: ContainerState,
     if want_from != sorted(host.get("VolumesFrom") or ()):
         reasons.append("volumes_from changed")
     # links
-    want_links = {f"/{c}:/{desired.name}/{a}"
-                  for c, a in (desired.host_config.get("links") or {}).items()}
+    want_links = {f"/{c}:/{desired.name}/{a}" for c, a in desired.host_config.get("links") or ()}
     have_links = set(host.get("Links") or ())
     if want_links != have_links:
         for link in sorted(want_links - have_links):
@@ -143,16 +142,22 @@ def has_anonymous_volumes(state: ContainerState | None) -> bool:
                for m in state.inspect.get("Mounts") or ())
 
 
-def limit_changes(desired: DesiredContainer, state: ContainerState
+def limit_changes(desired: DesiredContainer, state: ContainerState,
+                  keys: frozenset[str] | None = None
                   ) -> tuple[dict[str, Any], list[str], list[str]]:
     """(kwargs for ``update_container``, reasons, limits that must be reset to unset).
 
-    Unset limits can't be removed live (spec 3.8.2): they are returned separately."""
+    Compares the limits of spec 3.8.2 and the restart policy, or only ``keys`` of them (the
+    keyword arguments given to an action). A restart policy that is not configured is left
+    as it is; limits that are no longer set can't be removed live (spec 3.8.2): they are
+    returned separately."""
     kwargs: dict[str, Any] = {}
     reasons: list[str] = []
     resets: list[str] = []
     host = state.host_config
     for key, api in convert.LIMITS.items():
+        if keys is not None and key not in keys:
+            continue
         want = convert.limit_value(key, desired.host_config.get(key))
         have = host.get(api)
         if want is None:
@@ -162,6 +167,11 @@ def limit_changes(desired: DesiredContainer, state: ContainerState
         if want != have:
             kwargs[key] = desired.host_config[key]
             reasons.append(f"limit {key} updated in place")
+    policy = desired.host_config.get("restart_policy")
+    if policy is not None and (keys is None or "restart_policy" in keys) and \
+            convert.restart_policy(policy) != convert.restart_policy(host.get("RestartPolicy")):
+        kwargs["restart_policy"] = policy
+        reasons.append("restart policy updated in place")
     if "mem_limit" in kwargs and desired.host_config.get("memswap_limit") is None:
         # Docker refuses a memory limit above the current swap limit; an unset swap limit
         # is twice the memory limit at creation, so keep it that way

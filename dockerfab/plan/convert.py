@@ -37,6 +37,10 @@ LIMITS = {
 }
 BYTE_LIMITS = frozenset({"mem_limit", "mem_reservation", "memswap_limit"})
 
+#: host-config keys ``update_container`` changes on an existing container (spec 3.8.2 and
+#: 3.11.1): the limits and the restart policy
+LIVE_KEYS = frozenset(LIMITS) | {"restart_policy"}
+
 _UNITS = {"b": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4}
 
 
@@ -143,3 +147,11 @@ def limit_value(key: str, value: Any) -> Any:
     if key in ("cpuset_cpus", "cpuset_mems"):
         return str(value)
     return int(value)
+
+
+def restart_policy(value: Any) -> tuple[str, int]:
+    """SDK/inspect restart policy (``{'Name': ..., 'MaximumRetryCount': n}``) -> (name,
+    count); no policy and Docker's empty name both mean ``no``."""
+    value = value or {}
+    name = str(value.get("Name") or "no")
+    return name, int(value.get("MaximumRetryCount") or 0)

@@ -300,12 +300,14 @@ class DesiredStateBuilder:
         if shares:
             create["volumes"] = shares
 
-        # links
-        links: dict[str, str] = {}
+        # links: (container, alias) pairs; one container may be linked under several aliases
+        links: list[tuple[str, str]] = []
         for link in as_list(mget(config, "links")):
             link = link if isinstance(link, ContainerLink) else ContainerLink(str(link))
             for c, i in self.resolve_container_ref(link.container):
-                links[self.cname(c, i)] = link.alias or link.container
+                pair = (self.cname(c, i), str(link.alias or link.container))
+                if pair not in links:
+                    links.append(pair)
         if links:
             host["links"] = links
 
@@ -370,11 +372,10 @@ class DesiredStateBuilder:
         if links and user_networks and host.get("network_mode") in user_networks:
             for net in user_networks:
                 endpoint_links = list(networks[net].get("links") or ())
-                endpoint_links += [(c, a) for c, a in links.items()
-                                   if (c, a) not in endpoint_links]
+                endpoint_links += [pair for pair in links if pair not in endpoint_links]
                 networks[net]["links"] = endpoint_links
             del host["links"]
-            for dep in links:
+            for dep, _ in links:
                 if depends_on.get(dep) == "link":
                     depends_on[dep] = "network_link"
 
@@ -537,14 +538,42 @@ def _merge_options(create: dict[str, Any], host: dict[str, Any], create_options:
 
 def _merge_key(target: dict[str, Any], key: str, value: Any) -> None:
     current = target.get(key)
-    if isinstance(current, dict) and isinstance(value, dict):
+    if key == "links":
+        target[key] = _merge_links(current, value)
+    elif key == "restart_policy":
+        target[key] = value  # one policy: a name and its retry count belong together
+    elif isinstance(current, dict) and isinstance(value, dict):
         target[key] = {**current, **value}
-    elif key == "links" and isinstance(current, dict):
-        target[key] = {**current, **dict(value)}
     elif isinstance(current, list) and isinstance(value, (list, tuple)):
         target[key] = list(dict.fromkeys(current + list(value)))
     else:
         target[key] = value
+
+
+def _link_pairs(links: Any) -> list[tuple[str, str]]:
+    """SDK ``links`` (a dict container -> alias, a list of pairs, or ``'c:alias'`` strings)
+    -> (container, alias) pairs."""
+    if not links:
+        return []
+    items = links.items() if isinstance(links, dict) else links
+    pairs = []
+    for item in items:
+        if isinstance(item, str):
+            container, _, alias = item.partition(":")
+        else:
+            container = str(item[0])
+            alias = str(item[1]) if len(item) > 1 and item[1] else ""
+        pairs.append((container, alias or container))
+    return pairs
+
+
+def _merge_links(current: Any, value: Any) -> list[tuple[str, str]]:
+    """Links of ``host_config``/``create_options``/keyword arguments over generated ones: a
+    container named there keeps only the aliases given there (spec 3.7), others merge."""
+    given = _link_pairs(value)
+    override = {c for c, _ in given}
+    merged = [pair for pair in _link_pairs(current) if pair[0] not in override]
+    return merged + list(dict.fromkeys(given))
 
 
 def _hash(data: Any) -> str:

@@ -9,12 +9,14 @@ concurrently; the actions of one item run in plan order.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from dockerfab.map.input import ExecPolicy
 from dockerfab.plan import actions as A
+from dockerfab.plan import convert
 from dockerfab.plan.actions import Action
 from dockerfab.plan.compare import (
     has_anonymous_volumes,
@@ -46,6 +48,13 @@ class PlanInput:
     selected: set[str] = field(default_factory=set)
 
 
+#: keyword arguments ``update`` compares (spec 3.8.2): given to ``update``, a differing one
+#: re-creates the container (or, in ``convert.LIVE_KEYS``, is changed in place)
+UPDATE_COMPARED = frozenset({"image", "environment", "command", "entrypoint", "ports",
+                             "port_bindings", "binds", "volumes_from", "links",
+                             "network_mode"}) | convert.LIVE_KEYS
+
+
 class _Plan:
     """Collects actions for one client."""
 
@@ -56,6 +65,8 @@ class _Plan:
         self.volumes_planned: set[str] = set()
         self.networks_planned: set[str] = set()
         self.images_planned: set[str] = set()
+        #: keyword arguments that could not reach an existing container -> its names
+        self.not_applied: dict[str, list[str]] = {}
 
     def add(self, kind: str, item: str, step: int, reasons: list[str], cid: Any = None,
             **args: Any) -> None:
@@ -113,6 +124,40 @@ class _Plan:
                      timeout=self._timeout(d))
         self.add(A.REMOVE, name, step, reasons, getattr(d, "config_id", None))
 
+    def apply_kwargs(self, d: DesiredContainer, state: ContainerState, step: int) -> None:
+        """The action's keyword arguments on an existing selected container (they win over
+        the map, spec 3.7): a restart policy or limit that differs is changed in place with
+        ``update_container``; the others can only take effect at creation (noted)."""
+        extra = self.options.extra
+        if not extra or d.name not in self.inp.selected:
+            return
+        live = frozenset(extra) & convert.LIVE_KEYS
+        if live:
+            kwargs, reasons, _ = limit_changes(d, state, live)
+            if kwargs:
+                self.add(A.UPDATE_LIMITS, d.name, step, reasons, d.config_id, limits=kwargs)
+        self.note_not_applied(d, convert.LIVE_KEYS)
+
+    def note_not_applied(self, d: DesiredContainer, applied: frozenset[str]) -> None:
+        """Remember the keyword arguments (other than ``applied``) an existing selected
+        container keeps without, for one warning at the end."""
+        if d.name not in self.inp.selected:
+            return
+        for key in self.options.extra:
+            if key not in applied:
+                self.not_applied.setdefault(key, []).append(d.name)
+
+    def warn_not_applied(self, action: str) -> None:
+        """One warning naming the keyword arguments existing containers did not get."""
+        if not self.not_applied:
+            return
+        keys = ", ".join(sorted(self.not_applied))
+        names = ", ".join(sorted({n for v in self.not_applied.values() for n in v}))
+        warnings.warn(f"{action}: keyword argument(s) {keys} not applied to existing "
+                      f"container(s) {names}: only the restart policy and the limits change "
+                      "in place; the rest takes effect when a container is created (update "
+                      "with force_update re-creates it)", stacklevel=2)
+
     def _timeout(self, d: DesiredContainer | None) -> int | None:
         if d is not None and d.stop_timeout is not None:
             return d.stop_timeout
@@ -142,8 +187,12 @@ class _Plan:
 def plan_create(inp: PlanInput, options: ActionOptions) -> list[Action]:
     p = _Plan(inp, options)
     for step, d in p.forward():
-        if p.state(d.name) is None:
+        state = p.state(d.name)
+        if state is None:
             p.create(d, step, ["missing"])
+        else:
+            p.apply_kwargs(d, state, step)
+    p.warn_not_applied("create")
     return p.actions
 
 
@@ -151,8 +200,12 @@ def plan_start(inp: PlanInput, options: ActionOptions) -> list[Action]:
     p = _Plan(inp, options)
     for step, d in p.forward():
         state = p.state(d.name)
-        if state is not None and p.may_start(d, state):
+        if state is None:
+            continue
+        p.apply_kwargs(d, state, step)
+        if p.may_start(d, state):
             p.start(d, step, ["not running"], initial=not state.has_started)
+    p.warn_not_applied("start")
     return p.actions
 
 
@@ -170,8 +223,11 @@ def plan_startup(inp: PlanInput, options: ActionOptions) -> list[Action]:
             p.remove(d, d.name, state, step - 3, reasons)
             p.create(d, step, reasons)
             p.start(d, step, reasons, initial=True)
-        elif p.may_start(d, state):
-            p.start(d, step, ["not running"], initial=not state.has_started)
+        else:
+            p.apply_kwargs(d, state, step)
+            if p.may_start(d, state):
+                p.start(d, step, ["not running"], initial=not state.has_started)
+    p.warn_not_applied("startup")
     return p.actions
 
 
@@ -224,6 +280,7 @@ def plan_update(inp: PlanInput, options: ActionOptions) -> list[Action]:
         if limit_kwargs:
             p.add(A.UPDATE_LIMITS, d.name, fstep, limit_reasons, d.config_id,
                   limits=limit_kwargs)
+        p.note_not_applied(d, UPDATE_COMPARED)  # live keys: limit_changes above
         for op, net, endpoint, why in network_changes(d, state, snap):
             if net in inp.networks and net not in snap.networks and \
                     net not in p.networks_planned:
@@ -240,6 +297,7 @@ def plan_update(inp: PlanInput, options: ActionOptions) -> list[Action]:
             for cmd in missing_exec_commands(d, state, options.check_exec_commands):
                 p.add(A.EXEC, d.name, fstep, ["exec command not running"], d.config_id,
                       cmd=cmd.cmd, user=cmd.user)
+    p.warn_not_applied("update")
     return p.actions
 
 

@@ -144,3 +144,27 @@ def test_unknown_reference_is_an_integrity_error():
                         check_integrity=False)
     with pytest.raises(MapIntegrityError, match="ghost"):
         builder(cmap).container("app", None)
+
+
+def test_one_container_linked_under_several_aliases():
+    cmap = ContainerMap("m", {
+        "networks": {"net": {}},
+        "db": {"image": "/base"},
+        "app": {"image": "/base", "links": ["db", ("db", "database"), ("db", "store")]},
+        "netapp": {"image": "/base", "networks": "net", "links": [("db", "a"), ("db", "b")]},
+        # host_config links name a container: its aliases there replace the generated ones
+        "pinned": {"image": "/base", "links": [("db", "a"), ("db", "b"), ("app", "app")],
+                   "host_config": {"links": {"m.db": "only"}}},
+    })
+    b = builder(cmap)
+    assert b.container("app", None).host_config["links"] == [
+        ("m.db", "db"), ("m.db", "database"), ("m.db", "store")]
+    netapp = b.container("netapp", None)
+    assert "links" not in netapp.host_config
+    assert netapp.networks["m.net"]["links"] == [("m.db", "a"), ("m.db", "b")]
+    assert netapp.depends_on == {"m.db": "network_link"}
+    assert b.container("pinned", None).host_config["links"] == [("m.app", "app"),
+                                                                 ("m.db", "only")]
+    # a keyword argument of the action overrides the same way
+    extra = builder(cmap, extra={"links": [("m.db", "x"), ("m.db", "y")]})
+    assert extra.container("app", None).host_config["links"] == [("m.db", "x"), ("m.db", "y")]

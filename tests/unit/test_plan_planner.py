@@ -1,6 +1,7 @@
 """Planners on plain snapshots: order, reasons, options; an unchanged map plans nothing."""
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -21,15 +22,18 @@ EXAMPLE_VOLUMES = ("example_map.app_log", "example_map.app_server_socket",
 
 
 def make_input(cmap: ContainerMap, snapshot: Callable[[dict[str, Any]], HostSnapshot],
-               selected: list[str] | None = None, reverse: bool = False) -> PlanInput:
+               selected: list[str] | None = None, reverse: bool = False,
+               extra: dict[str, Any] | None = None) -> PlanInput:
     merged = cmap.get_extended_map()
     policy = BasePolicy({cmap.name: merged}, {})
     graph = policy.graph()
     chosen = set(selected or graph.nodes)
     names = graph.closure(chosen, reverse=reverse)
     builder = DesiredStateBuilder(merged, ClientInfo("__default__"))
-    desired = {n: builder.container(graph.nodes[n].config_name, graph.nodes[n].instance_name)
-               for n in names}
+    # like the engine: the action's keyword arguments reach the selected containers only
+    chosen_builder = DesiredStateBuilder(merged, ClientInfo("__default__"), extra)
+    desired = {n: (chosen_builder if n in chosen else builder).container(
+        graph.nodes[n].config_name, graph.nodes[n].instance_name) for n in names}
     return PlanInput(ClientInfo("__default__"), snapshot(desired), desired,
                      graph.levels(names), builder.volumes, builder.networks, chosen)
 
@@ -212,3 +216,89 @@ def test_policy_names_and_dependencies():
                                                                        "instance2"}
     inst = MapConfigId(ItemType.CONTAINER, "example_map", "app_server", "instance1")
     assert policy.get_dependents(inst) == [web]
+
+
+ALWAYS = {"MaximumRetryCount": 0, "Name": "always"}
+
+
+def test_keyword_arguments_change_existing_containers_in_place():
+    """Spec 3.8.2's ``start('web', restart_policy=...)`` on an existing container: the
+    policy (and limits) given as keyword arguments are changed with update_container."""
+    cmap = ContainerMap("m", {"db": {"image": "/base"},
+                              "web": {"image": "/base", "links": "db"}})
+    existing = make_input(cmap, empty).desired
+    snap = lambda d: snapshot_of(d, **{n: observed(existing[n], status="exited")
+                                       for n in existing})
+    for func in (planner.plan_start, planner.plan_startup, planner.plan_create,
+                 planner.plan_update):
+        inp = make_input(cmap, snap, ["m.web"], extra={"restart_policy": ALWAYS,
+                                                       "mem_limit": "32m"})
+        plan = [a for a in func(inp, ActionOptions.from_kwargs({
+            "restart_policy": ALWAYS, "mem_limit": "32m"})) if a.item == "m.web"]
+        assert plan[0].kind == "update_limits", func.__name__
+        assert plan[0].args["limits"] == {"restart_policy": ALWAYS, "mem_limit": "32m",
+                                          "memswap_limit": 64 * 1024 ** 2}
+        assert plan[0].reasons == ["limit mem_limit updated in place",
+                                   "restart policy updated in place"]
+        if func is not planner.plan_create:  # then started, the dependency too
+            assert [a.kind for a in plan[1:]] == ["start"]
+    # already so: nothing to change; a dependency never gets the selected one's kwargs
+    same = make_input(cmap, lambda d: snapshot_of(d, **{
+        "m.web": observed(make_input(cmap, empty, ["m.web"],
+                                     extra={"restart_policy": ALWAYS}).desired["m.web"])}),
+                      ["m.web"], extra={"restart_policy": ALWAYS})
+    assert planner.plan_start(same, ActionOptions.from_kwargs({"restart_policy": ALWAYS})) == []
+    assert same.desired["m.db"].host_config.get("restart_policy") is None
+
+
+def test_keyword_arguments_that_cannot_change_live_warn():
+    cmap = ContainerMap("m", {"web": {"image": "/base"}})
+    as_mapped = make_input(cmap, empty).desired["m.web"]
+    snap = lambda d: snapshot_of(d, **{"m.web": observed(as_mapped)})
+    inp = make_input(cmap, snap, extra={"privileged": True, "restart_policy": ALWAYS})
+    options = ActionOptions.from_kwargs({"privileged": True, "restart_policy": ALWAYS})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plan = planner.plan_start(inp, options)
+    assert [a.kind for a in plan] == ["update_limits"]
+    (warning,) = caught
+    assert "privileged not applied to existing container(s) m.web" in str(warning.message)
+    # update compares environment: a differing one re-creates, no warning
+    inp = make_input(cmap, snap, extra={"environment": {"A": "1"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan = planner.plan_update(inp, ActionOptions.from_kwargs({"environment": {"A": "1"}}))
+    assert [a.kind for a in plan] == ["stop", "remove", "create", "start"]
+    assert plan[0].reasons == ["env A missing"]
+
+
+def test_update_changes_a_configured_restart_policy_in_place():
+    old = make_input(ContainerMap("m", {"web": {"image": "/base"}}), empty)
+    cmap = ContainerMap("m", {"web": {"image": "/base", "host_config": {
+        "restart_policy": {"Name": "on-failure", "MaximumRetryCount": 3}}}})
+    inp = make_input(cmap, lambda d: snapshot_of(d, **{"m.web": observed(old.desired["m.web"])}))
+    plan = planner.plan_update(inp, ActionOptions())
+    assert [(a.kind, a.reasons) for a in plan] == [
+        ("update_limits", ["restart policy updated in place"])]
+    # an unset policy is left as it is (not part of the comparison)
+    back = make_input(ContainerMap("m", {"web": {"image": "/base"}}),
+                      lambda d: snapshot_of(d, **{"m.web": observed(inp.desired["m.web"])}))
+    assert planner.plan_update(back, ActionOptions()) == []
+
+
+def test_several_aliases_of_one_link_plan_nothing_when_unchanged():
+    cmap = ContainerMap("m", {"networks": {"net": {}}, "db": {"image": "/base"},
+                              "app": {"image": "/base", "links": [("db", "a"), ("db", "b")]},
+                              "netapp": {"image": "/base", "networks": "net",
+                                         "links": [("db", "a"), ("db", "b")]}})
+    inp = make_input(cmap, lambda d: snapshot_of(d, networks=["m.net"]))
+    for func in (planner.plan_startup, planner.plan_update):
+        assert func(inp, ActionOptions()) == [], func.__name__
+    # one alias gone on the host: noticed
+    old = ContainerMap("m", {"db": {"image": "/base"}, "app": {"image": "/base",
+                                                               "links": [("db", "a")]}})
+    before = make_input(old, empty).desired["m.app"]
+    inp = make_input(cmap, lambda d: snapshot_of(d, networks=["m.net"],
+                                                 **{"m.app": observed(before)}))
+    (first, *_) = planner.plan_update(inp, ActionOptions())
+    assert first.reasons == ["link b missing"]

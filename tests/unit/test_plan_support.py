@@ -49,13 +49,14 @@ def observed(d: DesiredContainer, status: str = "running", exit_code: int = 0,
     hc: dict[str, Any] = {
         "Binds": list(host.get("binds") or []) or None,
         "VolumesFrom": list(host.get("volumes_from") or []) or None,
-        "Links": [f"/{c}:/{d.name}/{a}" for c, a in (host.get("links") or {}).items()] or None,
+        "Links": [f"/{c}:/{d.name}/{a}" for c, a in host.get("links") or ()] or None,
         "NetworkMode": host.get("network_mode", "default"),
         "PortBindings": {k: [{"HostIp": ip, "HostPort": p} for ip, p in v] for k, v in
                          convert.normalize_port_bindings(host.get("port_bindings")).items()},
     }
     for key, api in convert.LIMITS.items():
         hc[api] = convert.limit_value(key, host.get(key)) or 0
+    hc["RestartPolicy"] = host.get("restart_policy") or {"Name": "no", "MaximumRetryCount": 0}
     env = [f"{k}={v}" for k, v in convert.env_dict(create.get("environment")).items()]
     endpoints = {}
     for net, endpoint in d.networks.items():
