@@ -107,6 +107,10 @@ def test_login_true_for_the_right_password_false_for_a_wrong_one(registry, wrapp
     assert "401 Unauthorized" in wrong.errors()[-1]
     assert f"login to {registry.auth_address} failed" in wrong.errors()[-1]
 
+    nowhere = f"{registry.auth_address.rpartition(':')[0]}:5999"
+    assert wrong.login(registry.username, registry.password, registry=nowhere) is False
+    assert "connection refused" in wrong.errors()[-1].lower()
+
 
 def test_auth_registry_needs_the_login_for_push_and_pull(registry, registry_images, bed_api,
                                                          wrappers):
