@@ -18,7 +18,12 @@ import docker.errors
 from dockerfab import shortcuts
 from dockerfab.engine.events import DONE, FAILED, START, ActionEvent, Listener
 from dockerfab.engine.progress import ProgressCallback, PullProgress
-from dockerfab.errors import ActionRunnerException, DockerFabError, RemoteError
+from dockerfab.errors import (
+    ActionRunnerException,
+    ConnectionFailed,
+    DockerFabError,
+    RemoteError,
+)
 from dockerfab.plan import actions as A
 from dockerfab.plan.actions import Action, ActionResult
 from dockerfab.plan.desired import DesiredContainer, DesiredNetwork, DesiredVolume
@@ -39,6 +44,11 @@ def error_text(exc: BaseException) -> str:
 
 
 def split_image(image: str) -> tuple[str, str | None]:
+    """Repository and tag for the SDK's pull; a digest (``app@sha256:...``) is sent as the
+    tag, which the daemon reads as a digest."""
+    if "@" in image:
+        repo, _, digest = image.partition("@")
+        return repo, digest
     repo, _, tag = image.rpartition(":")
     if not repo or "/" in tag:
         return image, None
@@ -214,6 +224,8 @@ class Executor(AbstractRunner):
                 # next run creates it afresh from the (fixed) configuration
                 try:
                     client.remove_container(action.item, v=True, force=True)
+                except ConnectionFailed:  # connection gone: the start error says so already
+                    log.debug("could not remove %s after failed start", action.item)
                 except Exception:  # noqa: BLE001 - the start error is the one to report
                     log.warning("could not remove %s after failed start", action.item)
             raise
