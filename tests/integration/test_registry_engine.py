@@ -161,3 +161,22 @@ def test_auth_configs_of_the_client_configuration_are_used_for_pulls(
         config.get_client().close()
     assert pull_results(results) == {f"{repo}:latest": ["missing"]}
     assert bed_api("bed1").inspect_image(f"{repo}:latest")["Id"] == built
+
+
+def test_an_image_pinned_by_digest_is_pulled(bed, bed_api, registry_images):
+    repo = registry_images.repository()
+    built = registry_images.build(bed_api("bed2"), f"{repo}:latest", payload=1 << 16)
+    pusher = DockerClientWrapper(bed.host("bed2").docker_url)
+    assert pusher.push(repo, tag="latest")
+    pusher.close()
+    pinned = bed_api("bed2").inspect_image(built)["RepoDigests"][0]   # repo@sha256:...
+    container_map = ContainerMap(f"t_reg_{uuid.uuid4().hex[:8]}", {"app": {"image": pinned}})
+    target = DockerClientWrapper(bed.host("bed1").docker_url)
+    client = MappingDockerClient(container_map, target)
+    try:
+        results = client.pull_images("app")
+    finally:
+        client.close()
+        target.close()
+    assert pull_results(results) == {pinned: ["missing"]}
+    assert bed_api("bed1").inspect_image(pinned)["Id"] == built
