@@ -2,6 +2,7 @@
 progress lines and the summary in a log, a progress bar on a terminal."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -40,10 +41,14 @@ def pull_project(bed, bed_api, registry_images, tmp_path):
         assert builder.push(repo, tag="latest")
         images[config] = f"{repo}:latest"
     builder.close()
-    data = {"name": unique("t_reg_"), **{c: {"image": i} for c, i in images.items()}}
+    name = unique("t_reg_")
+    data = {"name": name, **{c: {"image": i, "stop_timeout": 1} for c, i in images.items()}}
     (tmp_path / "map.yaml").write_text(yaml.safe_dump(data))
     write_project(tmp_path, {"maps": ["map.yaml"]})
-    return tmp_path, images
+    yield tmp_path, images
+    api = bed_api("bed1")
+    for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
+        api.remove_container(c["Id"], force=True)
 
 
 def summary_row(output: str, host: str) -> dict[str, str]:
@@ -94,3 +99,33 @@ def test_pull_images_on_a_terminal_draws_a_progress_bar(pull_project, ssh_config
     assert bars[-1] == ("#" * 30, "100")
     assert not re.search(rf"\[bed1\] pull {image}: [\d.]+ MiB", out)  # no plain lines
     assert summary_row(out.replace("\r\n", "\n"), "bed1")["updated"] == "1"
+
+
+def test_update_pull_before_update_recreates_the_container_of_the_re_pushed_image(
+        bed, pull_project, ssh_config, bed_api, registry_images):
+    directory, images = pull_project
+    started = run_program("dockerfab", directory, ssh_config, "-H", "bed1", "startup",
+                          "web,worker")
+    assert started.returncode == 0, started.stdout
+    old = bed_api("bed1").inspect_image(images["web"])["Id"]
+    new = registry_images.build(bed_api("bed2"), images["web"], payload=PAYLOAD)
+    pusher = DockerClientWrapper(bed.host("bed2").docker_url)
+    assert pusher.push(images["web"].rpartition(":")[0], tag="latest")
+    pusher.close()
+
+    proc = run_program("dockerfab", directory, ssh_config, "-H", "bed1", "update",
+                       "web,worker", "--pull-before-update", "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    host = json.loads(proc.stdout)["hosts"][0]
+    done = [(a["action"], a["item"].rpartition(".")[2]) for a in host["actions"]
+            if a["action"] != "pull_image"]
+    assert done == [("stop", "web"), ("remove", "web"), ("create", "web"), ("start", "web")]
+    pulled = {a["item"] for a in host["actions"] if a["action"] == "pull_image"}
+    assert pulled == set(images.values())
+    create = next(a for a in host["actions"] if a["action"] == "create")
+    assert f"image {old[7:19]} -> {new[7:19]}" in create["reasons"]
+    assert (host["unchanged"], host["updated"], host["ok"]) == (1, 2, True)
+    running = {c["Labels"]["dockerfab.config"]: c["ImageID"]
+               for c in bed_api("bed1").containers(filters={"label": "dockerfab.map"})
+               if c["Image"] in images.values()}
+    assert running["web"] == new
