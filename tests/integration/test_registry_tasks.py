@@ -129,3 +129,17 @@ def test_update_pull_before_update_recreates_the_container_of_the_re_pushed_imag
                for c in bed_api("bed1").containers(filters={"label": "dockerfab.map"})
                if c["Image"] in images.values()}
     assert running["web"] == new
+
+
+def test_pull_images_of_a_tag_the_registry_lacks_fails_naming_host_item_and_cause(
+        registry_images, ssh_config, tmp_path):
+    image = f"{registry_images.repository()}:nothere"
+    (tmp_path / "map.yaml").write_text(yaml.safe_dump({"name": unique("t_reg_"),
+                                                       "web": {"image": image}}))
+    write_project(tmp_path, {"maps": ["map.yaml"]})
+    proc = run_program("dockerfab", tmp_path, ssh_config, "-H", "bed1", "pull-images", "web")
+    assert proc.returncode == 1
+    assert (f"[bed1] ERROR pull-images: pull_image {image}: manifest for {image} not found"
+            in proc.stdout)
+    row = summary_row(proc.stdout, "bed1")
+    assert (row["failed"], row["result"]) == ("1", "FAILED")
