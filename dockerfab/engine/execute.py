@@ -267,9 +267,26 @@ class Executor(AbstractRunner):
         vol: DesiredVolume = action.args["volume"]
         run_cmd = getattr(client, "run_cmd", None)
         mountpoint = self._volume_info.get((action.client, vol.name), {}).get("Mountpoint")
-        if action.args.get("prepare_local", True) and callable(run_cmd) and mountpoint:
-            return run_cmd(self._prepare_command(vol, mountpoint, sudo=False))
-        return self._run_helper(client, action.client, vol)
+        try:
+            if action.args.get("prepare_local", True) and callable(run_cmd) and mountpoint:
+                return run_cmd(self._prepare_command(vol, mountpoint, sudo=False))
+            return self._run_helper(client, action.client, vol)
+        except BaseException:
+            self._undo_volume(client, action.client, vol.name)
+            raise
+
+    def _undo_volume(self, client: Any, client_name: str, volume: str) -> None:
+        """A volume is prepared only when it is created: after a failed preparation, remove
+        it and the containers this run created on it, so the next run (with the cause fixed)
+        creates and prepares it again instead of keeping it unprepared."""
+        try:
+            for entry in client.containers(all=True, filters={"volume": volume}):
+                names = [n.lstrip("/") for n in entry.get("Names") or ()]
+                if any((client_name, n) in self._created for n in names):
+                    client.remove_container(entry["Id"], v=True, force=True)
+            client.remove_volume(volume)
+        except Exception:  # noqa: BLE001 - the preparation error is the one to report
+            log.warning("could not remove %s after its preparation failed", volume)
 
     @staticmethod
     def _prepare_command(vol: DesiredVolume, path: str, sudo: bool = False) -> str:
