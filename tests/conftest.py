@@ -89,9 +89,9 @@ def bed_api(bed: Bed) -> Iterator[Callable[[BedHost | str], docker.APIClient]]:
 @pytest.fixture(scope="session")
 def registry(bed: Bed) -> BedRegistry:
     """The bed's image registries (open on ``address``, basic auth on ``auth_address``)."""
-    if bed.registry is None:  # the bed fixture already failed on this; keeps mypy informed
-        pytest.fail("the test bed has no registry (run: python -m tests.testbed up)",
-                    pytrace=False)
+    if bed.registry is None:
+        pytest.fail("the test bed has no registry: its state was written by an older "
+                    "checkout's `up` (run: python -m tests.testbed up)", pytrace=False)
     return bed.registry
 
 

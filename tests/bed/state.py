@@ -137,11 +137,11 @@ class Bed:
         raise KeyError(f"no bed host {name!r}; the bed has {[h.name for h in self.hosts]}")
 
     def problems(self) -> list[str]:
-        """Problems of every host and the registries; empty when the whole bed answers."""
+        """Problems of every host and the registries; empty when the whole bed answers.
+        A state without registries (written by an older checkout's ``up``) is no problem
+        here: only tests that need them fail (fixture ``registry``)."""
         found = [p for host in self.hosts for p in host.problems()]
-        if self.registry is None:
-            found.append("the bed has no registry (state of an older bed)")
-        else:
+        if self.registry is not None:
             found += self.registry.problems()
         return found
 
