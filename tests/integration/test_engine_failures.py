@@ -127,3 +127,28 @@ def test_failure_reraise_gives_the_original_exception(docker_api, engine_images,
             info.value.reraise()
     finally:
         blocker.close()
+
+
+def test_failed_volume_preparation_is_undone(docker_api, engine_images, cleanup: Cleanup):
+    """chown to a user the helper image does not know fails; the volume and the container
+    created on it are removed again, so the fixed map prepares a fresh volume."""
+    name = cleanup.name("prepare")
+
+    def volume_map(user: object) -> ContainerMap:
+        return ContainerMap(name, {"volumes": {"data": "/data"}, "app": {
+            "image": IMAGE, "attaches": "data", "user": user, "permissions": "0750",
+            "stop_timeout": 2}})
+
+    mc = mapping_client(volume_map("no-such-user-here"), docker_api)
+    with pytest.raises(ActionRunnerException) as caught:
+        mc.startup("app")
+    assert caught.value.action_type == "prepare_volume" and "no-such-user-here" in str(
+        caught.value)
+    assert container_names(docker_api, name) == set()
+    assert not docker_api.volumes(filters={"name": f"{name}.data"}).get("Volumes")
+    mc.maps = volume_map(2000)
+    assert {(r.kind, r.item) for r in mc.startup("app")} >= {
+        ("create_volume", f"{name}.data"), ("prepare_volume", f"{name}.data")}
+    stat = docker_api.exec_start(docker_api.exec_create(f"{name}.app", ["stat", "-c", "%u %a",
+                                                                        "/data"], user="0"))
+    assert stat.decode().split() == ["2000", "750"]
