@@ -23,7 +23,11 @@ import pytest
 import yaml
 
 from tests.bed.layout import AUTHORIZED_KEYS, RUN_DIR
-from tests.integration.fabric_helpers import run_program, write_project, write_ssh_config
+from tests.integration.fabric_helpers import (
+    run_program,
+    write_project,
+    write_ssh_config,
+)
 
 ACL_XATTR = "system.posix_acl_access"
 UNDEFINED = 0xFFFFFFFF
