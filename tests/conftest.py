@@ -112,7 +112,7 @@ class RegistryImages:
         self.repositories.append((name, auth))
         return self.registry.repository(name, auth)
 
-    def build(self, api: Any, tag: str, payload: int = 1 << 21) -> str:
+    def build(self, api: Any, tag: str, payload: int = 1 << 18) -> str:
         """Build on ``api``'s daemon an image ``tag``: the bed's busybox plus a layer of
         ``payload`` random bytes (content no other image has); returns its id."""
         from tests.bed.images import IDLE, build_image

@@ -18,7 +18,7 @@ from dockerfab import (
     MappingDockerClient,
 )
 
-PAYLOAD = 2 << 20
+PAYLOAD = 1 << 19
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from tests.integration.fabric_helpers import (
     write_ssh_config,
 )
 
-PAYLOAD = 3 << 20
+PAYLOAD = 1 << 19
 
 
 @pytest.fixture(scope="module")
