@@ -1,7 +1,8 @@
 """SSH and fleet benchmark on the test bed (not a test; prints figures and ratios).
 
     python -m tests.bench.bench_ssh [--containers 30] [--rounds 3] [--updates 5]
-                                    [--delays 0,5,20] [--concurrency 8]
+                                    [--delays 0,5,20] [--concurrency 8] [--pool-size 10]
+                                    [--only direct,tunnel,...]
 
 For each network delay (0: straight to 198.18.0.1X:22; D > 0: through
 :mod:`tests.bench.latency_proxy`, D ms each way), and each round, on bed1 unless noted:
@@ -352,7 +353,8 @@ class Tunnel(EngineScenario):
         config = fabric.Config(runtime_ssh_path=self.ctx.net.ssh_config)
         self.connection = open_connection(fabric.Connection("bed1", config=config),
                                           DockerSettings())
-        client: docker.APIClient = docker_client(self.connection, host="bed1")
+        client: docker.APIClient = docker_client(self.connection, host="bed1",
+                                                 max_pool_size=self.ctx.args.pool_size)
         return [client]
 
     def close(self) -> None:
@@ -499,7 +501,7 @@ def report(results: Results, net: Net, args: argparse.Namespace) -> list[str]:
     how = ("direct to 198.18.0.1X:22" if net.delay_ms <= 0
            else f"through latency_proxy, {net.delay_ms:g} ms each way")
     lines = [(f"== delay {net.delay_ms:g} ms ({how}); {args.containers} containers, "
-              f"concurrency {args.concurrency}, median of {args.rounds} rounds "
+              f"concurrency {args.concurrency}, tunnel pool {args.pool_size}, median of {args.rounds} rounds "
               f"x {args.updates} no-op updates"),
              f"{'':15}" + "".join(f"{p:^29}" for p in PHASES),
              f"{'scenario':15}" + f"{'s':>8}{'cpu':>6}{'req':>5}{'ssh':>4}{'chan':>6}" * len(PHASES)]
@@ -544,7 +546,10 @@ def main() -> None:
     parser.add_argument("--containers", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--updates", type=int, default=5, help="no-op updates per round")
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="MappingDockerClient concurrency (actions and observation)")
+    parser.add_argument("--pool-size", type=int, default=10,
+                        help="channels the tunnel keeps for reuse (docker_client max_pool_size)")
     parser.add_argument("--delays", default="0,5,20",
                         help="one-way delays in ms; 0 = no proxy (comma-separated)")
     parser.add_argument("--only", default=",".join(SCENARIOS),
