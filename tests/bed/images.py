@@ -1,4 +1,4 @@
-"""The test images: built from scratch with the busybox binary (no registry is reachable).
+"""The test images: built from scratch with the busybox binary (no outside registry is reachable).
 
 Every long-running image exits at once on SIGTERM, even as PID 1 (a shell trap), so stopping
 a test container takes milliseconds, not the 10 s stop time-out.
