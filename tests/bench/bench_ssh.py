@@ -538,7 +538,7 @@ def report(results: Results, net: Net, args: argparse.Namespace) -> list[str]:
         extra = (tunnel.seconds - direct.seconds) / (2 * net.delay_ms / 1000)
         lines.append(f"tunnel no-op update: {extra:.1f} round trips more than the socket "
                      f"(RTT {2 * net.delay_ms:g} ms)")
-    return lines
+    return [line.rstrip() for line in lines]
 
 
 def main() -> None:
