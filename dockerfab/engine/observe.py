@@ -21,12 +21,13 @@ from dockerfab.plan.snapshot import (
 
 
 def list_images(client: Any) -> dict[str, str]:
-    """``repo:tag`` -> image id for every tagged image (one API call)."""
+    """``repo:tag`` and ``repo@sha256:...`` -> image id for every named image (one API call),
+    so that images pinned by digest are found as well as tagged ones."""
     images: dict[str, str] = {}
     for image in client.images():
-        for tag in image.get("RepoTags") or ():
-            if tag and tag != "<none>:<none>":
-                images[tag] = image["Id"]
+        for ref in (*(image.get("RepoTags") or ()), *(image.get("RepoDigests") or ())):
+            if ref and not ref.startswith("<none>"):
+                images[ref] = image["Id"]
     return images
 
 

@@ -74,7 +74,7 @@ class HostSnapshot:
     containers: dict[str, ContainerState] = field(default_factory=dict)  # by name, no '/'
     volumes: dict[str, VolumeState] = field(default_factory=dict)
     networks: dict[str, NetworkState] = field(default_factory=dict)
-    images: dict[str, str] = field(default_factory=dict)  # 'repo:tag' -> image id
+    images: dict[str, str] = field(default_factory=dict)  # 'repo:tag' / 'repo@digest' -> id
     api_version: str | None = None
 
     def container(self, name: str) -> ContainerState | None:

@@ -180,3 +180,11 @@ def test_an_image_pinned_by_digest_is_pulled(bed, bed_api, registry_images):
         target.close()
     assert pull_results(results) == {pinned: ["missing"]}
     assert bed_api("bed1").inspect_image(pinned)["Id"] == built
+    # once there, the digest is found on the host like a tag: nothing to pull again
+    target = DockerClientWrapper(bed.host("bed1").docker_url)
+    client = MappingDockerClient(container_map, target)
+    try:
+        assert list(client.plan("pull_images", "app", pull_all_images=False)) == []
+    finally:
+        client.close()
+        target.close()
