@@ -14,7 +14,7 @@ import docker
 
 from dockerfab.engine.events import Listener
 from dockerfab.engine.execute import DEFAULT_CONCURRENCY, DEFAULT_HELPER_IMAGE, Executor
-from dockerfab.engine.observe import observe
+from dockerfab.engine.observe import OBSERVE_CONCURRENCY, observe
 from dockerfab.engine.policy import BasePolicy
 from dockerfab.engine.progress import ProgressCallback
 from dockerfab.errors import (
@@ -245,7 +245,7 @@ class MappingDockerClient:
                                         for c in d.exec_commands)]
             try:
                 return observe(self.docker_client(client_name), client_name, desired, top,
-                               self.concurrency, self._observe_pool())
+                               OBSERVE_CONCURRENCY, self._observe_pool())
             except DockerFabError:
                 raise
             except Exception as exc:
@@ -262,7 +262,7 @@ class MappingDockerClient:
         """Worker threads for observation, kept between actions (thread start-up is a
         noticeable part of a no-op update)."""
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=max(1, self.concurrency),
+            self._pool = ThreadPoolExecutor(max_workers=OBSERVE_CONCURRENCY,
                                             thread_name_prefix="dockerfab-observe")
         return self._pool
 

@@ -19,6 +19,11 @@ from dockerfab.plan.snapshot import (
     VolumeState,
 )
 
+#: inspects in flight at once while observing: reads only, so more than the action
+#: concurrency; on a distant host a no-op update then waits for two waves of round trips
+#: (the lists, then all inspects), not one wave per 8 containers (docs/benchmarks.rst)
+OBSERVE_CONCURRENCY = 32
+
 
 def list_images(client: Any) -> dict[str, str]:
     """``repo:tag`` and ``repo@sha256:...`` -> image id for every named image (one API call),
@@ -48,7 +53,7 @@ def _processes(top: dict[str, Any]) -> list[str]:
 
 
 def observe(client: Any, client_name: str, inspect_names: Iterable[str] = (),
-            top_names: Iterable[str] = (), concurrency: int = 8,
+            top_names: Iterable[str] = (), concurrency: int = OBSERVE_CONCURRENCY,
             pool: Executor | None = None) -> HostSnapshot:
     """Take one snapshot: 4 list calls (concurrently), one inspect per existing container in
     ``inspect_names`` and one ``top`` per running container in ``top_names``, started as

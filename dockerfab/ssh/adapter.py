@@ -15,7 +15,6 @@ import requests.adapters
 import urllib3
 import urllib3.connection
 import urllib3.connectionpool
-from docker import constants
 from docker.transport.basehttpadapter import BaseHTTPAdapter
 
 from dockerfab.ssh.chansock import ChannelSocket
@@ -23,6 +22,11 @@ from dockerfab.ssh.endpoint import DIAL_STDIO_MAX_CHANNELS, SSHEndpoint
 
 RecentlyUsedContainer = urllib3._collections.RecentlyUsedContainer
 _POOL_KEY = "http+docker://localhost"
+
+#: channels kept open for reuse: as many as the engine inspects with at once
+#: (dockerfab.engine.observe.OBSERVE_CONCURRENCY), so that a warm no-op update opens no
+#: channel, each of which costs a network round trip (docs/benchmarks.rst)
+DEFAULT_POOL_SIZE = 32
 
 
 class ChannelHTTPConnection(urllib3.connection.HTTPConnection):
@@ -69,7 +73,7 @@ class SSHChannelAdapter(BaseHTTPAdapter):
                                                            "max_pool_size"]
 
     def __init__(self, endpoint: SSHEndpoint, timeout: float | None = 60,
-                 max_pool_size: int = constants.DEFAULT_MAX_POOL_SIZE) -> None:
+                 max_pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
         self.max_pool_size = max_pool_size

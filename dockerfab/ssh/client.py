@@ -9,7 +9,7 @@ from docker import constants
 from paramiko import Transport
 
 from dockerfab.errors import ConnectionFailed
-from dockerfab.ssh.adapter import SSHChannelAdapter
+from dockerfab.ssh.adapter import DEFAULT_POOL_SIZE, SSHChannelAdapter
 from dockerfab.ssh.endpoint import DEFAULT_URL, Mode, SSHEndpoint
 
 ClientT = TypeVar("ClientT", bound=docker.APIClient)
@@ -36,7 +36,7 @@ def docker_client(transport: Any, url: str = DEFAULT_URL, *, client_class: type[
                   mode: Mode = "auto", sudo: bool = False,
                   timeout: float | None = constants.DEFAULT_TIMEOUT_SECONDS,
                   version: str | None = "auto",
-                  max_pool_size: int = constants.DEFAULT_MAX_POOL_SIZE,
+                  max_pool_size: int = DEFAULT_POOL_SIZE,
                   host: str | None = None, **client_kwargs: Any) -> ClientT:
     """Return ``client_class`` (default ``docker.APIClient``) talking to ``url`` on the far side
     of ``transport`` (a paramiko Transport, or a Fabric Connection).
@@ -58,7 +58,7 @@ def docker_client(transport: Any, url: str = DEFAULT_URL, *, client_class: type[
 def client_for_endpoint(endpoint: SSHEndpoint, *, client_class: type[ClientT] | None = None,
                         timeout: float | None = constants.DEFAULT_TIMEOUT_SECONDS,
                         version: str | None = "auto",
-                        max_pool_size: int = constants.DEFAULT_MAX_POOL_SIZE,
+                        max_pool_size: int = DEFAULT_POOL_SIZE,
                         **client_kwargs: Any) -> ClientT:
     """Like :func:`docker_client`, for an already built :class:`SSHEndpoint`."""
     cls: Any = client_class or docker.APIClient

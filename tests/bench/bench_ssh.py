@@ -1,7 +1,7 @@
 """SSH and fleet benchmark on the test bed (not a test; prints figures and ratios).
 
     python -m tests.bench.bench_ssh [--containers 30] [--rounds 3] [--updates 5]
-                                    [--delays 0,5,20] [--concurrency 8] [--pool-size 10]
+                                    [--delays 0,5,20] [--concurrency 8] [--pool-size 32]
                                     [--only direct,tunnel,...]
 
 For each network delay (0: straight to 198.18.0.1X:22; D > 0: through
@@ -50,6 +50,7 @@ from dockerfab.fabric.connection import open_connection
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.map.container import ContainerMap
 from dockerfab.ssh import docker_client
+from dockerfab.ssh.adapter import DEFAULT_POOL_SIZE
 from tests.bed import Bed, BedHost, load_bed
 from tests.bench.counting import COUNTS, install
 
@@ -548,7 +549,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=5, help="no-op updates per round")
     parser.add_argument("--concurrency", type=int, default=8,
                         help="MappingDockerClient concurrency (actions and observation)")
-    parser.add_argument("--pool-size", type=int, default=10,
+    parser.add_argument("--pool-size", type=int, default=DEFAULT_POOL_SIZE,
                         help="channels the tunnel keeps for reuse (docker_client max_pool_size)")
     parser.add_argument("--delays", default="0,5,20",
                         help="one-way delays in ms; 0 = no proxy (comma-separated)")
