@@ -2,6 +2,7 @@
 ports, user and permissions the text describes."""
 from __future__ import annotations
 
+import copy
 import socket
 
 from dockerfab.map.container import ContainerMap
@@ -13,6 +14,7 @@ from tests.integration.test_engine_support import (  # noqa: F401 (fixtures)
     mapping_client,
     run_in,
 )
+from tests.unit.test_map_container import EXAMPLE_372
 
 
 def free_port() -> int:
@@ -22,42 +24,16 @@ def free_port() -> int:
 
 
 def example_map(name: str, root: str, http: int, https: int) -> ContainerMap:
-    """Spec 3.7.2 as written, except: host root in a temp dir, free host ports instead of
-    80/443 (the daemon is shared), and one map network, because the shared daemon's
-    default bridge (docker0) is unusable here."""
-    return ContainerMap(name, {
-        "repository": "registry.example.com",
-        "host_root": root,
-        "networks": {"net": {}},
-        "web_server": {
-            "image": "nginx",
-            "binds": {"/etc/nginx": ("config/nginx", "ro")},
-            "uses": "app_server_socket",
-            "attaches": "web_log",
-            "exposes": {80: http, 443: https},
-            "networks": "net",
-        },
-        "app_server": {
-            "image": "app",
-            "instances": ("instance1", "instance2"),
-            "binds": ({"app_config": "ro"}, "app_data"),
-            "attaches": ("app_log", "app_server_socket"),
-            "user": 2000,
-            "permissions": "u=rwX,g=rX,o=",
-            "networks": "net",
-        },
-        "volumes": {
-            "web_log": "/var/log/nginx",
-            "app_server_socket": "/var/lib/app/socket",
-            "app_config": "/var/lib/app/config",
-            "app_log": "/var/lib/app/log",
-            "app_data": "/var/lib/app/data",
-        },
-        "host": {
-            "app_config": {"instance1": "config/app1", "instance2": "config/app2"},
-            "app_data": {"instance1": "data/app1", "instance2": "data/app2"},
-        },
-    })
+    """Spec 3.7.2 as written (tests/unit/test_map_container.EXAMPLE_372), except: host root
+    in a temp dir, free host ports instead of 80/443 (the daemon is shared), and one map
+    network, so the test does not depend on the shared daemon's default bridge."""
+    data = copy.deepcopy(EXAMPLE_372)
+    data["host_root"] = root
+    data["networks"] = {"net": {}}
+    data["web_server"]["exposes"] = {80: http, 443: https}
+    for config in ("web_server", "app_server"):
+        data[config]["networks"] = "net"
+    return ContainerMap(name, data)
 
 
 def mounts(api, name):

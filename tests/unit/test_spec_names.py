@@ -45,6 +45,7 @@ from dockerfab.map.input import (
     UsedVolume,
 )
 from dockerfab.plan.desired import ClientInfo, DesiredStateBuilder
+from tests.unit.test_map_naming import IMAGE_TABLE
 
 # --- 3.1.2 imports ---------------------------------------------------------------------------
 
@@ -486,21 +487,7 @@ def test_policy_names():
     assert P.get_hostname("main.web", "__default__") == "main-web"  # default client left out
 
 
-IMAGE_TABLE = [  # 3.7 "Image", config name app-server (CLARIFICATIONS 3 for image1:one)
-    (None, None, None, "app-server:latest"),
-    ("image1", None, None, "image1:latest"),
-    (None, "registry.example.com", None, "registry.example.com/app-server:latest"),
-    ("image1", "registry.example.com", None, "registry.example.com/image1:latest"),
-    (None, None, "devel", "app-server:devel"),
-    ("image1", None, "devel", "image1:devel"),
-    (None, "registry.example.com", "devel", "registry.example.com/app-server:devel"),
-    ("image1", "registry.example.com", "devel", "registry.example.com/image1:devel"),
-    ("/image1", None, "devel", "image1:devel"),
-    ("image1:one", None, "devel", "image1:one"),
-    ("/image1:two", None, "devel", "image1:two"),
-]
-
-
+# the 3.7 "Image" table, once for the naming function and here through BasePolicy
 @pytest.mark.parametrize("image,repository,default_tag,expected", IMAGE_TABLE)
 def test_image_name_table(image, repository, default_tag, expected):
     cmap = dockerfab.ContainerMap("m", check_integrity=False)
