@@ -14,6 +14,7 @@ from typing import Any
 
 import docker
 
+from dockerfab.build.context import DockerContext
 from tests.bed.system import say
 
 BUSYBOX = Path("/bin/busybox")
@@ -105,22 +106,24 @@ def build_image(api: docker.APIClient, tag: str, dockerfile: str,
                 files: dict[str, Path | str]) -> str:
     """Build ``dockerfile`` with ``files`` as its context and tag it; returns the image id.
 
-    The one place the bed builds images (to be switched to dockerfab's DockerFile later).
+    The one place the bed builds images. The context is dockerfab's own DockerContext; the
+    build call is the SDK's, so that any APIClient (a bed host's, the local one) will do.
     """
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
+    with DockerContext() as context:
         for name, data in {"Dockerfile": dockerfile, **files}.items():
             content = _content(data)
             info = tarfile.TarInfo(name)
             info.size, info.mode = len(content), 0o755
-            tar.addfile(info, io.BytesIO(content))
-    buf.seek(0)
-    image_id = None
-    for chunk in api.build(fileobj=buf, custom_context=True, tag=tag, rm=True, forcerm=True,
-                           pull=False, decode=True):
-        if "error" in chunk:
-            raise RuntimeError(f"building {tag} failed: {chunk['error'].strip()}")
-        image_id = chunk.get("aux", {}).get("ID", image_id)
+            context.addfile(info, io.BytesIO(content))
+        context.finalize()
+        image_id = None
+        with context.open() as fileobj:
+            for chunk in api.build(fileobj=fileobj, custom_context=True,
+                                   encoding=context.stream_encoding, tag=tag, rm=True,
+                                   forcerm=True, pull=False, decode=True):
+                if "error" in chunk:
+                    raise RuntimeError(f"building {tag} failed: {chunk['error'].strip()}")
+                image_id = chunk.get("aux", {}).get("ID", image_id)
     return image_id or str(api.inspect_image(tag)["Id"])
 
 
