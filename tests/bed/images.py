@@ -166,3 +166,10 @@ def ensure_host_images(host_name: str, host_api: docker.APIClient, local_api: do
     say(f"{host_name}: loading {' '.join(missing)}")
     for tag in missing:
         host_api.load_image(local_api.get_image(tag))
+    # the images these replaced are now untagged: remove them (unless a container uses one),
+    # so a rebuilt bed leaves no dangling images that tests of clean-up would find
+    for old_id in {have[tag] for tag in missing if tag in have} - set(ids.values()):
+        try:
+            host_api.remove_image(old_id)
+        except docker.errors.APIError:
+            pass
