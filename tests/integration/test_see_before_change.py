@@ -52,7 +52,8 @@ def webapp(bed, bed_api, tmp_path):
     data = yaml.safe_load(EXAMPLE.read_text())
     data["name"] = name
     data["host_root"] = str(root / "site")
-    port = random.randrange(30000, 40000, 2)
+    # below the ephemeral range (32768-60999) of bed1, where outgoing connections take ports
+    port = random.randrange(30000, 32700, 2)
     data["web_server"]["exposes"] = {80: port, 443: port + 1}
     data["app_server"]["create_options"] = {"environment": {"API_TOKEN": SECRET}}
     (tmp_path / "map.yaml").write_text(yaml.safe_dump(data, sort_keys=False))

@@ -78,7 +78,7 @@ def start_sshd(directory: Path, host: BedHost, **options: str) -> Sshd:
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
                         str(directory / name)], check=True)
     (directory / "authorized_keys").write_text((directory / "client_key.pub").read_text())
-    port = random.randrange(40000, 60000)
+    port = random.randrange(10000, 20000)  # below the ephemeral range: never taken by chance
     key_type, key = (directory / "host_key.pub").read_text().split()[:2]
     (directory / "known_hosts").write_text(f"[{host.address}]:{port} {key_type} {key}\n")
     config = {
