@@ -120,6 +120,22 @@ def _maps(c: Any, settings: DockerSettings) -> list[Any] | None:
         raise Exit(f"dockerfab: {exc}", code=2) from None
 
 
+def _check_names(maps: list[Any], names: list[str], instances: list[str]) -> None:
+    """Names that no loaded map knows end the run before any host is contacted."""
+    from dockerfab.engine.client import MappingDockerClient
+    from dockerfab.errors import DockerFabError
+    from dockerfab.plan.graph import expand_selection
+
+    client = MappingDockerClient(maps)
+    try:
+        expand_selection(client.get_policy().container_maps, names, None, instances or None,
+                         client.default_map)
+    except DockerFabError as exc:
+        raise Exit(f"dockerfab: {exc}", code=2) from None
+    finally:
+        client.close()
+
+
 def _map_task(c: Any, action: str, method: str, names: str, instances: str | None,
               fail_fast: bool, dry_run: bool, format: str | None, verbose: bool, quiet: bool,
               **options: Any) -> None:
@@ -128,6 +144,8 @@ def _map_task(c: Any, action: str, method: str, names: str, instances: str | Non
     settings = _settings(c, fail_fast, format)
     _begin(c, action, settings, dry_run, verbose, quiet)
     maps = _maps(c, settings)
+    if maps:
+        _check_names(maps, split_list(names), split_list(instances))
     make = planwork.map_dry_run if dry_run else planwork.map_run
     work = make(maps or [], method, split_list(names), split_list(instances), options)
     _on_hosts(c, action, work, settings)

@@ -55,15 +55,15 @@ def _expand_one(maps: dict[str, Any], entry: Any, map_name: str | None,
         return _expand_one(maps, entry.config_name, entry.map_name or map_name,
                            tuple(entry.instance_names) or wanted, default_map)
     name = str(entry)
+    head, _, rest = name.partition(".")
+    if map_name is None and rest and head in maps:
+        # 'map.config[.instance]' / 'map.group' / 'map.__all__' names their map themselves
+        return _expand_one(maps, rest, head, wanted, default_map)
     if map_name == ALL or (map_name is None and name == ALL and default_map is None):
         map_names = list(maps)
     else:
         target = map_name or default_map
         if target is None:
-            # 'map.config' form when there is no default map
-            head, _, rest = name.partition(".")
-            if head in maps and rest:
-                return _expand_one(maps, rest, head, wanted, default_map)
             raise MapIntegrityError(f"no map given for {name!r} and no default map")
         if target not in maps:
             raise MapIntegrityError(f"map {target!r} is not known to this client")

@@ -186,3 +186,25 @@ def test_dead_docker_daemon_behind_good_sshd(bed, bed_api, project, ssh_config):
     rows = summary_rows(fixed.stdout)
     assert rows["bed1"]["created"] == "0" and rows["bed2"]["created"] == "6"
     assert containers(bed_api("bed2"), name) == expected(name)
+
+
+def test_unknown_names_stop_the_run_before_any_host_is_contacted(project, ssh_config):
+    """A name no loaded map knows is a usage error (exit 2) found before connecting: the
+    unreachable host in the list is never tried."""
+    directory, name, _ = project
+    for program in ("fab", "dockerfab"):
+        proc = run_program(program, directory, ssh_config, "-H", "bed1,198.18.0.99",
+                           "startup", "web_srver")
+        assert proc.returncode == 2
+        assert f"'web_srver' is not a container configuration, instance or group on map " \
+               f"'{name}'" in proc.stderr
+        assert "198.18.0.99" not in proc.stdout + proc.stderr
+
+
+def test_map_qualified_names(project, ssh_config, bed_api):
+    """'map.config.instance' selects one instance, also with a single (default) map."""
+    directory, name, _ = project
+    proc = run_program("dockerfab", directory, ssh_config, "-H", "bed1", "startup",
+                       f"{name}.app_server.instance2")
+    assert proc.returncode == 0
+    assert containers(bed_api("bed1"), name) == {f"{name}.app_server.instance2": "running"}

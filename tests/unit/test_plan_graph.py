@@ -40,6 +40,9 @@ def test_selection_forms():
     assert names(expand_selection(m, "__all__", "__all__", None, None))[-1] == "two.solo"
     assert names(expand_selection(m, None, None, None, "two")) == ["two.solo"]
     assert names(expand_selection(m, "one.web", None, None, None)) == ["one.web"]
+    # 'map.config[.instance]' also when there is a default map (what the tasks' help says)
+    assert names(expand_selection(m, "one.app.b", None, None, "one")) == ["one.app.b"]
+    assert names(expand_selection(m, "two.solo", None, None, "one")) == ["two.solo"]
     assert names(expand_selection(m, [InputConfigId("one", "app", ("a",)),
                                       MapConfigId(ItemType.CONTAINER, "two", "solo")],
                                   None, None, None)) == ["one.app.a", "two.solo"]
