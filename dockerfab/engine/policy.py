@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dockerfab.map import naming
 from dockerfab.map.input import ItemType, MapConfigId
-from dockerfab.plan import names
 from dockerfab.plan.desired import ClientInfo, DesiredStateBuilder
 from dockerfab.plan.graph import DependencyGraph, container_of
 from dockerfab.plan.model import containers, instances, is_abstract
@@ -27,28 +27,29 @@ class BasePolicy:
     @classmethod
     def cname(cls, map_name: str, container: str, instance: str | None = None) -> str:
         """Container name ``<map>.<config>[.<instance>]``."""
-        return names.container_name(map_name, container, instance)
+        return naming.container_name(map_name, container, instance)
 
     @classmethod
     def aname(cls, map_name: str, attached_name: str, parent_name: str | None = None) -> str:
         """Attached volume name ``<map>[.<parent>].<alias>``."""
-        return names.volume_name(map_name, attached_name, parent_name)
+        return naming.attached_volume_name(map_name, parent_name or "", attached_name,
+                                           bool(parent_name))
 
     @classmethod
     def nname(cls, map_name: str, network_name: str) -> str:
         """Network name ``<map>.<network>``."""
-        return names.network_name(map_name, network_name)
+        return naming.network_name(map_name, network_name)
 
     @classmethod
     def image_name(cls, image: str | None, container_map: Any = None,
                    config_name: str = "") -> str:
         """Expanded image name (repository prefix, default tag)."""
-        return names.image_name(image, config_name, getattr(container_map, "repository", None),
+        return naming.image_name(image, config_name, getattr(container_map, "repository", None),
                                 getattr(container_map, "default_tag", None))
 
     @classmethod
     def get_hostname(cls, container_name: str, client_name: str | None = None) -> str:
-        return names.hostname(client_name, container_name)
+        return naming.host_name(container_name, client_name)
 
     # ----- dependencies ------------------------------------------------------------------
     def graph(self) -> DependencyGraph:

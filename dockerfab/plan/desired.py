@@ -13,6 +13,7 @@ from typing import Any
 
 from dockerfab.errors import MapIntegrityError
 from dockerfab.functional import resolve_deep, resolve_value
+from dockerfab.map import naming
 from dockerfab.map.input import (
     ContainerLink,
     ExecCommand,
@@ -23,7 +24,7 @@ from dockerfab.map.input import (
     SharedVolume,
     UsedVolume,
 )
-from dockerfab.plan import convert, names
+from dockerfab.plan import convert
 from dockerfab.plan.model import (
     as_list,
     containers,
@@ -156,7 +157,7 @@ class DesiredStateBuilder:
         return self._attached_index
 
     def attached_volume_name(self, owner: str, alias: str) -> str:
-        return names.volume_name(self.map_name, alias, owner if self.parent_names else None)
+        return naming.attached_volume_name(self.map_name, owner, alias, self.parent_names)
 
     def resolve_container_ref(self, ref: str) -> list[tuple[str, str | None]]:
         """``config`` or ``config.instance`` -> [(config, instance)] (all instances)."""
@@ -169,7 +170,7 @@ class DesiredStateBuilder:
                                 f"on map {self.map_name!r}")
 
     def cname(self, config_name: str, instance: str | None) -> str:
-        return names.container_name(self.map_name, config_name, instance)
+        return naming.container_name(self.map_name, config_name, instance)
 
     # ----- dependencies (no lazy values touched) -------------------------------------------
     def dependencies(self, config_name: str, instance: str | None) -> dict[str, str]:
@@ -223,14 +224,14 @@ class DesiredStateBuilder:
         config = self.config(config_name)
         name = self.cname(config_name, instance)
         cm = self.map
-        image = names.image_name(mget(config, "image"), config_name,
+        image = naming.image_name(mget(config, "image"), config_name,
                                  getattr(cm, "repository", None), getattr(cm, "default_tag", None))
         user = resolve_value(mget(config, "user"))
         create: dict[str, Any] = {"image": image, "name": name, "detach": True}
         if user is not None:
             create["user"] = str(user)
         if getattr(cm, "set_hostname", True) is not False:
-            create["hostname"] = names.hostname(self.client.name, name)
+            create["hostname"] = naming.host_name(name, self.client.name)
         domain = self.client.domainname or resolve_value(getattr(cm, "default_domain", None))
         if domain:
             create["domainname"] = domain
@@ -340,7 +341,7 @@ class DesiredStateBuilder:
         networks: dict[str, dict[str, Any]] = {}
         mode_from_networks = False
         for endpoint in as_list(mget(config, "networks")):
-            net_name = names.network_name(self.map_name, endpoint.network_name)
+            net_name = naming.network_name(self.map_name, endpoint.network_name)
             if net_name not in ("bridge", "host", "none"):
                 self.networks.setdefault(net_name, self._network(endpoint.network_name))
             networks[net_name] = self._endpoint(endpoint, config_name)
@@ -465,7 +466,7 @@ class DesiredStateBuilder:
             raise MapIntegrityError(f"network {network!r} is not configured on map "
                                     f"{self.map_name!r}")
         return DesiredNetwork(
-            name=names.network_name(self.map_name, network),
+            name=naming.network_name(self.map_name, network),
             driver=mget(conf, "driver", "bridge"),
             options=dict(resolve_deep(mget(conf, "driver_options", {}) or {})),
             internal=bool(mget(conf, "internal", False)),

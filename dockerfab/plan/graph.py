@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from dockerfab.errors import CircularDependency, MapIntegrityError
+from dockerfab.map import naming
 from dockerfab.map.input import InputConfigId, ItemType, MapConfigId
-from dockerfab.plan import names
 from dockerfab.plan.model import containers, groups, instances, is_abstract
 
 ALL = "__all__"
@@ -105,7 +105,7 @@ def _expand_one(maps: dict[str, Any], entry: Any, map_name: str | None,
 
 
 def container_of(cid: MapConfigId) -> str:
-    return names.container_name(cid.map_name, cid.config_name, cid.instance_name)
+    return naming.container_name(cid.map_name, cid.config_name, cid.instance_name)
 
 
 class DependencyGraph:
