@@ -7,7 +7,7 @@ from typing import Any
 from fabric import Config, Connection
 
 from dockerfab.fabric.client import DockerFabricClient, fabric_docker_client
-from dockerfab.fabric.connection import connect
+from dockerfab.fabric.connection import close_connection, connect
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.map.config.client import ClientConfiguration
 
@@ -74,6 +74,6 @@ class FabricClientConfiguration(ClientConfiguration):
             self._client.close()
             object.__setattr__(self, "_client", None)
         if self._owns_connection and self._connection is not None:
-            self._connection.close()
+            close_connection(self._connection)
         object.__setattr__(self, "_connection", None)
         object.__setattr__(self, "_owns_connection", False)

@@ -16,6 +16,7 @@ import paramiko
 from fabric import Connection
 
 from dockerfab.errors import ConnectionFailed, HostKeyError
+from dockerfab.fabric.gateway import GATEWAYS
 from dockerfab.fabric.settings import DockerSettings
 
 
@@ -74,20 +75,34 @@ def own_connect_kwargs(connection: Connection) -> dict[str, Any]:
     Fabric 3 merges each new Connection's ssh_config IdentityFile into the *shared*
     config's ``connect_kwargs`` (and hands every Connection that same dict), so with
     ``-H a,b`` host b would also offer a's keys, and concurrent connections would share one
-    dict. The keys are rebuilt here: those configured (``-i``, config files) plus this
-    host's own IdentityFile entries.
+    dict. The keys are rebuilt here: those configured (``-i``, config files), those given
+    to the Connection itself (``connect_kwargs={'key_filename': ...}``), and this host's own
+    IdentityFile entries; only the keys another host's ssh_config added are left out.
     """
     kwargs = {k: v for k, v in dict(connection.connect_kwargs).items() if k != "key_filename"}
-    keys: list[str] = []
+    configured: list[str] = []
     for layer in _CONFIG_LAYERS:
-        value = (getattr(connection.config, layer, None) or {}).get("connect_kwargs", {})
-        configured = value.get("key_filename") if isinstance(value, dict) else None
-        if configured:
-            keys.extend([configured] if isinstance(configured, str) else configured)
-    keys.extend(connection.ssh_config.get("identityfile", []))
+        configured += _key_list(_layer_connect_kwargs(connection, layer))
+    own_ssh = _key_list(connection.ssh_config.get("identityfile"))
+    foreign = set(_key_list(_layer_connect_kwargs(connection, "_modifications")))
+    foreign -= {*configured, *own_ssh}
+    given = [k for k in _key_list(connection.connect_kwargs.get("key_filename"))
+             if k not in foreign]
+    keys = list(dict.fromkeys([*configured, *given, *own_ssh]))
     if keys:
-        kwargs["key_filename"] = list(dict.fromkeys(keys))
+        kwargs["key_filename"] = keys
     return kwargs
+
+
+def _layer_connect_kwargs(connection: Connection, layer: str) -> Any:
+    value = (getattr(connection.config, layer, None) or {}).get("connect_kwargs", {})
+    return value.get("key_filename") if isinstance(value, dict) else None
+
+
+def _key_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
 def prepare(connection: Connection, settings: DockerSettings) -> Connection:
@@ -108,20 +123,53 @@ def prepare(connection: Connection, settings: DockerSettings) -> Connection:
     client.set_missing_host_key_policy(policy)
     if connection.connect_timeout is None and "timeout" not in connection.connect_kwargs:
         connection.connect_timeout = settings.connect_timeout
-    if isinstance(connection.gateway, Connection):
-        prepare(connection.gateway, settings)
+    if isinstance(connection.gateway, Connection) and not getattr(connection, _SHARED, False):
+        # one shared, host-key checked connection per jump host (dockerfab.fabric.gateway)
+        connection.gateway = GATEWAYS.share(connection.gateway,
+                                            lambda gateway: prepare(gateway, settings))
+        setattr(connection, _SHARED, True)
     return connection
+
+
+_SHARED = "_dockerfab_gateway_shared"   # set on a connection whose gateway is GATEWAYS'
+
+
+def close_connection(connection: Connection) -> None:
+    """Close ``connection`` and let go of its jump host (closed with the last host behind it);
+    Fabric's own ``close`` leaves gateways open."""
+    try:
+        connection.close()
+    finally:
+        if getattr(connection, _SHARED, False) and isinstance(connection.gateway, Connection):
+            setattr(connection, _SHARED, False)
+            GATEWAYS.release(connection.gateway)
 
 
 def open_connection(connection: Connection, settings: DockerSettings) -> Connection:
     """Prepare and open ``connection``; SSH failures raise a one-line ConnectionFailed."""
     prepare(connection, settings)
+    label = host_label(connection)
     try:
+        if isinstance(connection.gateway, Connection):
+            try:
+                GATEWAYS.open(connection.gateway)
+            except BaseException as exc:
+                raise jump_host_error(exc, label, host_label(connection.gateway)) from exc
         connection.open()
     except BaseException as exc:
-        connection.close()
-        raise connection_error(exc, host_label(connection)) from exc
+        close_connection(connection)
+        raise connection_error(exc, label) from exc
     return connection
+
+
+def jump_host_error(exc: BaseException, host: str, jump_host: str) -> BaseException:
+    """An error reaching ``host``'s jump host, as one line naming both."""
+    error = connection_error(exc, jump_host)
+    if isinstance(error, ConnectionFailed):
+        error.message = f"via jump host {jump_host}: {error.message}"
+        error.args = (error.message,)
+        error.host = host
+    return error
 
 
 def connect(host: str, config: Any, settings: DockerSettings) -> Connection:

@@ -16,7 +16,7 @@ from fabric import Connection
 
 from dockerfab.errors import DockerFabError
 from dockerfab.fabric.client import DockerFabricClient, fabric_docker_client
-from dockerfab.fabric.connection import connect, open_connection
+from dockerfab.fabric.connection import close_connection, connect, open_connection
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.output import Reporter
 
@@ -88,7 +88,7 @@ def open_session(target: HostTarget, config: Any, settings: DockerSettings,
         client = fabric_docker_client(connection, settings, host=target.label)
     except BaseException:
         if connection is not None:
-            connection.close()
+            close_connection(connection)
         raise
     return HostSession(target, connection, client, settings, reporter)
 
@@ -98,7 +98,7 @@ def close_session(session: HostSession) -> None:
         session.client.close()
     finally:
         if session.connection is not None:
-            session.connection.close()
+            close_connection(session.connection)
 
 
 def run_on_host(target: HostTarget, task: str, work: Work, config: Any,
