@@ -12,6 +12,7 @@ from typing import Any
 
 import docker.errors
 
+from dockerfab.map.naming import image_aliases
 from dockerfab.plan.snapshot import (
     ContainerState,
     HostSnapshot,
@@ -26,14 +27,22 @@ OBSERVE_CONCURRENCY = 32
 
 
 def list_images(client: Any) -> dict[str, str]:
-    """``repo:tag`` and ``repo@sha256:...`` -> image id for every named image (one API call),
-    so that images pinned by digest are found as well as tagged ones."""
+    """Image reference -> image id for every named image (one API call): tags and
+    ``repo@sha256:...`` digests, so that images pinned by digest are found as well as tagged
+    ones. Keys are normalized (:func:`dockerfab.map.naming.normalize_image`): Docker lists
+    ``busybox:latest``, Podman ``docker.io/library/busybox:latest`` for the same image, and
+    Podman's local ``localhost/app`` is also found as ``app``; a name of its own wins over
+    such an alias."""
     images: dict[str, str] = {}
+    aliases: dict[str, str] = {}
     for image in client.images():
         for ref in (*(image.get("RepoTags") or ()), *(image.get("RepoDigests") or ())):
             if ref and not ref.startswith("<none>"):
-                images[ref] = image["Id"]
-    return images
+                own, *more = image_aliases(ref)
+                images[own] = image["Id"]
+                for alias in more:
+                    aliases.setdefault(alias, image["Id"])
+    return {**aliases, **images}
 
 
 def _container_from_list(entry: dict[str, Any]) -> ContainerState:

@@ -4,7 +4,8 @@
 * attached volumes: ``<map>.<alias>``, or ``<map>.<parent>.<alias>`` with
   ``use_attached_parent_name`` (CLARIFICATIONS 10)
 * networks: ``<map>.<network>``; Docker's own ``bridge``, ``host`` and ``none`` keep their name
-* images: the expansion rules of spec 3.7 "Image" (CLARIFICATIONS 3)
+* images: the expansion rules of spec 3.7 "Image" (CLARIFICATIONS 3); references compared
+  the way the daemon reads them (:func:`normalize_image`)
 * host names: ``<client>-<container>`` with characters invalid in host names replaced
 """
 from __future__ import annotations
@@ -85,6 +86,55 @@ def image_name(image: Any, config_name: str, repository: Any = None,
     if tag is None:
         name = f"{name}:{default_tag or DEFAULT_TAG}"
     return name
+
+
+DEFAULT_REGISTRY = "docker.io"
+_DOCKER_HUB_ALIASES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
+LOCAL_REGISTRY = "localhost"   # Podman names images built or committed locally localhost/...
+
+
+def split_registry(reference: str) -> tuple[str, str]:
+    """``'198.18.0.1:5000/app:1'`` -> ``('198.18.0.1:5000', 'app:1')``; the first path
+    component is a registry when it has a ``.`` or ``:`` or is ``localhost`` (Docker's rule),
+    else the registry is Docker Hub: ``'nginx'`` -> ``('docker.io', 'library/nginx')``."""
+    first, sep, rest = reference.partition("/")
+    looks_like_registry = first == LOCAL_REGISTRY or "." in first or ":" in first
+    if sep and looks_like_registry and first == first.lower():
+        registry, path = first, rest
+    else:
+        registry, path = DEFAULT_REGISTRY, reference
+    if registry in _DOCKER_HUB_ALIASES:
+        registry = DEFAULT_REGISTRY
+        if "/" not in path:
+            path = f"library/{path}"
+    return registry, path
+
+
+def normalize_image(reference: str) -> str:
+    """The full form of an image reference, as the daemon resolves it, so that names of the
+    same image compare equal: ``busybox`` == ``docker.io/library/busybox:latest``,
+    ``user/app:2`` == ``docker.io/user/app:2``, ``index.docker.io/library/x`` ==
+    ``docker.io/library/x:latest``; other registries keep their name. A missing tag is
+    ``latest``; with a digest the digest identifies the image and a tag is dropped."""
+    reference = reference.strip()
+    name, _, digest = reference.partition("@")
+    registry, path = split_registry(name)
+    repository, tag = split_image(path)
+    if digest:
+        return f"{registry}/{repository}@{digest}"
+    return f"{registry}/{repository}:{tag or DEFAULT_TAG}"
+
+
+def image_aliases(reference: str) -> list[str]:
+    """The normalized names under which a daemon finds an image it lists as ``reference``:
+    the name itself, and for Podman's ``localhost/name`` also the short ``name`` (Podman
+    resolves a short name to the local image first)."""
+    full = normalize_image(reference)
+    registry, path = split_registry(reference.partition("@")[0])
+    if registry == LOCAL_REGISTRY and path:
+        digest = reference.partition("@")[2]
+        return [full, normalize_image(path + (f"@{digest}" if digest else ""))]
+    return [full]
 
 
 _INVALID_HOST_CHARS = re.compile(r"[^A-Za-z0-9-]+")

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from dockerfab.map.naming import normalize_image
+
 
 @dataclass
 class ContainerState:
@@ -74,11 +76,16 @@ class HostSnapshot:
     containers: dict[str, ContainerState] = field(default_factory=dict)  # by name, no '/'
     volumes: dict[str, VolumeState] = field(default_factory=dict)
     networks: dict[str, NetworkState] = field(default_factory=dict)
-    images: dict[str, str] = field(default_factory=dict)  # 'repo:tag' / 'repo@digest' -> id
+    # normalized 'registry/repo:tag' / 'registry/repo@digest' -> id (see image_id)
+    images: dict[str, str] = field(default_factory=dict)
     api_version: str | None = None
+
+    def __post_init__(self) -> None:
+        self.images = {normalize_image(ref): image_id for ref, image_id in self.images.items()}
 
     def container(self, name: str) -> ContainerState | None:
         return self.containers.get(name)
 
     def image_id(self, image: str) -> str | None:
-        return self.images.get(image)
+        """The id of the image ``image`` names (any spelling the daemon accepts)."""
+        return self.images.get(normalize_image(image))
