@@ -56,6 +56,8 @@ class FabricClientConfiguration(ClientConfiguration):
         object.__setattr__(self, "_connection", connection)
 
     def get_client(self) -> Any:
+        if self.client is not None:  # a ready client given by the user
+            return self.client
         if self._client is None:
             if self.fabric_host:
                 settings = self.docker_settings()

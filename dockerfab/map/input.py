@@ -585,13 +585,18 @@ def _network_item(item: Any, path: tuple[str | int, ...]) -> list[NetworkEndpoin
     if isinstance(item, _LIST_TYPES):
         if not item:
             raise MapError("empty network endpoint", path)
+        if len(item) == 2 and (item[1] is None or isinstance(item[1], dict)):
+            return [_network_pair(item[0], item[1], path)]  # (network, {endpoint options})
         return [_endpoint(item[0], path, *item[1:])]
     return [_endpoint(item, path)]
 
 
 def get_network_endpoints(value: Any) -> list[NetworkEndpoint]:
     """``networks`` input -> NetworkEndpoint tuples; ``{'net': {'ipv4': ...}}`` shorthand keys
-    ``ipv4``/``ipv6``/``link_local`` accepted; single values become lists."""
+    ``ipv4``/``ipv6``/``link_local`` accepted; single values become lists. A
+    ``(network, {endpoint options})`` pair (Docker-Map's form) is one endpoint, also alone."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict):
+        value = [value]
     return _items(value, _network_item, _network_pair,
                   lambda v: "network_name" in v)
 

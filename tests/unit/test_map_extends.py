@@ -91,7 +91,8 @@ def test_multi_value_lists_merge_by_first_value():
     # the same container path: last host path and read-only flag win, position after base's
     assert app.binds == [HostVolume("/conf", "host/conf", True), HostVolume("/data", "host/b", True)]
     assert app.exposes == [PortBinding(443, 443), PortBinding(80, 8080)]
-    assert app.links == [ContainerLink("db")]
+    # links are (container, alias) pairs: every distinct alias is kept (issue 12)
+    assert app.links == [ContainerLink("db", "database"), ContainerLink("db")]
     assert app.networks == [NetworkEndpoint("net", ipv4_address="10.0.0.9")]
     assert app.create_options == {"mem_limit": "2g", "environment": {"A": "1"}}
     assert app.host_config == {"restart_policy": {"Name": "always"}}

@@ -39,6 +39,13 @@ def _interfaces(value: Any) -> dict[str, Any]:
     return value
 
 
+def _docker_client(value: Any) -> Any:
+    """A client given by the user: anything that talks the Docker SDK's low-level API."""
+    if value is None or callable(getattr(value, "containers", None)):
+        return value
+    raise MapError(f"expected a Docker client (docker.APIClient), got {value!r}")
+
+
 class ClientConfiguration(ConfigurationObject):
     """Connection settings of a Docker host. ``ClientConfiguration('tcp://host:2375')`` sets
     ``base_url``. :meth:`get_client` creates the client once per object."""
@@ -55,6 +62,9 @@ class ClientConfiguration(ConfigurationObject):
         Prop("stop_timeout", None, _number, doc="Default stop timeout of this host."),
         Prop("domainname", None, _optional_str, doc="Domain name of new containers."),
         Prop("fabric_host", None, _optional_str, doc="SSH host for the Fabric/SSH layer."),
+        Prop("client", None, _docker_client,
+             doc="A ready Docker client (``docker.APIClient``) to use as this configuration's "
+                 "client instead of making one (Docker-Map's ``client=``)."),
     )
 
     base_url: Any
@@ -66,6 +76,7 @@ class ClientConfiguration(ConfigurationObject):
     stop_timeout: Any
     domainname: Any
     fabric_host: Any
+    client: Any
 
     def __init__(self, values: Any = None, **kwargs: Any) -> None:
         object.__setattr__(self, "_client", None)
@@ -98,7 +109,10 @@ class ClientConfiguration(ConfigurationObject):
 
     def get_client(self) -> Any:
         """The Docker client of this configuration, created on first call and kept.
-        Subclasses (e.g. the Fabric client configuration) override this."""
+        A client given as ``client=`` is returned as it is. Subclasses (e.g. the Fabric
+        client configuration) override this."""
+        if self.client is not None:
+            return self.client
         if self._client is None:
             from dockerfab.client.wrapper import DockerClientWrapper
 
