@@ -21,6 +21,7 @@ from dockerfab.fabric import actions
 from dockerfab.fabric.actions import split_list
 from dockerfab.fabric.run import HostSession, run_on_hosts, run_state
 from dockerfab.fabric.settings import DockerSettings, defaults
+from dockerfab.map.naming import primary_name
 from dockerfab.output import MODES, NORMAL, QUIET, VERBOSE, format_table
 
 NAMES_HELP = ("container configurations: comma-separated 'config', 'map.config', "
@@ -124,7 +125,7 @@ def _check_names(maps: list[Any], names: list[str], instances: list[str]) -> Non
     """Names that no loaded map knows end the run before any host is contacted."""
     from dockerfab.engine.client import MappingDockerClient
     from dockerfab.errors import DockerFabError
-    from dockerfab.plan.graph import expand_selection
+    from dockerfab.map.select import expand_selection
 
     client = MappingDockerClient(maps)
     try:
@@ -488,8 +489,7 @@ def list_containers(c, all=True):
     def rows(s: HostSession) -> list[list[Any]]:
         out = []
         for ct in s.client.containers(all=all):
-            names = [n.lstrip("/") for n in ct.get("Names") or () if n.count("/") == 1]
-            out.append([names[0] if names else "", ct.get("Image"), ct.get("Status"),
+            out.append([primary_name(ct.get("Names")) or "", ct.get("Image"), ct.get("Status"),
                         ct["Id"][:12]])
         return sorted(out)
     _table_task(c, "list-containers", ("name", "image", "status", "id"), rows)

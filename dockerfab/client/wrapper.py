@@ -21,6 +21,7 @@ from requests.exceptions import RequestException
 from dockerfab.build.context import DockerContext
 from dockerfab.build.dockerfile import DockerFile
 from dockerfab.errors import BuildError, PartialResultsError
+from dockerfab.map.naming import primary_name
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,7 @@ NONE_TAG = "<none>:<none>"
 def _container_name(container: Mapping[str, Any]) -> str:
     """The primary name of a container from a list entry (``'/web'`` -> ``'web'``); its id
     when it has none."""
-    for name in container.get("Names") or ():
-        name = name.lstrip("/")
-        if "/" not in name:  # '/other/alias' entries are legacy link names
-            return name
-    return str(container["Id"])
+    return primary_name(container.get("Names")) or str(container["Id"])
 
 
 def _real_tags(image: Mapping[str, Any]) -> list[str]:

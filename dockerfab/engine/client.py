@@ -24,6 +24,7 @@ from dockerfab.errors import (
     RemoteError,
 )
 from dockerfab.map.input import ExecPolicy, MapConfigId
+from dockerfab.map.select import expand_selection
 from dockerfab.plan.actions import Action, ActionResult, Plan, Results
 from dockerfab.plan.desired import ClientInfo, DesiredContainer, DesiredStateBuilder
 from dockerfab.plan.generators import (
@@ -31,7 +32,6 @@ from dockerfab.plan.generators import (
     AbstractStateGenerator,
     GeneratorPair,
 )
-from dockerfab.plan.graph import expand_selection
 from dockerfab.plan.model import DEFAULT_CLIENT, map_clients
 from dockerfab.plan.options import ActionOptions
 from dockerfab.plan.planner import PlanInput

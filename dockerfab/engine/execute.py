@@ -24,6 +24,7 @@ from dockerfab.errors import (
     DockerFabError,
     RemoteError,
 )
+from dockerfab.map.naming import split_image
 from dockerfab.plan import actions as A
 from dockerfab.plan.actions import Action, ActionResult
 from dockerfab.plan.desired import DesiredContainer, DesiredNetwork, DesiredVolume
@@ -41,18 +42,6 @@ def error_text(exc: BaseException) -> str:
     if explanation:
         return str(explanation.decode() if isinstance(explanation, bytes) else explanation)
     return str(exc) or type(exc).__name__
-
-
-def split_image(image: str) -> tuple[str, str | None]:
-    """Repository and tag for the SDK's pull; a digest (``app@sha256:...``) is sent as the
-    tag, which the daemon reads as a digest."""
-    if "@" in image:
-        repo, _, digest = image.partition("@")
-        return repo, digest
-    repo, _, tag = image.rpartition(":")
-    if not repo or "/" in tag:
-        return image, None
-    return repo, tag
 
 
 def pull_image(client: Any, image: str, auth_config: dict[str, Any] | None = None,

@@ -12,7 +12,7 @@ from typing import Any
 
 import docker.errors
 
-from dockerfab.map.naming import image_aliases
+from dockerfab.map.naming import image_aliases, primary_name
 from dockerfab.plan.snapshot import (
     ContainerState,
     HostSnapshot,
@@ -47,8 +47,7 @@ def list_images(client: Any) -> dict[str, str]:
 
 def _container_from_list(entry: dict[str, Any]) -> ContainerState:
     names = entry.get("Names") or []
-    # the primary name has a single slash; link aliases look like /other/alias
-    name = next((n[1:] for n in names if n.count("/") == 1), (names[0] if names else "/")[1:])
+    name = primary_name(names) or (names[0] if names else "/")[1:]
     return ContainerState(id=entry["Id"], name=name, image_id=entry.get("ImageID", ""),
                           status=entry.get("State", ""), labels=entry.get("Labels") or {},
                           volumes=[m["Name"] for m in entry.get("Mounts") or ()

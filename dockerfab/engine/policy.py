@@ -8,10 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from dockerfab.map import naming
+from dockerfab.map.deps import ContainerGraph, DependencyGraph, map_graph
 from dockerfab.map.input import ItemType, MapConfigId
-from dockerfab.plan.desired import ClientInfo, DesiredStateBuilder
-from dockerfab.plan.graph import DependencyGraph, container_of
-from dockerfab.plan.model import containers, instances, is_abstract
 
 
 class BasePolicy:
@@ -20,8 +18,8 @@ class BasePolicy:
     def __init__(self, container_maps: dict[str, Any], clients: dict[str, Any]) -> None:
         self.container_maps = container_maps
         self.clients = clients
-        self._graph: DependencyGraph | None = None
-        self._items: Any = None
+        self._graph: ContainerGraph | None = None
+        self._items: DependencyGraph[MapConfigId] | None = None
 
     # ----- names -------------------------------------------------------------------------
     @classmethod
@@ -52,42 +50,26 @@ class BasePolicy:
         return naming.host_name(container_name, client_name)
 
     # ----- dependencies ------------------------------------------------------------------
-    def graph(self) -> DependencyGraph:
-        """Container-level dependency graph over all maps (built once per policy)."""
-        if self._graph is None:
-            nodes: dict[str, MapConfigId] = {}
-            builders: dict[str, DesiredStateBuilder] = {}
-            for map_name, cmap in self.container_maps.items():
-                builders[map_name] = DesiredStateBuilder(cmap, ClientInfo("__graph__"))
-                for config_name, config in containers(cmap).items():
-                    if is_abstract(config):
-                        continue
-                    for inst in instances(config):
-                        cid = MapConfigId(ItemType.CONTAINER, map_name, config_name, inst)
-                        nodes[container_of(cid)] = cid
-            self._graph = DependencyGraph(
-                nodes, lambda cid: builders[cid.map_name].dependencies(cid.config_name,
-                                                                        cid.instance_name))
-        return self._graph
-
-    def _item_graph(self) -> Any:
-        """The model's item graph (``dockerfab.map.deps``) of all maps, built once."""
+    def item_graph(self) -> DependencyGraph[MapConfigId]:
+        """The dependency graph of all maps (``dockerfab.map.deps``), built once per policy."""
         if self._items is None:
-            from dockerfab.map.deps import map_graph
-
             self._items = map_graph(list(self.container_maps.values()))
         return self._items
 
+    def graph(self) -> ContainerGraph:
+        """The planner's container view of :meth:`item_graph` (built once per policy)."""
+        if self._graph is None:
+            self._graph = ContainerGraph(self.item_graph())
+        return self._graph
+
     def get_dependencies(self, config_id: MapConfigId) -> list[MapConfigId]:
-        """All container instances ``config_id`` needs, dependencies first
-        (from ``dockerfab.map.deps``)."""
-        levels = self._item_graph().dependencies([config_id])
+        """All container instances ``config_id`` needs, dependencies first."""
+        levels = self.item_graph().dependencies([config_id])
         return [i for level in levels for i in level
                 if i.config_type == ItemType.CONTAINER and i != config_id]
 
     def get_dependents(self, config_id: MapConfigId) -> list[MapConfigId]:
-        """All container instances that need ``config_id``, outermost dependents first
-        (from ``dockerfab.map.deps``)."""
-        levels = self._item_graph().dependents([config_id])
+        """All container instances that need ``config_id``, outermost dependents first."""
+        levels = self.item_graph().dependents([config_id])
         return [i for level in reversed(levels) for i in level
                 if i.config_type == ItemType.CONTAINER and i != config_id]

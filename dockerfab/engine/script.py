@@ -12,9 +12,9 @@ from dockerfab.errors import (
     ScriptActionException,
 )
 from dockerfab.map.input import ItemType, MapConfigId
+from dockerfab.map.select import expand_selection
 from dockerfab.plan import actions as A
 from dockerfab.plan.actions import Action, ActionResult
-from dockerfab.plan.graph import expand_selection
 from dockerfab.plan.model import map_clients, mget
 from dockerfab.plan.options import ActionOptions
 

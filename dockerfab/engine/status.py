@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dockerfab.engine.execute import Executor
+from dockerfab.map.select import ALL
 from dockerfab.plan.actions import Action, ActionResult
-from dockerfab.plan.graph import ALL
 from dockerfab.plan.options import ActionOptions
 from dockerfab.plan.status import (
     REMOVE_NETWORK,

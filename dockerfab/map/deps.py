@@ -6,8 +6,9 @@ of one level can be processed concurrently. ``dependencies(roots)`` holds the ro
 they depend on; ``dependents(roots)`` the roots and all that depend on them, in the same
 direction (dependencies first). To stop or remove, walk the levels in reverse.
 
-The planner keeps its own container-name graph (:mod:`dockerfab.plan.graph`; its docstring
-says why).
+:class:`ContainerGraph` is the planner's view of the same graph: container names only,
+levels of any subset sorted by name. References are resolved once, by
+:class:`dockerfab.map.integrity.MapIndex` (its docstring has the rules).
 
 :func:`map_graph` builds the graph of one or more maps; its items are
 ``MapConfigId(ItemType, map, config, instance)``:
@@ -25,11 +26,12 @@ import itertools
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
-from dockerfab.errors import CircularDependency, MapError, MapIntegrityError
+from dockerfab.errors import CircularDependency, MapIntegrityError
 from dockerfab.map.container import ContainerMap
 from dockerfab.map.input import InputConfigId, ItemType, MapConfigId
-from dockerfab.map.integrity import AttachedRef, MapIndex, plain_network_mode
+from dockerfab.map.integrity import MapIndex
 from dockerfab.map.naming import BUILTIN_NETWORKS, container_name, image_name
+from dockerfab.map.select import expand_selection
 
 T = TypeVar("T", bound=Hashable)
 
@@ -94,6 +96,15 @@ class DependencyGraph(Generic[T]):
     def direct_dependents(self, item: T) -> list[T]:
         return list(self._rdeps[item])
 
+    def closure(self, roots: Iterable[T], reverse: bool = False) -> list[T]:
+        """``roots`` and everything they depend on (reverse: everything depending on them),
+        in the order found."""
+        return self._closure(roots, self._rdeps if reverse else self._deps)
+
+    def levels_of(self, items: Iterable[T]) -> list[list[T]]:
+        """Levels of exactly ``items`` (edges to other items are ignored)."""
+        return self._levels(items)
+
     def _closure(self, roots: Iterable[T], edges: dict[T, list[T]]) -> list[T]:
         seen: dict[T, None] = {}
         stack = list(roots)[::-1]
@@ -141,7 +152,6 @@ class DependencyGraph(Generic[T]):
         """Raise CircularDependency if the graph has a cycle."""
         self.levels()
 
-
     def _cycle_error(self, cycle: list[Any]) -> CircularDependency:
         """CircularDependency listing the cycle as "depends on" chain; its path is the key
         path of the first edge that has one."""
@@ -167,9 +177,6 @@ def _add_map(graph: DependencyGraph[MapConfigId], original: ContainerMap) -> Non
     map_name = m.name or ""
     index = MapIndex(m)
 
-    def instances(refs: list[Any]) -> list[MapConfigId]:
-        return [MapConfigId(ItemType.CONTAINER, map_name, r.config, r.instance) for r in refs]
-
     for name, config in m.containers:
         if name not in index.deployable:
             continue
@@ -180,35 +187,61 @@ def _add_map(graph: DependencyGraph[MapConfigId], original: ContainerMap) -> Non
         own += [MapConfigId(ItemType.VOLUME, map_name, name, a.name) for a in config.attaches]
         own += [MapConfigId(ItemType.NETWORK, map_name, e.network_name)
                 for e in config.networks if e.network_name not in BUILTIN_NETWORKS]
-        refs: list[tuple[tuple[str | int, ...], list[MapConfigId]]] = []
-        path: tuple[str | int, ...] = ()
         try:
-            for i, used in enumerate(config.uses):
-                path = ("uses", i)
-                target = index.used(used.name)
-                if isinstance(target, AttachedRef):
-                    refs.append((path, [MapConfigId(ItemType.VOLUME, map_name, target.parent,
-                                                    target.alias),
-                                        *instances(index.container(target.parent))]))
-                else:
-                    refs.append((path, instances(target)))
-            for i, link in enumerate(config.links):
-                path = ("links", i)
-                refs.append((path, instances(index.container(link.container))))
-            for i, endpoint in enumerate(config.networks):
-                path = ("networks", i)
-                for link in endpoint.links or ():
-                    refs.append((path, instances(index.container(link.container))))
-            if not plain_network_mode(config.network_mode):
-                path = ("network_mode",)
-                refs.append((path, instances(index.container(config.network_mode))))
+            refs = index.references(config)
         except MapIntegrityError as exc:
-            raise exc.at(*base, *path) from None
+            raise exc.at(*base) from None
         for instance in index.instances[name]:
             item = MapConfigId(ItemType.CONTAINER, map_name, name, instance)
             graph.add(item, *own)
-            for ref_path, deps in refs:
-                graph.add(item, *deps, reason=base + ref_path)
+            for ref in refs:
+                deps = [MapConfigId(ItemType.CONTAINER, map_name, r.config, r.instance)
+                        for r in ref.instances]
+                if ref.volume is not None:
+                    deps.insert(0, MapConfigId(ItemType.VOLUME, map_name, ref.volume.parent,
+                                               ref.volume.alias))
+                graph.add(item, *deps, reason=base + ref.path)
+
+
+class ContainerGraph:
+    """The planner's view of the map graph: container instances by container name, edges
+    only between containers. Levels of any subset (e.g. one client's containers) list the
+    names of a level sorted, so plans and their step order are the same on every run.
+    Built from :func:`map_graph`, so it has exactly its edges; a cycle raises
+    CircularDependency when the view is made."""
+
+    def __init__(self, items: DependencyGraph[MapConfigId]) -> None:
+        nodes = {container_name(i.map_name, i.config_name, i.instance_name): i
+                 for i in items if i.config_type is ItemType.CONTAINER}
+        #: container name -> its MapConfigId
+        self.nodes: dict[str, MapConfigId] = dict(sorted(nodes.items()))
+        names = {item: name for name, item in self.nodes.items()}
+        self._graph: DependencyGraph[str] = DependencyGraph()
+        for name in self.nodes:  # sorted insertion: levels list names sorted
+            self._graph.add(name)
+        for name, item in self.nodes.items():
+            self._graph.add(name, *(names[d] for d in items.direct_dependencies(item)
+                                    if d in names))
+        self._graph.check()
+
+    def dependencies_of(self, name: str) -> list[str]:
+        """The containers ``name`` needs directly."""
+        return self._graph.direct_dependencies(name)
+
+    def closure(self, start: Iterable[str], reverse: bool = False) -> set[str]:
+        """``start`` and everything it needs (reversed: everything that needs it)."""
+        return set(self._graph.closure(start, reverse))
+
+    def levels(self, subset: Iterable[str], reverse: bool = False) -> list[list[str]]:
+        """Levels of ``subset`` only: each needs only earlier levels (reversed: dependents
+        first)."""
+        levels = self._graph.levels_of(subset)
+        return levels[::-1] if reverse else levels
+
+
+def container_graph(maps: ContainerMap | Iterable[ContainerMap]) -> ContainerGraph:
+    """The container view (:class:`ContainerGraph`) of the maps' dependency graph."""
+    return ContainerGraph(map_graph(maps))
 
 
 def container_items(maps: Mapping[str, ContainerMap] | ContainerMap,
@@ -216,33 +249,12 @@ def container_items(maps: Mapping[str, ContainerMap] | ContainerMap,
                     default_map: str | None = None) -> list[MapConfigId]:
     """CONTAINER items for what a user asked for: InputConfigIds (configuration or group
     names; instances optional), MapConfigIds, or plain names in the default map. Groups and
-    ``__all__`` expand to their configurations; abstract configurations are left out."""
+    ``__all__`` expand to their configurations; abstract configurations are left out.
+    (:func:`dockerfab.map.select.expand_selection` on the extended maps.)"""
     if isinstance(maps, ContainerMap):
         maps = {maps.name or "": maps}
     if default_map is None and len(maps) == 1:
         default_map = next(iter(maps))
-    result: list[MapConfigId] = []
-    for given in ids:
-        if isinstance(given, MapConfigId):
-            found = [given]
-        else:
-            if isinstance(given, str):
-                given = InputConfigId(None, given)
-            map_name = given.map_name or default_map
-            if map_name is None or map_name not in maps:
-                raise MapError(f"map {map_name!r} is not defined" if map_name else
-                               "no map given and no default map")
-            m = maps[map_name]
-            found = []
-            for config_name in m.expand_names(given.config_name):
-                config = m.get_extended(config_name)
-                names = config.instance_names()
-                chosen = list(given.instance_names) or names
-                for instance in chosen:
-                    if instance not in names:
-                        raise MapIntegrityError(f"configuration {config_name!r} has no "
-                                                f"instance {instance!r}")
-                    found.append(MapConfigId(ItemType.CONTAINER, map_name, config_name,
-                                             instance))
-        result += [f for f in found if f not in result]
-    return result
+    extended = {name: m.get_extended_map() for name, m in maps.items()}
+    return [cid for cid in expand_selection(extended, list(ids), None, None, default_map)
+            if not extended[cid.map_name].containers[cid.config_name].abstract]

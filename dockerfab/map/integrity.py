@@ -1,9 +1,20 @@
 """Reference resolution and the integrity check of a map.
 
-:class:`MapIndex` answers, for an *extended* map, what a name in ``uses``, ``links`` or
-``network_mode`` refers to; the dependency graph uses the same answers, so what passes the
-integrity check is exactly what the graph can build. :func:`check_map` reports the first
-reference to something undefined as a MapIntegrityError with its key path.
+:class:`MapIndex` is the one place that answers, for an *extended* map, what a name in
+``uses``, ``links`` or ``network_mode`` refers to. The dependency graph
+(:mod:`dockerfab.map.deps`) and the desired state (:mod:`dockerfab.plan.desired`) both take
+their answers from it, so what passes the integrity check is exactly what the graph holds
+and what the planner creates. :func:`check_map` reports the first reference to something
+undefined as a MapIntegrityError with its key path.
+
+The rules, written down once:
+
+* ``config`` means every instance of the configuration, ``config.instance`` that one;
+* a ``uses`` name is a whole container (``volumes_from``) or an attached volume
+  (``alias`` or ``parent.alias``: the volume, and every instance of its owner);
+* ``network_mode`` naming a configuration means its **first** instance: a container joins
+  exactly one other container's network stack (``container:<first instance>``);
+* abstract configurations are never referred to.
 """
 from __future__ import annotations
 
@@ -38,6 +49,19 @@ class AttachedRef(NamedTuple):
     """A ``uses`` entry that names an attached volume: owner configuration and alias."""
     parent: str
     alias: str
+
+
+class Reference(NamedTuple):
+    """One reference of a configuration to other container instances.
+
+    ``kind``: ``attached`` (uses an attached volume of theirs), ``volumes_from`` (uses the
+    whole container), ``link`` (``links`` or a network endpoint's links), ``network_mode``.
+    ``path``: where in the configuration it is declared (``('uses', 0)``). ``volume``: the
+    attached volume for ``attached``."""
+    kind: str
+    path: tuple[str | int, ...]
+    instances: list[Instance]
+    volume: AttachedRef | None = None
 
 
 def plain_network_mode(mode: object) -> bool:
@@ -95,6 +119,47 @@ class MapIndex:
         raise MapIntegrityError(f"{ref!r} is neither a container configuration nor an "
                                 f"attached volume"
                                 f"{suggest(ref, [*self.deployable, *self.owners])}")
+
+    def attached(self, ref: AttachedRef) -> UsedVolume:
+        """The ``attaches`` entry of the owner that ``ref`` names."""
+        return next(a for a in self.configs[ref.parent].attaches if a.name == ref.alias)
+
+    def network_mode_instance(self, mode: object) -> Instance | None:
+        """The container instance whose network stack ``network_mode`` shares (the first
+        instance when a configuration is named), or None for a plain mode."""
+        if plain_network_mode(mode):
+            return None
+        return self.container(str(mode))[0]
+
+    def references(self, config: ContainerConfiguration) -> list[Reference]:
+        """Every reference of ``config`` to other container instances, in the order
+        ``uses``, ``links``, ``network_mode``, network endpoint links. A bad reference raises
+        MapIntegrityError with its key path inside the configuration."""
+        refs: list[Reference] = []
+        path: tuple[str | int, ...] = ()
+        try:
+            for i, used in enumerate(config.uses):
+                path = ("uses", i)
+                target = self.used(used.name)
+                if isinstance(target, AttachedRef):
+                    refs.append(Reference("attached", path, self.container(target.parent),
+                                          target))
+                else:
+                    refs.append(Reference("volumes_from", path, target))
+            for i, link in enumerate(config.links):
+                path = ("links", i)
+                refs.append(Reference("link", path, self.container(link.container)))
+            path = ("network_mode",)
+            shared = self.network_mode_instance(config.network_mode)
+            if shared is not None:
+                refs.append(Reference("network_mode", path, [shared]))
+            for i, endpoint in enumerate(config.networks):
+                path = ("networks", i)
+                for link in endpoint.links or ():
+                    refs.append(Reference("link", path, self.container(link.container)))
+        except MapIntegrityError as exc:
+            raise exc.at(*path) from None
+        return refs
 
 
 def check_map(container_map: ContainerMap, clients: Iterable[str] | None = None) -> None:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from dockerfab.functional import resolve_value
@@ -52,10 +53,11 @@ def split_reference(reference: str) -> tuple[str, str | None]:
 
 def split_image(image: str) -> tuple[str, str | None]:
     """``'registry:5000/app:1.2'`` -> ``('registry:5000/app', '1.2')``; no tag -> None.
-    A digest (``app@sha256:...``) counts as the tag part."""
+    A digest counts as the tag part: ``'app@sha256:ab'`` -> ``('app', 'sha256:ab')`` (what
+    the pull API takes as its tag)."""
     if "@" in image:
         name, _, digest = image.partition("@")
-        return name, "@" + digest
+        return name, digest
     name, sep, tag = image.rpartition(":")
     if not sep or "/" in tag:
         return image, None
@@ -147,3 +149,10 @@ def host_name(container: str, client_name: str | None = None) -> str:
         container = f"{client_name}-{container}"
     name = _INVALID_HOST_CHARS.sub("-", container).strip("-")
     return name[:63].rstrip("-") or "container"
+
+
+def primary_name(names: Iterable[str] | None) -> str | None:
+    """The name of a container from the ``Names`` of a container list entry
+    (``['/web', '/app/web']`` -> ``'web'``), or None. The primary name has one slash;
+    ``/other/alias`` entries are legacy link names."""
+    return next((n[1:] for n in names or () if n.count("/") == 1), None)

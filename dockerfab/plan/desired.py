@@ -24,6 +24,7 @@ from dockerfab.map.input import (
     SharedVolume,
     UsedVolume,
 )
+from dockerfab.map.integrity import AttachedRef, MapIndex
 from dockerfab.plan import convert
 from dockerfab.plan.model import (
     as_list,
@@ -123,15 +124,16 @@ def _volume_label_ro(readonly: Any) -> str:
 class DesiredStateBuilder:
     """Builds desired items of one merged map for one client; caches per container name."""
 
-    def __init__(self, container_map: Any, client: ClientInfo, extra: dict[str, Any] | None = None
-                 ) -> None:
+    def __init__(self, container_map: Any, client: ClientInfo, extra: dict[str, Any] | None = None,
+                 index: MapIndex | None = None) -> None:
         self.map = container_map
+        #: what references mean (shared between the builders of one map)
+        self.index = index if index is not None else MapIndex(container_map)
         self.map_name = str(container_map.name)
         self.client = client
         self.extra = dict(extra or {})
         self.configs = containers(container_map)
         self.parent_names = bool(getattr(container_map, "use_attached_parent_name", False))
-        self._attached_index: dict[str, tuple[str, UsedVolume]] | None = None
         self._cache: dict[str, DesiredContainer] = {}
         self.volumes: dict[str, DesiredVolume] = {}
         self.networks: dict[str, DesiredNetwork] = {}
@@ -144,74 +146,22 @@ class DesiredStateBuilder:
             raise MapIntegrityError(f"container configuration {config_name!r} is not defined "
                                     f"on map {self.map_name!r}") from None
 
-    def attached_index(self) -> dict[str, tuple[str, UsedVolume]]:
-        """``uses`` reference (alias, or ``parent.alias``) -> (owner config, attaches item)."""
-        if self._attached_index is None:
-            index: dict[str, tuple[str, UsedVolume]] = {}
-            for cname, config in self.configs.items():
-                for item in as_list(mget(config, "attaches")):
-                    item = item if isinstance(item, UsedVolume) else UsedVolume(str(item))
-                    key = f"{cname}.{item.name}" if self.parent_names else item.name
-                    index[key] = (cname, item)
-            self._attached_index = index
-        return self._attached_index
-
     def attached_volume_name(self, owner: str, alias: str) -> str:
         return naming.attached_volume_name(self.map_name, owner, alias, self.parent_names)
-
-    def resolve_container_ref(self, ref: str) -> list[tuple[str, str | None]]:
-        """``config`` or ``config.instance`` -> [(config, instance)] (all instances)."""
-        if ref in self.configs:
-            return [(ref, i) for i in instances(self.configs[ref])]
-        config_name, _, instance = ref.rpartition(".")
-        if config_name in self.configs and instance in instances(self.configs[config_name]):
-            return [(config_name, instance)]
-        raise MapIntegrityError(f"{ref!r} is neither a container configuration nor an instance "
-                                f"on map {self.map_name!r}")
 
     def cname(self, config_name: str, instance: str | None) -> str:
         return naming.container_name(self.map_name, config_name, instance)
 
     # ----- dependencies (no lazy values touched) -------------------------------------------
     def dependencies(self, config_name: str, instance: str | None) -> dict[str, str]:
-        """Container names this instance depends on -> kind of dependency."""
-        config = self.config(config_name)
+        """Container names this instance depends on -> kind of dependency (the references
+        :meth:`MapIndex.references` resolves; a later kind wins for the same container)."""
         deps: dict[str, str] = {}
-        index = self.attached_index()
-        for item in as_list(mget(config, "uses")):
-            ref = item.name if isinstance(item, (SharedVolume, UsedVolume)) else str(item)
-            if ref in index:
-                owner = index[ref][0]
-                for c, i in self.resolve_container_ref(owner):
-                    deps[self.cname(c, i)] = "attached"
-            else:
-                for c, i in self.resolve_container_ref(ref):
-                    deps[self.cname(c, i)] = "volumes_from"
-        for link in as_list(mget(config, "links")):
-            ref = link.container if isinstance(link, ContainerLink) else str(link)
-            for c, i in self.resolve_container_ref(ref):
-                deps[self.cname(c, i)] = "link"
-        mode = self._network_mode_ref(config)
-        if mode is not None:
-            targets = self.resolve_container_ref(mode)
-            c, i = targets[0]
-            deps[self.cname(c, i)] = "network_mode"
-        for endpoint in as_list(mget(config, "networks")):
-            for link in endpoint.links or () if hasattr(endpoint, "links") else ():
-                ref = link.container if isinstance(link, ContainerLink) else str(link)
-                for c, i in self.resolve_container_ref(ref):
-                    deps[self.cname(c, i)] = "link"
+        for ref in self.index.references(self.config(config_name)):
+            for target in ref.instances:
+                deps[self.cname(target.config, target.instance)] = ref.kind
         deps.pop(self.cname(config_name, instance), None)
         return deps
-
-    def _network_mode_ref(self, config: Any) -> str | None:
-        mode = mget(config, "network_mode")
-        if not mode or not isinstance(mode, str):
-            return None
-        if mode in ("bridge", "host", "none", "disabled", "default") or mode.startswith(
-                ("container:", "/")):
-            return None
-        return mode
 
     # ----- the desired container ----------------------------------------------------------
     def container(self, config_name: str, instance: str | None) -> DesiredContainer:
@@ -274,12 +224,12 @@ class DesiredStateBuilder:
 
         # uses: attached volumes of others (named volume) or whole containers (volumes_from)
         volumes_from: list[str] = []
-        index = self.attached_index()
         for item in as_list(mget(config, "uses")):
             ref = item.name if isinstance(item, (SharedVolume, UsedVolume)) else str(item)
             readonly = bool(getattr(item, "readonly", False))
-            if ref in index:
-                owner, att = index[ref]
+            target = self.index.used(ref)
+            if isinstance(target, AttachedRef):
+                owner, att = target.parent, self.index.attached(target)
                 path = (resolve_value(item.path) if isinstance(item, UsedVolume) and item.path
                         else None) or resolve_value(att.path) or volume_path(cm, att.name)
                 vname = self.attached_volume_name(owner, att.name)
@@ -290,7 +240,7 @@ class DesiredStateBuilder:
                 volumes_used.append(vname)
                 binds.append(f"{vname}:{path}:{_volume_label_ro(readonly)}")
             else:
-                for c, i in self.resolve_container_ref(ref):
+                for c, i in target:
                     volumes_from.append(self.cname(c, i) + (":ro" if readonly else ""))
         if binds:
             host["binds"] = binds
@@ -305,7 +255,7 @@ class DesiredStateBuilder:
         links: list[tuple[str, str]] = []
         for link in as_list(mget(config, "links")):
             link = link if isinstance(link, ContainerLink) else ContainerLink(str(link))
-            for c, i in self.resolve_container_ref(link.container):
+            for c, i in self.index.container(link.container):
                 pair = (self.cname(c, i), str(link.alias or link.container))
                 if pair not in links:
                     links.append(pair)
@@ -347,10 +297,9 @@ class DesiredStateBuilder:
             networks[net_name] = self._endpoint(endpoint, config_name)
         mode = mget(config, "network_mode")
         if isinstance(mode, str) and mode:
-            mode_ref = self._network_mode_ref(config)
-            if mode_ref is not None:
-                c, inst = self.resolve_container_ref(mode_ref)[0]
-                host["network_mode"] = f"container:{self.cname(c, inst)}"
+            shared = self.index.network_mode_instance(mode)
+            if shared is not None:
+                host["network_mode"] = f"container:{self.cname(*shared)}"
             elif mode == "disabled":
                 host["network_mode"] = "none"
             elif mode.startswith("/"):
@@ -482,7 +431,7 @@ class DesiredStateBuilder:
             links = []
             for link in endpoint.links:
                 link = link if isinstance(link, ContainerLink) else ContainerLink(str(link))
-                for c, i in self.resolve_container_ref(link.container):
+                for c, i in self.index.container(link.container):
                     links.append((self.cname(c, i), link.alias or link.container))
             kwargs["links"] = links
         for key in ("ipv4_address", "ipv6_address"):

@@ -10,7 +10,6 @@ concurrently; the actions of one item run in plan order.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -378,19 +377,3 @@ def plan_pull(inp: PlanInput, options: ActionOptions) -> list[Action]:
         p.add(A.PULL_IMAGE, d.image, 0, ["update" if present else "missing"], image=d.image,
               insecure=options.pull_insecure_registry)
     return p.actions
-
-
-#: action name -> (planner, follows dependents (reverse) instead of dependencies)
-PLANNERS: dict[str, tuple[Callable[[PlanInput, ActionOptions], list[Action]], str]] = {
-    "create": (plan_create, "forward"),
-    "start": (plan_start, "forward"),
-    "startup": (plan_startup, "forward"),
-    "update": (plan_update, "forward"),
-    "pull_images": (plan_pull, "forward"),
-    "stop": (plan_stop, "reverse"),
-    "remove": (plan_remove, "reverse"),
-    "shutdown": (plan_shutdown, "reverse"),
-    "restart": (plan_restart, "single"),
-    "signal": (plan_signal, "single"),
-    "kill": (plan_signal, "single"),
-}

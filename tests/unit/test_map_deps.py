@@ -5,7 +5,12 @@ import pytest
 
 from dockerfab.errors import CircularDependency, MapIntegrityError
 from dockerfab.map.container import ContainerMap
-from dockerfab.map.deps import DependencyGraph, container_items, map_graph
+from dockerfab.map.deps import (
+    DependencyGraph,
+    container_graph,
+    container_items,
+    map_graph,
+)
 from dockerfab.map.input import InputConfigId, ItemType, MapConfigId
 from tests.unit.test_map_container import example_372
 
@@ -153,3 +158,41 @@ def test_selectively_sharing_volumes_example():
     assert set(graph.direct_dependencies(MapConfigId(C, "m", "app3"))) == {
         MapConfigId(I, "m", "app3:latest"), volume2, app1}
     assert volume2 in graph.direct_dependencies(app1)
+
+
+def test_container_view_levels_and_closures():
+    one = ContainerMap("one", {
+        "base": {"abstract": True, "image": "/base"},
+        "db": {"extends": "base"},
+        "app": {"extends": "base", "instances": ["a", "b"], "links": "db"},
+        "web": {"extends": "base", "uses": "app"},
+    })
+    graph = container_graph(one)
+    nodes = set(graph.nodes)
+    assert nodes == {"one.db", "one.app.a", "one.app.b", "one.web"}
+    assert graph.levels(nodes) == [["one.db"], ["one.app.a", "one.app.b"], ["one.web"]]
+    assert graph.levels(nodes, reverse=True)[0] == ["one.web"]
+    assert graph.closure(["one.web"]) == nodes
+    assert graph.closure(["one.db"], reverse=True) == nodes
+    assert graph.closure(["one.app.a"], reverse=True) == {"one.app.a", "one.web"}
+    # a subset's levels only order it by the edges inside it (one client's containers)
+    assert graph.levels({"one.db", "one.web"}) == [["one.db", "one.web"]]
+    assert graph.levels({"one.app.b", "one.web"}) == [["one.app.b"], ["one.web"]]
+
+
+def test_container_view_reports_a_cycle():
+    m = ContainerMap("c", {"a": {"image": "/x", "links": "b"},
+                           "b": {"image": "/x", "uses": "a"}}, check_integrity=False)
+    with pytest.raises(CircularDependency):
+        container_graph(m)
+
+
+def test_network_mode_shares_the_first_instance_everywhere():
+    from dockerfab.plan.desired import ClientInfo, DesiredStateBuilder
+
+    m = ContainerMap("m", {"app": {"instances": ["a", "b"]}, "side": {"network_mode": "app"}})
+    graph = container_graph(m)
+    assert graph.dependencies_of("m.side") == ["m.app.a"]
+    side = DesiredStateBuilder(m.get_extended_map(), ClientInfo("x")).container("side", None)
+    assert side.host_config["network_mode"] == "container:m.app.a"
+    assert side.depends_on == {"m.app.a": "network_mode"}

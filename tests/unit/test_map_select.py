@@ -1,13 +1,13 @@
-"""What a user asks for -> container instances, and the dependency levels (pure)."""
+"""What a user asks for -> container instances (pure)."""
 from __future__ import annotations
 
 import pytest
 
-from dockerfab.errors import CircularDependency, MapIntegrityError
+from dockerfab.errors import MapIntegrityError
 from dockerfab.map.container import ContainerMap
 from dockerfab.map.input import InputConfigId, ItemType, MapConfigId
-from dockerfab.plan.desired import ClientInfo, DesiredStateBuilder
-from dockerfab.plan.graph import DependencyGraph, container_of, expand_selection
+from dockerfab.map.naming import container_name
+from dockerfab.map.select import expand_selection
 
 
 def maps() -> dict[str, ContainerMap]:
@@ -23,7 +23,7 @@ def maps() -> dict[str, ContainerMap]:
 
 
 def names(ids):
-    return [container_of(i) for i in ids]
+    return [container_name(i.map_name, i.config_name, i.instance_name) for i in ids]
 
 
 def test_selection_forms():
@@ -52,27 +52,3 @@ def test_selection_forms():
         expand_selection(m, "db", "one", "x", None)
     with pytest.raises(MapIntegrityError, match="no default map"):
         expand_selection(m, "db", None, None, None)
-
-
-def test_levels_and_closures():
-    cmap = maps()["one"]
-    builder = DesiredStateBuilder(cmap, ClientInfo("x"))
-    nodes = {container_of(i): i for i in expand_selection({"one": cmap}, "__all__", "one",
-                                                          None, None)}
-    graph = DependencyGraph(nodes, lambda c: builder.dependencies(c.config_name,
-                                                                   c.instance_name))
-    assert graph.levels(nodes) == [["one.db"], ["one.app.a", "one.app.b"], ["one.web"]]
-    assert graph.levels(nodes, reverse=True)[0] == ["one.web"]
-    assert graph.closure(["one.web"]) == set(nodes)
-    assert graph.closure(["one.db"], reverse=True) == set(nodes)
-    assert graph.closure(["one.app.a"], reverse=True) == {"one.app.a", "one.web"}
-
-
-def test_cycle_is_reported():
-    cmap = ContainerMap("c", {"a": {"image": "/x", "links": "b"},
-                              "b": {"image": "/x", "uses": "a"}}, check_integrity=False)
-    builder = DesiredStateBuilder(cmap, ClientInfo("x"))
-    nodes = {"c.a": MapConfigId(ItemType.CONTAINER, "c", "a"),
-             "c.b": MapConfigId(ItemType.CONTAINER, "c", "b")}
-    with pytest.raises(CircularDependency):
-        DependencyGraph(nodes, lambda c: builder.dependencies(c.config_name, None))
