@@ -110,13 +110,19 @@ def finish(c: Any) -> None:
 
 # --- map actions ---------------------------------------------------------------------------
 
-def _maps(c: Any, settings: DockerSettings) -> list[Any] | None:
-    """The configured maps; a map error ends the run with its one-line message."""
+#: Tasks that only take down what exists: they load maps whose other configurations are
+#: incomplete (an undefined interface, an attached volume without a path).
+TAKE_DOWN = frozenset({"shutdown", "stop", "remove", "restart", "kill"})
+
+
+def _maps(c: Any, settings: DockerSettings, complete: bool = True) -> list[Any] | None:
+    """The configured maps (``!env`` also reads this task's Fabric configuration); a map
+    error ends the run with its one-line message."""
     from dockerfab.errors import DockerFabError
     from dockerfab.fabric.hosts import load_maps
 
     try:
-        return load_maps(settings)
+        return load_maps(settings, c.config, complete)
     except DockerFabError as exc:
         raise Exit(f"dockerfab: {exc}", code=2) from None
 
@@ -144,7 +150,7 @@ def _map_task(c: Any, action: str, method: str, names: str, instances: str | Non
 
     settings = _settings(c, fail_fast, format)
     _begin(c, action, settings, dry_run, verbose, quiet)
-    maps = _maps(c, settings)
+    maps = _maps(c, settings, complete=action not in TAKE_DOWN)
     if maps:
         _check_names(maps, split_list(names), split_list(instances))
     make = planwork.map_dry_run if dry_run else planwork.map_run

@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
 import yaml as _yaml
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Loader",
     "YAMLTagError",
+    "config_value",
     "expand_path",
     "load_clients",
     "load_clients_file",
@@ -72,18 +73,55 @@ def expand_path(value: str) -> str:
     return os.path.expanduser(os.path.expandvars(value))
 
 
+_MISSING = object()
+
+
+def config_value(config: Any, name: str) -> Any:
+    """``name`` looked up in a Fabric/Invoke configuration (or any mapping): the key itself,
+    else a dotted path through nested sections (``app.root`` -> ``config['app']['root']``).
+    Sections come back as plain dicts; a missing name gives ``_MISSING``."""
+    if config is None:
+        return _MISSING
+    for candidate in (name.split("."), [name]) if "." in name else ([name],):
+        value = config
+        for part in candidate:
+            try:
+                value = value[part]
+            except (KeyError, TypeError, IndexError, AttributeError):
+                value = _MISSING
+                break
+        if value is not _MISSING:
+            return _plain(value)
+    return _MISSING
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def read_env(name: str, has_default: bool = False, default: Any = None,
-             source: str | None = None, line: int | None = None) -> Any:
-    """Value of environment variable ``name`` (for ``!env_lazy``); ``source``/``line`` say
-    where the tag was written, for the error raised when it is unset and has no default."""
-    try:
+             source: str | None = None, line: int | None = None, config: Any = None) -> Any:
+    """Value of environment variable ``name`` (for ``!env_lazy``), else of ``name`` in
+    ``config`` (a Fabric/Invoke configuration); ``source``/``line`` say where the tag was
+    written, for the error raised when neither has it and there is no default."""
+    if name in os.environ:
         return os.environ[name]
-    except KeyError:
-        if has_default:
-            return default
-        raise MapError(f"environment variable {name} is not set "
-                       f"(give a default with !env_lazy [{name}, default])",
-                       file=source, line=line) from None
+    value = config_value(config, name)
+    if value is not _MISSING:
+        return value
+    if has_default:
+        return default
+    raise MapError(f"environment variable {name} is not set{_in_config(config)} "
+                   f"(give a default with !env_lazy [{name}, default])",
+                   file=source, line=line) from None
+
+
+def _in_config(config: Any) -> str:
+    return "" if config is None else " and not in the Fabric configuration"
 
 
 class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -97,6 +135,16 @@ class Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
     #: Name of the input used in messages (file name, or ``<string>``).
     source_name: str = "<string>"
+    #: Where ``!env`` looks after the OS environment: a Fabric/Invoke configuration (or any
+    #: mapping), as Docker-Fabric read Fabric's ``env``; see :meth:`with_config`.
+    env_config: Any = None
+
+    @classmethod
+    def with_config(cls, config: Any) -> type[Loader]:
+        """A subclass of this loader whose ``!env``/``!env_lazy`` also read ``config``
+        (after the OS environment), e.g. ``load_map_file(path,
+        loader=Loader.with_config(c.config))`` in a Fabric task."""
+        return type(cls.__name__, (cls,), {"env_config": config, "__module__": cls.__module__})
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, MappingNode):
@@ -165,16 +213,19 @@ def _construct_env(loader: Loader, node: Node) -> Any:
     name, has_default, default = _env_args(loader, node, "!env")
     if name in os.environ:
         return os.environ[name]
+    value = config_value(loader.env_config, name)
+    if value is not _MISSING:
+        return value
     if has_default:
         return default
-    raise YAMLTagError(f"environment variable {name} is not set "
+    raise YAMLTagError(f"environment variable {name} is not set{_in_config(loader.env_config)} "
                        f"(give a default with !env [{name}, default])", node.start_mark)
 
 
 def _construct_env_lazy(loader: Loader, node: Node) -> Any:
     name, has_default, default = _env_args(loader, node, "!env_lazy")
     return lazy_once(read_env, name, has_default, default, loader.source_name,
-                     node.start_mark.line + 1)
+                     node.start_mark.line + 1, loader.env_config)
 
 
 Loader.add_constructor("!path", _construct_path)
@@ -469,14 +520,17 @@ def _type_name(value: Any) -> str:
 
 
 def load_map(stream: Stream, name: str | None = None, check_integrity: bool = True, *,
-             source: str | None = None, loader: type[Loader] = Loader) -> ContainerMap:
+             source: str | None = None, loader: type[Loader] = Loader,
+             complete: bool = True) -> ContainerMap:
     """Build a :class:`~dockerfab.map.container.ContainerMap` from a YAML stream (text,
     bytes or an open file).
 
     The map's name is, in this priority (spec 3.9.2): ``name`` if given and not empty;
     with ``name=''`` the input's file base name without extension; else the ``name``
     element on the map's root (which is never read as a container). ``check_integrity=False``
-    skips the check that every referenced alias, container and network is defined.
+    skips the check that every referenced alias, container and network is defined;
+    ``complete=False`` checks only the references the dependency graph needs (what taking
+    containers down needs), not whether every configuration could be created.
     ``source`` names the input in messages (default: the stream's file name).
     """
     document = _parse(stream, source, loader)
@@ -502,7 +556,10 @@ def load_map(stream: Stream, name: str | None = None, check_integrity: bool = Tr
     from dockerfab.map.container import ContainerMap
 
     try:
-        return ContainerMap(name, data, check_integrity=check_integrity)
+        container_map = ContainerMap(name, data, check_integrity=False)
+        if check_integrity:
+            container_map.check_integrity(complete=complete)
+        return container_map
     except MapError as exc:
         document.locate(exc)
         raise
@@ -512,12 +569,13 @@ def load_map(stream: Stream, name: str | None = None, check_integrity: bool = Tr
 
 def load_map_file(filename: str | os.PathLike[str], name: str | None = None,
                   check_integrity: bool = True, *,
-                  loader: type[Loader] = Loader) -> ContainerMap:
+                  loader: type[Loader] = Loader, complete: bool = True) -> ContainerMap:
     """:func:`load_map` for a file; ``name=''`` names the map after the file
     (``/srv/apps.yaml`` -> ``apps``)."""
     path = os.fspath(filename)
     with _open(path) as stream:
-        return load_map(stream, name, check_integrity, source=path, loader=loader)
+        return load_map(stream, name, check_integrity, source=path, loader=loader,
+                        complete=complete)
 
 
 def load_clients(stream: Stream, cfg_class: type | None = None, *, source: str | None = None,

@@ -217,7 +217,7 @@ class MappingDockerClient:
                 if key not in builders:
                     builders[key] = DesiredStateBuilder(
                         maps[cid.map_name], self.client_info(client_name),
-                        options.extra if extra else None)
+                        options.extra if extra else None, complete=state_gen.complete)
                 desired[name] = builders[key].container(cid.config_name, cid.instance_name)
 
         snapshots = self._observe(per_client, state_gen.observe_processes)

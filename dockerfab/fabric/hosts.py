@@ -19,9 +19,16 @@ from dockerfab.fabric.run import HostTarget
 from dockerfab.fabric.settings import DockerSettings
 
 
-def load_maps(settings: DockerSettings) -> list[Any]:
-    """The maps named in ``docker.maps`` (paths relative to the working directory)."""
-    from dockerfab.yaml import load_map_file
+def load_maps(settings: DockerSettings, config: Any = None, complete: bool = True
+              ) -> list[Any]:
+    """The maps named in ``docker.maps`` (paths relative to the working directory).
+
+    ``!env`` in them reads the OS environment, then ``config`` (the task's Fabric
+    configuration) when given. ``complete=False`` (tasks that only take containers down)
+    checks only the references, not whether every configuration could be created."""
+    from dockerfab.yaml import Loader, load_map_file
+
+    loader = Loader if config is None else Loader.with_config(config)
 
     if not settings.maps:
         raise MapError("no map files configured: set docker.maps (fabric.yaml) or "
@@ -30,11 +37,12 @@ def load_maps(settings: DockerSettings) -> list[Any]:
     for path in settings.maps:
         full = os.path.abspath(os.path.expanduser(path))
         try:
-            maps.append(load_map_file(full))
+            maps.append(load_map_file(full, loader=loader, complete=complete))
         except MapError as exc:
             if "has no name" not in exc.message:
                 raise
-            maps.append(load_map_file(full, ""))  # no name element: named after the file
+            # no name element: named after the file
+            maps.append(load_map_file(full, "", loader=loader, complete=complete))
     return maps
 
 

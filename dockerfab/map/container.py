@@ -424,16 +424,19 @@ class ContainerMap:
                     result.append(member)
         return result
 
-    def check_integrity(self, clients: Iterable[str] | None = None) -> None:
+    def check_integrity(self, clients: Iterable[str] | None = None, *,
+                        complete: bool = True) -> None:
         """Raise MapIntegrityError (with the key path) for the first reference to something
         the map does not define; CircularDependency for a cycle in ``extends`` or between
         containers (uses, links, network_mode). ``clients``:
-        the known client names, if client references are to be checked."""
+        the known client names, if client references are to be checked. ``complete=False``
+        leaves out what only creating needs (paths of attached volumes, host paths of bind
+        aliases), so that a map can still be taken down."""
         from dockerfab.map.deps import map_graph
         from dockerfab.map.integrity import check_map
 
         self.clean()
-        check_map(self, clients)
+        check_map(self, clients, complete=complete)
         map_graph(self).check()
 
 

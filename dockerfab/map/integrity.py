@@ -162,8 +162,10 @@ class MapIndex:
         return refs
 
 
-def check_map(container_map: ContainerMap, clients: Iterable[str] | None = None) -> None:
-    """The integrity check of ``ContainerMap.check_integrity`` (map already cleaned)."""
+def check_map(container_map: ContainerMap, clients: Iterable[str] | None = None, *,
+              complete: bool = True) -> None:
+    """The integrity check of ``ContainerMap.check_integrity`` (map already cleaned);
+    ``complete=False``: references only, not what creating a container needs."""
     m = container_map
     known_clients = None if clients is None else set(clients) | {DEFAULT_CLIENT_NAME}
     for name, config in m.containers:
@@ -174,6 +176,8 @@ def check_map(container_map: ContainerMap, clients: Iterable[str] | None = None)
                                         m.config_path(name) + ("extends", i))
     index = MapIndex(m.get_extended_map())
     for name, config in m.containers:
+        if complete:
+            _check_creatable(m, name, config)
         _check_config(m, index, name, config, known_clients)
     if not m.use_attached_parent_name:
         _check_unique_attachments(m, index)
@@ -190,8 +194,9 @@ def check_map(container_map: ContainerMap, clients: Iterable[str] | None = None)
                                         f"{suggest(client, known_clients)}", ("clients", i))
 
 
-def _check_config(m: ContainerMap, index: MapIndex, name: str, config: ContainerConfiguration,
-                  known_clients: set[str] | None) -> None:
+def _check_creatable(m: ContainerMap, name: str, config: ContainerConfiguration) -> None:
+    """What creating the containers of ``config`` needs beyond references: a host path for
+    each bind alias, a path for each attached volume."""
     base = m.config_path(name)
     for i, bind in enumerate(config.binds):
         if isinstance(bind, HostVolume):
@@ -205,13 +210,20 @@ def _check_config(m: ContainerMap, index: MapIndex, name: str, config: Container
                                     f"{suggest(bind.name, m.host.keys())}",
                                     base + ("binds", i))
     for i, attached in enumerate(config.attaches):
-        path = base + ("attaches", i)
-        if not NAME_RE.fullmatch(attached.name):
-            raise MapIntegrityError(f"invalid attached volume alias {attached.name!r}", path)
         if attached.path is None and attached.name not in m.volumes:
             raise MapIntegrityError(f"attached volume {attached.name!r} has no path: define "
                                     f"it in volumes or give one here"
-                                    f"{suggest(attached.name, m.volumes.keys())}", path)
+                                    f"{suggest(attached.name, m.volumes.keys())}",
+                                    base + ("attaches", i))
+
+
+def _check_config(m: ContainerMap, index: MapIndex, name: str, config: ContainerConfiguration,
+                  known_clients: set[str] | None) -> None:
+    base = m.config_path(name)
+    for i, attached in enumerate(config.attaches):
+        if not NAME_RE.fullmatch(attached.name):
+            raise MapIntegrityError(f"invalid attached volume alias {attached.name!r}",
+                                    base + ("attaches", i))
     for i, used in enumerate(config.uses):
         try:
             target = index.used(used.name)

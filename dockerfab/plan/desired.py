@@ -122,10 +122,16 @@ def _volume_label_ro(readonly: Any) -> str:
 
 
 class DesiredStateBuilder:
-    """Builds desired items of one merged map for one client; caches per container name."""
+    """Builds desired items of one merged map for one client; caches per container name.
+
+    ``complete=False`` (taking containers down) builds what stopping and removing need
+    (names, attached volumes, persistence, stop settings) and leaves out what only creating
+    needs and the map may lack: unknown interfaces, bind aliases without a host path,
+    attached volumes without a path."""
 
     def __init__(self, container_map: Any, client: ClientInfo, extra: dict[str, Any] | None = None,
-                 index: MapIndex | None = None) -> None:
+                 index: MapIndex | None = None, complete: bool = True) -> None:
+        self.complete = complete
         self.map = container_map
         #: what references mean (shared between the builders of one map)
         self.index = index if index is not None else MapIndex(container_map)
@@ -204,6 +210,8 @@ class DesiredStateBuilder:
             readonly = item.readonly if isinstance(item, SharedVolume) else False
             cpath = volume_path(cm, alias)
             hpath = host_path(cm, alias, instance)
+            if (cpath is None or hpath is None) and not self.complete:
+                continue
             if cpath is None or hpath is None:
                 raise MapIntegrityError(f"bind alias {alias!r} of {config_name!r} needs an entry "
                                         "in both 'volumes' and 'host'")
@@ -213,7 +221,9 @@ class DesiredStateBuilder:
         for item in as_list(mget(config, "attaches")):
             item = item if isinstance(item, UsedVolume) else UsedVolume(str(item))
             path = resolve_value(item.path) or volume_path(cm, item.name)
-            if not path:
+            if not path and not self.complete:
+                path = ""  # the volume's name is all that removing it needs
+            elif not path:
                 raise MapIntegrityError(f"attached volume {item.name!r} of {config_name!r} "
                                         "has no path (set it in 'volumes')")
             vname = self.attached_volume_name(config_name, item.name)
@@ -273,6 +283,8 @@ class DesiredStateBuilder:
                 continue
             if binding.interface:
                 table = self.client.interfaces_ipv6 if binding.ipv6 else self.client.interfaces
+                if binding.interface not in table and not self.complete:
+                    continue
                 if binding.interface not in table:
                     raise MapIntegrityError(
                         f"{config_name!r} publishes on interface {binding.interface!r}, which "

@@ -23,6 +23,9 @@ class AbstractStateGenerator:
     direction = "forward"
     #: observe running processes (``top``) of containers with exec commands
     observe_processes = False
+    #: the action may create containers, so every option they need must be complete;
+    #: False for actions that only stop, remove, restart or signal what exists
+    complete = True
 
     def __init__(self, options: ActionOptions) -> None:
         self.options = options
@@ -31,6 +34,7 @@ class AbstractStateGenerator:
 class SingleStateGenerator(AbstractStateGenerator):
     """Only the selected containers (restart, signal)."""
     direction = "single"
+    complete = False
 
 
 class DependencyStateGenerator(AbstractStateGenerator):
@@ -49,6 +53,7 @@ class UpdateStateGenerator(DependencyStateGenerator):
 class DependentStateGenerator(AbstractStateGenerator):
     """Dependents first (stop, remove, shutdown)."""
     direction = "reverse"
+    complete = False
 
 
 class AbstractActionGenerator:

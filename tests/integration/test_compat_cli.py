@@ -1,0 +1,106 @@
+"""Docker-Fabric era projects through the ``dockerfab`` program on a bed host (issue 12):
+``!env`` reads values from the Fabric configuration (fabric.yaml), and a map whose other
+configurations are incomplete can still be shut down."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.integration.fabric_helpers import (
+    fabric_overrides,
+    run_program,
+    unique,
+    write_ssh_config,
+)
+from tests.integration.test_engine_support import Cleanup
+
+IMAGE = "dockerfab-test/base:latest"
+
+
+@pytest.fixture(scope="module")
+def ssh_config(bed, tmp_path_factory):
+    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
+
+
+def _project(directory, map_text, **settings):
+    (directory / "fabfile.py").write_text("from dockerfab.tasks import ns  # noqa: F401\n")
+    (directory / "fabric.yaml").write_text(yaml.safe_dump(
+        {**fabric_overrides(), **settings, "docker": {"maps": ["site.yaml"]}}))
+    (directory / "site.yaml").write_text(map_text)
+
+
+def test_env_in_a_map_reads_the_fabric_configuration(bed_api, ssh_config, tmp_path,
+                                                      monkeypatch):
+    name = unique("t_cenv")
+    for var in ("deploy_user", "app_mode"):
+        monkeypatch.delenv(var, raising=False)
+    _project(tmp_path, f"name: {name}\n"
+                       f"app:\n  image: {IMAGE}\n  stop_timeout: 1\n"
+                       f"  user: !env deploy_user\n"
+                       f"  create_options:\n    environment:\n"
+                       f"      MODE: !env app_mode\n      TIER: !env [site.tier, none]\n",
+             deploy_user="nobody", site={"tier": "front"})
+    api = bed_api("bed1")
+    cleanup = Cleanup(api)
+    cleanup.maps.append(name)
+    try:
+        # app_mode is in neither place: one clear error, exit 2, nothing deployed
+        failed = run_program("dockerfab", tmp_path, ssh_config, "-H", "bed1", "startup", "app")
+        assert failed.returncode == 2
+        assert "site.yaml:8: app.create_options.environment.MODE: environment variable " \
+               "app_mode is not set and not in the Fabric configuration" in failed.stderr
+        assert api.containers(all=True, filters={"name": name}) == []
+        # the OS environment supplies one value, fabric.yaml the others
+        proc = run_program("dockerfab", tmp_path, ssh_config, "-H", "bed1", "startup", "app",
+                           env={"app_mode": "live"})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        info = api.inspect_container(f"{name}.app")
+        assert info["Config"]["User"] == "nobody"
+        assert {"MODE=live", "TIER=front"} <= set(info["Config"]["Env"])
+    finally:
+        cleanup.run()
+
+
+COMPLETE = """\
+name: {name}
+volumes: {{data: /var/lib/data}}
+db: {{image: {image}, stop_timeout: 1, attaches: data}}
+web: {{image: {image}, stop_timeout: 1, links: db, exposes: [[80, {port}]]}}
+"""
+# later edits: an interface the client does not define, an attached volume without a path
+INCOMPLETE = """\
+name: {name}
+volumes: {{data: /var/lib/data}}
+db: {{image: {image}, stop_timeout: 1, attaches: data}}
+web: {{image: {image}, stop_timeout: 1, links: db, exposes: [[80, {port}, private]]}}
+cache: {{image: {image}, stop_timeout: 1, attaches: cache_data}}
+"""
+
+
+def test_incomplete_map_can_still_be_taken_down(bed_api, ssh_config, tmp_path):
+    name = unique("t_cdown")
+    fill = {"name": name, "image": IMAGE, "port": 18481}
+    _project(tmp_path, COMPLETE.format(**fill))
+    api = bed_api("bed1")
+    cleanup = Cleanup(api)
+    cleanup.maps.append(name)
+    try:
+        up = run_program("dockerfab", tmp_path, ssh_config, "-H", "bed1", "startup", "__all__")
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert len(api.containers(filters={"name": name})) == 2
+        (tmp_path / "site.yaml").write_text(INCOMPLETE.format(**fill))
+        # creating still needs everything: refused with file, line and key path
+        refused = run_program("dockerfab", tmp_path, ssh_config, "-H", "bed1", "startup",
+                              "cache")
+        assert refused.returncode == 2
+        assert "site.yaml:5: cache.attaches[0]: attached volume 'cache_data' has no path" \
+            in refused.stderr
+        # taking down needs names only: the whole map goes, attached volume included
+        down = run_program("dockerfab", tmp_path, ssh_config, "-H", "bed1", "shutdown",
+                           "__all__", "--remove-attached")
+        assert down.returncode == 0, down.stdout + down.stderr
+        assert api.containers(all=True, filters={"name": name}) == []
+        volumes = api.volumes().get("Volumes") or []
+        assert [v["Name"] for v in volumes if v["Name"].startswith(name)] == []
+    finally:
+        cleanup.run()
