@@ -33,10 +33,22 @@ def make_program() -> DockerfabProgram:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point (``dockerfab = dockerfab.cli:main``)."""
+    from dockerfab.errors import DockerFabError, MapError
+    from dockerfab.fabric.run import unexpected_error_line
+
     try:
         make_program().run(sys.argv if argv is None else ["dockerfab", *argv])
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except MapError as exc:  # a configuration error outside any host: one line, exit 2
+        print(f"dockerfab: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except DockerFabError as exc:
+        print(f"dockerfab: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback under --debug
+        print(f"dockerfab: {unexpected_error_line(exc)}", file=sys.stderr)
         sys.exit(1)
 
 

@@ -44,7 +44,12 @@ def _settings(c: Any, fail_fast: bool = False, output: str | None = None) -> Doc
     """The ``docker`` settings, with this call's ``--fail-fast`` and ``--format`` applied."""
     import dataclasses
 
-    settings = DockerSettings.from_config(c.config)
+    from dockerfab.errors import DockerFabError
+
+    try:
+        settings = DockerSettings.from_config(c.config)
+    except DockerFabError as exc:  # a bad ``docker`` setting: one line, exit 2
+        raise Exit(f"dockerfab: {exc}", code=2) from None
     changes: dict[str, Any] = {}
     if fail_fast and not settings.fail_fast:
         changes["fail_fast"] = True

@@ -242,6 +242,10 @@ class _Positions:
         self.lines: dict[Path, int] = {(): 1}
         self.keys: dict[Path, list[Any]] = {}
         self.by_mark: dict[tuple[int, int], Path] = {}
+        #: collections walked: each node once, however often aliases repeat it
+        self.walked: set[int] = set()
+        #: nodes looked at by the walk (at most the nodes written plus one per alias)
+        self.visited = 0
 
     @classmethod
     def build(cls, loader: Loader, root: Node) -> _Positions:
@@ -254,9 +258,14 @@ class _Positions:
         self.by_mark.setdefault((node.start_mark.line, node.start_mark.column), path)
 
     def _walk(self, loader: Loader, node: Node, path: Path, active: set[int]) -> None:
+        self.visited += 1
         self._note(node, path)
         if id(node) in active:  # an alias inside its own anchor
             return
+        if isinstance(node, (SequenceNode, MappingNode)):
+            if id(node) in self.walked:  # an alias of a collection walked already: its
+                return  # keys' lines are known under the anchor; errors here get the alias's
+            self.walked.add(id(node))
         if isinstance(node, SequenceNode):
             active.add(id(node))
             for index, item in enumerate(node.value):
@@ -277,6 +286,7 @@ class _Positions:
                 sources = [value_node] if isinstance(value_node, MappingNode) else value_node.value
                 for source in sources:
                     if isinstance(source, MappingNode) and id(source) not in active:
+                        self.visited += 1
                         active.add(id(source))
                         self._walk_entries(loader, source, path, keys, active)
                         active.discard(id(source))
@@ -334,6 +344,40 @@ class _Positions:
             if alt_depth - extra > depth:
                 line, depth = alt_line, alt_depth - extra
         return line
+
+
+#: values a document may stand for once its aliases are expanded; dockerfab walks its maps
+#: as trees, so a few bytes of nested aliases ("billion laughs") would otherwise take hours
+MAX_EXPANDED_VALUES = 250_000
+
+
+def expanded_size(root: Node, limit: int = MAX_EXPANDED_VALUES) -> int:
+    """How many values ``root`` stands for with every alias expanded, in time linear in the
+    number of nodes written (sizes are shared between the aliases of one anchor). Counting
+    stops a little above ``limit``; an alias inside its own anchor counts once."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in active:
+            return 1
+        total = 1
+        if isinstance(node, (SequenceNode, MappingNode)):
+            active.add(id(node))
+            children = node.value if isinstance(node, SequenceNode) else [
+                part for pair in node.value for part in pair]
+            for child in children:
+                total += size(child)
+                if total > limit:
+                    break
+            active.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    return size(root)
 
 
 class _Frame:
@@ -482,6 +526,11 @@ def _parse(stream: Stream, source: str | None, loader: type[Loader]) -> _Documen
             root = parser.get_single_node()
             if root is None:
                 return _Document(None, source, positions)
+            if expanded_size(root) > MAX_EXPANDED_VALUES:
+                raise MapError(f"the document's aliases expand to more than "
+                               f"{MAX_EXPANDED_VALUES:,} values; refused (nested aliases "
+                               f"repeating each other, as in a 'billion laughs' file)",
+                               file=source, line=root.start_mark.line + 1)
             positions = _Positions.build(parser, root)
             data = parser.construct_document(root)
         finally:

@@ -59,7 +59,7 @@ def fabric_docker_client(connection: Connection | None, settings: DockerSettings
     try:
         if connection is None:
             client = client_class(base_url=url, **kwargs)
-            client.shell = LocalShell(label, settings.sudo)
+            client.shell = LocalShell(label, settings.sudo, settings.command_timeout)
         else:
             from dockerfab.ssh import docker_client
 
@@ -67,7 +67,8 @@ def fabric_docker_client(connection: Connection | None, settings: DockerSettings
                                    mode=settings.mode,  # type: ignore[arg-type]  # validated
                                    sudo=settings.sudo, host=label,
                                    **kwargs)
-            client.shell = RemoteShell(connection, label, settings.sudo)
+            client.shell = RemoteShell(connection, label, settings.sudo,
+                                       settings.command_timeout)
     except ConnectionFailed as exc:
         exc.host = exc.host or label
         raise

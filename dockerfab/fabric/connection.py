@@ -15,7 +15,7 @@ from typing import Any
 import paramiko
 from fabric import Connection
 
-from dockerfab.errors import ConnectionFailed, HostKeyError
+from dockerfab.errors import ConnectionFailed, HostKeyError, MapError
 from dockerfab.fabric.gateway import GATEWAYS
 from dockerfab.fabric.settings import DockerSettings
 
@@ -38,11 +38,50 @@ class StrictHostKeyPolicy(paramiko.MissingHostKeyPolicy):
 
 class AcceptUnknownHostKeyPolicy(paramiko.MissingHostKeyPolicy):
     """Accept an unknown key for this connection only (``docker.accept_unknown_hosts``).
-    A key that differs from a recorded one is still rejected by paramiko."""
+    A key that differs from a recorded one is still rejected by paramiko. ``accepted``
+    holds ``(hostname, key type, fingerprint)`` of what was let through, for the run to
+    print (see :func:`accepted_keys`)."""
+
+    def __init__(self) -> None:
+        self.accepted: list[tuple[str, str, str]] = []
 
     def missing_host_key(self, client: paramiko.SSHClient, hostname: str,
                          key: paramiko.PKey) -> None:
-        return None
+        self.accepted.append((hostname, key.get_name(), key.fingerprint))
+
+
+def accepted_keys(connection: Connection) -> list[str]:
+    """One line per unknown host key accepted while opening ``connection`` (and its
+    gateway): ``accepted unknown host key TYPE SHA256:... of HOST (not recorded)``."""
+    lines: list[str] = []
+    policy = getattr(connection.client, "_policy", None)
+    if isinstance(policy, AcceptUnknownHostKeyPolicy):
+        lines += [f"accepted unknown host key {kind} {fingerprint} of {hostname} "
+                  "(not recorded in known_hosts)"
+                  for hostname, kind, fingerprint in policy.accepted]
+    if isinstance(connection.gateway, Connection):
+        lines += accepted_keys(connection.gateway)
+    return lines
+
+
+def keepalive_settings(connection: Connection) -> tuple[float, int]:
+    """``ServerAliveInterval`` and ``ServerAliveCountMax`` of the host's ssh_config, or
+    dockerfab's defaults (15 s, 3) where unset."""
+    from dockerfab.ssh.keepalive import DEFAULT_COUNT_MAX, DEFAULT_INTERVAL
+
+    config = connection.ssh_config
+    interval = _ssh_number(config.get("serveraliveinterval"), DEFAULT_INTERVAL)
+    count_max = int(_ssh_number(config.get("serveralivecountmax"), DEFAULT_COUNT_MAX))
+    return interval, count_max
+
+
+def _ssh_number(value: Any, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        raise MapError(f"ssh_config: {value!r} is not a number") from None
 
 
 def known_hosts_files(connection: Connection, settings: DockerSettings) -> list[str]:
@@ -147,9 +186,12 @@ def close_connection(connection: Connection) -> None:
 
 def open_connection(connection: Connection, settings: DockerSettings) -> Connection:
     """Prepare and open ``connection``; SSH failures raise a one-line ConnectionFailed."""
+    from dockerfab.ssh.keepalive import start_keepalive
+
     prepare(connection, settings)
     label = host_label(connection)
     try:
+        interval, count_max = keepalive_settings(connection)
         if isinstance(connection.gateway, Connection):
             try:
                 GATEWAYS.open(connection.gateway)
@@ -159,6 +201,7 @@ def open_connection(connection: Connection, settings: DockerSettings) -> Connect
     except BaseException as exc:
         close_connection(connection)
         raise connection_error(exc, label) from exc
+    start_keepalive(connection.transport, interval, count_max)
     return connection
 
 

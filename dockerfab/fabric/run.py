@@ -6,6 +6,7 @@ another by ``fab`` and concurrently by ``dockerfab`` report into one summary.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,10 +17,11 @@ from fabric import Connection
 
 from dockerfab.errors import DockerFabError
 from dockerfab.fabric.client import DockerFabricClient, fabric_docker_client
-from dockerfab.fabric.connection import close_connection, connect, open_connection
+from dockerfab.fabric.connection import accepted_keys, close_connection, connect, open_connection
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.output import Reporter
 
+_log = logging.getLogger(__name__)
 _STATE_ATTR = "_dockerfab_run"
 _STATE_LOCK = threading.Lock()  # guards creating the state when calls start concurrently
 
@@ -82,6 +84,8 @@ def open_session(target: HostTarget, config: Any, settings: DockerSettings,
         connection = open_connection(target.connection, settings)
     elif target.host is not None:
         connection = connect(target.host, config, settings)
+    for line in accepted_keys(connection) if connection is not None else ():
+        reporter.message(target.label, line)
     if target.clients:  # the host's own Docker URL, version and timeout, if its client says
         settings = next(iter(target.clients.values())).docker_settings(settings)
     try:
@@ -122,12 +126,21 @@ def run_on_host(target: HostTarget, task: str, work: Work, config: Any,
             state.stop.set()
         return False
     except Exception as exc:  # noqa: BLE001  transport dropped mid-run, Docker API errors
-        reporter.finish(target.label, f"{type(exc).__name__}: {exc}")
+        reporter.finish(target.label, unexpected_error_line(exc))
         if settings.fail_fast:
             state.stop.set()
         return False
     reporter.finish(target.label, unchanged=unchanged, result=result)
     return report.ok
+
+
+def unexpected_error_line(exc: BaseException) -> str:
+    """One line for an exception outside dockerfab's tree; its traceback is logged at debug
+    level, which ``--debug`` prints."""
+    _log.debug("unexpected error", exc_info=exc)
+    text = " ".join(str(exc).split()) or "no message"
+    hint = "" if _log.isEnabledFor(logging.DEBUG) else " (--debug shows the traceback)"
+    return f"{type(exc).__name__}: {text}{hint}"
 
 
 def run_on_hosts(targets: Sequence[HostTarget], task: str, work: Work, config: Any,

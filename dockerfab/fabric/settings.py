@@ -9,6 +9,7 @@ environment.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -30,7 +31,8 @@ class DockerSettings:
     base_url: str = DEFAULT_BASE_URL
     #: Docker API version (``auto`` asks the daemon once).
     version: str = "auto"
-    #: Docker API timeout in seconds (``None``: the SDK's default).
+    #: Time-out in seconds of Docker API calls, ``run_cmd`` commands and script transfers
+    #: (``None``: the SDK's default, 60 s). Must be positive.
     timeout: float | None = None
     #: How to reach the socket: ``auto``, ``streamlocal``, ``dial-stdio`` or ``tcpip`` (see dockerfab.ssh).
     mode: str = "auto"
@@ -48,6 +50,14 @@ class DockerSettings:
     connect_timeout: float = 10.0
     #: ``text`` (live lines and tables) or ``json`` (one document at the end).
     output: str = "text"
+
+    @property
+    def command_timeout(self) -> float:
+        """The time-out of ``run_cmd`` commands and transfers: ``timeout``, else the SDK's
+        default for API calls."""
+        from docker.constants import DEFAULT_TIMEOUT_SECONDS
+
+        return float(DEFAULT_TIMEOUT_SECONDS) if self.timeout is None else self.timeout
 
     @property
     def docker_url(self) -> str:
@@ -78,8 +88,10 @@ class DockerSettings:
         for key, value in raw.items():
             field = names.get(key)
             if field is None:
-                raise MapError(f"unknown setting (known: {', '.join(sorted(names))})",
-                               ("docker", key))
+                close = difflib.get_close_matches(str(key), list(names), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else \
+                    f"known: {', '.join(sorted(names))}"
+                raise MapError(f"unknown setting ({hint})", ("docker", key))
             if value is None and field.default is None:
                 values[key] = None
                 continue
@@ -92,9 +104,13 @@ class DockerSettings:
 
 def defaults() -> dict[str, Any]:
     """The ``docker`` section for ``Collection.configure``: every key, so that Invoke also
-    loads ``FABRIC_DOCKER_<KEY>`` environment variables for them."""
+    loads ``FABRIC_DOCKER_<KEY>`` environment variables for them; except ``clients``, which
+    may be a path or an inline mapping, and Invoke cannot merge a mapping from a config file
+    onto a default that is not one (``DOCKERFAB_CLIENTS`` still works)."""
     out: dict[str, Any] = {}
     for field in dataclasses.fields(DockerSettings):
+        if field.name == "clients":
+            continue
         value = field.default
         out[field.name] = list(value) if isinstance(value, tuple) else value
     return out
@@ -112,7 +128,15 @@ def _get(config: Any, key: str) -> Any:
 _BOOLS = {"accept_unknown_hosts", "sudo", "fail_fast"}
 _LISTS = {"maps", "known_hosts"}
 _NUMBERS = {"timeout": float, "connect_timeout": float, "parallel": int}
+_POSITIVE = {"timeout", "connect_timeout"}
 _CHOICES = {"mode": ("auto", "streamlocal", "dial-stdio", "tcpip"), "output": ("text", "json")}
+
+
+def _plain(value: Any) -> Any:
+    """Invoke config proxies (nested mappings) as plain dicts."""
+    if callable(getattr(value, "items", None)):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
 
 
 def _convert(key: str, value: Any) -> Any:
@@ -132,13 +156,20 @@ def _convert(key: str, value: Any) -> Any:
             return tuple(str(v) for v in value)
         raise TypeError(f"expected a list of paths, got {type(value).__name__}")
     if key in _NUMBERS:
+        if isinstance(value, bool):
+            raise TypeError(f"expected a number, got {value!r}")
         number = _NUMBERS[key](value)
+        if key in _POSITIVE and number <= 0:
+            raise ValueError(f"must be a positive number of seconds, got {value!r} "
+                             "(there is no 'no time-out' setting)")
         if number < 0:
             raise ValueError(f"must not be negative, got {value!r}")
         return number
     if key == "clients":
         if isinstance(value, (str, Mapping)):
             return value
+        if callable(getattr(value, "items", None)):  # Invoke's DataProxy of a config mapping
+            return _plain(value)
         raise TypeError("expected a clients file path or a mapping of clients")
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {type(value).__name__}")

@@ -18,6 +18,8 @@ from paramiko import Channel, ChannelException, SSHException, Transport
 from paramiko.common import cMSG_CHANNEL_OPEN
 from paramiko.message import Message
 
+from dockerfab.ssh import sessions
+
 STREAMLOCAL_KIND = "direct-streamlocal@openssh.com"
 DEFAULT_OPEN_TIMEOUT = 30.0
 
@@ -128,7 +130,8 @@ def open_dial_stdio(transport: Transport, docker_host: str | None = None, *, sud
     Needs the docker CLI on the server. A failing command shows up only as an early EOF on
     the channel, with its exit status and stderr (see ``endpoint.SSHEndpoint.check_eof``).
     """
-    channel = transport.open_session(timeout=DEFAULT_OPEN_TIMEOUT if timeout is None else timeout)
+    channel = sessions.open_session(transport,
+                                    timeout=DEFAULT_OPEN_TIMEOUT if timeout is None else timeout)
     try:
         channel.exec_command(dial_stdio_command(docker_host, sudo=sudo))
     except BaseException:

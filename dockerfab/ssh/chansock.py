@@ -89,7 +89,7 @@ class ChannelSocket:
     def _lost(self, error: BaseException) -> BaseException:
         """ConnectionFailed when the SSH connection is gone, else a plain socket error."""
         if self.endpoint is not None and not self.endpoint.transport.is_active():
-            return self.endpoint.fail("SSH connection lost")
+            return self.endpoint.lost()
         return ConnectionResetError(f"SSH channel closed: {error}")
 
     # -- socket plumbing -------------------------------------------------------------------

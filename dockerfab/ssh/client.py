@@ -21,13 +21,21 @@ _PLACEHOLDER_URL = "unix:///nonexistent/dockerfab-ssh-placeholder.sock"
 
 
 def transport_of(connection: Any) -> tuple[Transport, str | None]:
-    """The paramiko Transport of a Transport or of a Fabric ``Connection`` (opened if needed),
-    with the host name to use in messages (None if unknown)."""
+    """The paramiko Transport of a Transport or of a Fabric ``Connection``, with the host
+    name to use in messages (None if unknown).
+
+    A Connection that is not open yet is opened the way the tasks open theirs
+    (:func:`dockerfab.fabric.connection.open_connection`): host key checked against
+    known_hosts (never Fabric's accept-any policy), keepalive on.
+    """
     if isinstance(connection, Transport):
         return connection, None
     if hasattr(connection, "open") and hasattr(connection, "transport"):
         if connection.transport is None or not connection.transport.is_active():
-            connection.open()
+            from dockerfab.fabric.connection import open_connection
+            from dockerfab.fabric.settings import DockerSettings
+
+            open_connection(connection, DockerSettings())
         return connection.transport, getattr(connection, "host", None)
     raise TypeError(f"expected a paramiko Transport or a Fabric Connection, not {connection!r}")
 

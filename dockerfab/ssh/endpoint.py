@@ -23,6 +23,7 @@ from paramiko.common import (
 
 from dockerfab.errors import ConnectionFailed, MapError
 from dockerfab.ssh import channels
+from dockerfab.ssh.keepalive import lost_reason
 
 Mode = Literal["auto", "streamlocal", "dial-stdio", "tcpip"]
 MODES = ("auto", "streamlocal", "dial-stdio", "tcpip")
@@ -116,6 +117,10 @@ class SSHEndpoint:
         """A ConnectionFailed for this host (returned so callers write ``raise endpoint.fail(...)``)."""
         return ConnectionFailed(message, host=self.host)
 
+    def lost(self) -> ConnectionFailed:
+        """"SSH connection lost" for this host (with the keepalive's reason if it gave up)."""
+        return self.fail(lost_reason(self.transport))
+
     def resolve(self) -> str:
         """Decide the opener now (automatic mode probes streamlocal once); return its name."""
         mode = self.mode
@@ -196,7 +201,7 @@ class SSHEndpoint:
     def _translate(self, error: BaseException, mode: str) -> ConnectionFailed:
         """Turn a paramiko failure into the one-line message users see."""
         if not self.transport.is_active():
-            return self.fail("SSH connection lost")
+            return self.lost()
         if isinstance(error, ChannelException):
             if mode == "dial-stdio":
                 return self.fail(f"sshd refused a session for docker system dial-stdio "
@@ -217,7 +222,7 @@ class SSHEndpoint:
     def check_eof(self, channel: Channel) -> ConnectionFailed | None:
         """Explain an unexpected end of stream on ``channel`` (dial-stdio failure, lost SSH), or None."""
         if not self.transport.is_active():
-            return self.fail("SSH connection lost")
+            return self.lost()
         if self.mode == "dial-stdio":
             return self._exit_problem(channel)
         return None
