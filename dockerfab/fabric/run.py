@@ -17,7 +17,12 @@ from fabric import Connection
 
 from dockerfab.errors import DockerFabError
 from dockerfab.fabric.client import DockerFabricClient, fabric_docker_client
-from dockerfab.fabric.connection import accepted_keys, close_connection, connect, open_connection
+from dockerfab.fabric.connection import (
+    accepted_keys,
+    close_connection,
+    connect,
+    open_connection,
+)
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.output import Reporter
 

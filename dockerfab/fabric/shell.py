@@ -73,7 +73,7 @@ class RemoteShell:
                                    host=self.host)
         try:
             result = run_command(transport, line, stdin=stdin, timeout=self.timeout)
-        except Exception as exc:  # noqa: BLE001 - the server refused a session for good
+        except Exception as exc:
             if not transport.is_active():
                 raise ConnectionFailed(f"{lost_reason(transport)} during run_cmd {command}",
                                        host=self.host) from exc
@@ -97,7 +97,7 @@ class RemoteShell:
         try:
             result = self.connection.sudo(_wrap(command, True), hide=True, warn=True,
                                           in_stream=False, timeout=self.timeout)
-        except Exception as exc:  # noqa: BLE001 - transport gone, channel refused, time-out
+        except Exception as exc:
             transport = self.connection.transport
             if transport is None or not transport.is_active():
                 raise ConnectionFailed(f"SSH connection lost during run_cmd {command}",

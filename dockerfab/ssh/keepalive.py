@@ -19,7 +19,11 @@ import weakref
 from typing import Any
 
 from paramiko import Message, Transport
-from paramiko.common import MSG_REQUEST_FAILURE, MSG_REQUEST_SUCCESS, cMSG_GLOBAL_REQUEST
+from paramiko.common import (
+    MSG_REQUEST_FAILURE,
+    MSG_REQUEST_SUCCESS,
+    cMSG_GLOBAL_REQUEST,
+)
 
 DEFAULT_INTERVAL = 15.0
 DEFAULT_COUNT_MAX = 3

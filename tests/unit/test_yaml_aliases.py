@@ -7,7 +7,13 @@ import pytest
 import yaml as pyyaml
 
 from dockerfab.errors import MapError
-from dockerfab.yaml import MAX_EXPANDED_VALUES, Loader, _Positions, expanded_size, load_map
+from dockerfab.yaml import (
+    MAX_EXPANDED_VALUES,
+    Loader,
+    _Positions,
+    expanded_size,
+    load_map,
+)
 
 
 def laughs(levels: int, width: int = 9) -> str:
