@@ -67,9 +67,20 @@ def mapping_client(session: HostSession, maps: Sequence[Any]) -> Any:
 
 # --- scripts -------------------------------------------------------------------------------
 
+#: the uploaded script's directory inside the private temporary directory on the host
+_WORK = "work"
+
+
 def upload(session: HostSession, local_path: str) -> tuple[str, str]:
-    """Copy a local script file or directory into a new temporary directory on the host.
-    Returns (remote temporary directory, path of the script or directory in it)."""
+    """Copy a local script file or directory to the host, into ``work/`` of a new private
+    temporary directory (``mktemp -d``: mode 0700, so no other local user of the host can
+    reach, swap or add files; the container reaches ``work/`` through its bind mount, and
+    ``work/`` itself is writable for a non-root container user to leave results).
+
+    The files travel as a tar stream on the command's stdin (no archive file on the host)
+    and are extracted without the archive's owners and modes (``--no-same-owner
+    --no-same-permissions``, set-id bits removed), so a file cannot arrive setuid or owned
+    by someone else. Returns (remote temporary directory, path of the script in it)."""
     local_path = os.path.abspath(local_path)
     if not os.path.exists(local_path):
         raise RemoteError(f"no such file or directory: {local_path}", host=session.label,
@@ -77,24 +88,34 @@ def upload(session: HostSession, local_path: str) -> tuple[str, str]:
     base = os.path.basename(local_path.rstrip("/"))
     if session.connection is None:  # local daemon: the file is already on the host
         return "", local_path
-    run = session.client.run_cmd
-    remote_dir = run("mktemp -d /tmp/dockerfab-script.XXXXXXXX").strip()
-    # the container's user (often not root) reads the script and may write results there
-    run(f"chmod 777 {shlex.quote(remote_dir)}")
+    shell = session.client.shell
+    assert shell is not None
+    remote_dir = shell.run("mktemp -d /tmp/dockerfab-script.XXXXXXXX").strip()
+    work = posixpath.join(remote_dir, _WORK)
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        tar.add(local_path, arcname=base)
-    buffer.seek(0)
-    archive = posixpath.join(remote_dir, ".upload.tar")
-    session.connection.sftp().putfo(buffer, archive)
-    run(f"tar -xf {shlex.quote(archive)} -C {shlex.quote(remote_dir)} && "
-        f"rm -f {shlex.quote(archive)}")
-    return remote_dir, posixpath.join(remote_dir, base)
+        tar.add(local_path, arcname=base, filter=_plain_member)
+    quoted = shlex.quote(work)
+    command = (f"mkdir -m 777 -- {quoted} && "
+               f"tar --no-same-owner --no-same-permissions -xf - -C {quoted} && "
+               f"chmod -R ug-s -- {quoted}")
+    if os.path.isdir(local_path):  # the script's own directory takes results as well
+        command += f" && chmod 777 -- {shlex.quote(posixpath.join(work, base))}"
+    shell.run_bytes(command, stdin=buffer.getvalue())
+    return remote_dir, posixpath.join(work, base)
+
+
+def _plain_member(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+    """Regular files, directories and symbolic links only (no devices, FIFOs, hard links)."""
+    if info.isfile() or info.isdir() or info.issym():
+        return info
+    return None
 
 
 def download(session: HostSession, remote_dir: str, local_dir: str) -> str:
     """Fetch the host's script directory (results written by the script) into
-    ``local_dir/<host>``; returns that local path."""
+    ``local_dir/<host>``; returns that local path. From a remote host the directory comes
+    back as a tar stream on stdout (nothing is written on the host)."""
     target = os.path.join(os.path.abspath(local_dir), session.label)
     os.makedirs(target, exist_ok=True)
     if session.connection is None:
@@ -102,16 +123,11 @@ def download(session: HostSession, remote_dir: str, local_dir: str) -> str:
         with tarfile.open(fileobj=_tar_local(source), mode="r") as tar:
             tar.extractall(target, filter="data")
         return target
-    archive = remote_dir.rstrip("/") + ".results.tar"
-    run = session.client.run_cmd
-    run(f"tar -cf {shlex.quote(archive)} -C {shlex.quote(remote_dir)} .")
-    buffer = io.BytesIO()
-    try:
-        session.connection.sftp().getfo(archive, buffer)
-    finally:
-        run(f"rm -f {shlex.quote(archive)}")
-    buffer.seek(0)
-    with tarfile.open(fileobj=buffer, mode="r") as tar:
+    shell = session.client.shell
+    assert shell is not None
+    work = posixpath.join(remote_dir, _WORK)
+    data = shell.run_bytes(f"tar -cf - -C {shlex.quote(work)} .")
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r") as tar:
         tar.extractall(target, filter="data")
     return target
 
@@ -144,7 +160,7 @@ def script_action(maps: Sequence[Any], name: str, instance: str | None, local_sc
                 session.reporter.message(session.label, f"results downloaded to {where}")
         finally:
             if remote_dir:
-                session.client.run_cmd(f"rm -rf {shlex.quote(remote_dir)}")
+                session.client.run_cmd(f"rm -rf -- {shlex.quote(remote_dir)}")
         failed = []
         for client_name, outcome in (result or {}).items():
             show_script_result(session, client_name, outcome)
