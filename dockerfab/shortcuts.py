@@ -131,16 +131,23 @@ def mkdir(path: str, create_parent: bool = True, check_if_exists: bool = False) 
     return cmd
 
 
-def chmod(mode: str | int, path: PathArg, recursive: bool = True) -> str:
+def chmod(mode: str | int, path: PathArg, recursive: bool = True, *,
+          end_options: bool = False) -> str:
     """``chmod [-R] mode path...``; ``mode`` in any notation ``chmod`` accepts (an int is
-    written as octal, ``0o750`` -> ``750``)."""
+    written as octal, ``0o750`` -> ``750``). ``end_options`` puts ``--`` before the
+    operands, so that a mode or path starting with ``-`` (from a map, say) is never read
+    as an option."""
     text = format(mode, "o") if isinstance(mode, int) and not isinstance(mode, bool) else mode
-    return _cmd("chmod", "-R" if recursive else None, text, *_paths(path))
+    return _cmd("chmod", "-R" if recursive else None, "--" if end_options else None, text,
+                *_paths(path))
 
 
-def chown(user_group: UserGroup, path: PathArg, recursive: bool = True) -> str:
-    """``chown [-R] user:group path...`` (owner expanded by :func:`get_user_group`)."""
-    return _cmd("chown", "-R" if recursive else None, get_user_group(user_group), *_paths(path))
+def chown(user_group: UserGroup, path: PathArg, recursive: bool = True, *,
+          end_options: bool = False) -> str:
+    """``chown [-R] user:group path...`` (owner expanded by :func:`get_user_group`);
+    ``end_options`` as for :func:`chmod`."""
+    return _cmd("chown", "-R" if recursive else None, "--" if end_options else None,
+                get_user_group(user_group), *_paths(path))
 
 
 def rm(path: PathArg, recursive: bool = True, force: bool = False) -> str:

@@ -281,9 +281,10 @@ class Executor(AbstractRunner):
     def _prepare_command(vol: DesiredVolume, path: str, sudo: bool = False) -> str:
         commands = []
         if vol.user is not None:
-            commands.append(shortcuts.chown(vol.user, path, recursive=False))
+            commands.append(shortcuts.chown(vol.user, path, recursive=False, end_options=True))
         if vol.permissions:
-            commands.append(shortcuts.chmod(vol.permissions, path, recursive=False))
+            commands.append(shortcuts.chmod(vol.permissions, path, recursive=False,
+                                            end_options=True))
         return shortcuts.join(*commands)
 
     def _run_helper(self, client: Any, client_name: str, vol: DesiredVolume) -> Any:

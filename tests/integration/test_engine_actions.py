@@ -96,7 +96,7 @@ def test_prepare_volume_through_run_cmd(engine_images, cleanup: Cleanup, docker_
     mc = mapping_client(simple_map(name), client)
     mc.startup("owner")
     mountpoint = docker_api.inspect_volume(f"{name}.data")["Mountpoint"]
-    expected = f"chown 1234:1234 {mountpoint} && chmod u=rwx,g=,o= {mountpoint}"
+    expected = f"chown -- 1234:1234 {mountpoint} && chmod -- u=rwx,g=,o= {mountpoint}"
     assert client.commands == [expected]
     out = run_in(docker_api, cleanup, "busybox:latest", ["stat", "-c", "%u %a", "/v"],
                  binds=[f"{name}.data:/v:ro"], network_mode="none")

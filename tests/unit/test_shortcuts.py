@@ -202,3 +202,8 @@ def test_hostile_input_does_not_execute_in_a_real_shell(tmp_path):
     subprocess.run(["sh", "-c", rm(str(hostile), force=True)], check=True, cwd=tmp_path)
     assert not hostile.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_end_options_puts_double_dash_before_operands():
+    assert chown("-x", "/srv", recursive=False, end_options=True) == "chown -- -x:-x /srv"
+    assert chmod("-w", "-f", end_options=True) == "chmod -R -- -w -f"
