@@ -82,7 +82,8 @@ def recreate_reasons(desired: DesiredContainer, state: ContainerState,
     want_binds = {_bind_dest(b): b for b in desired.host_config.get("binds") or ()}
     have_binds = {_bind_dest(b): b for b in host.get("Binds") or ()}
     for dest in sorted(set(want_binds) | set(have_binds)):
-        if want_binds.get(dest) != have_binds.get(dest):
+        want, have = want_binds.get(dest), have_binds.get(dest)
+        if want is None or have is None or convert.bind_key(want) != convert.bind_key(have):
             reasons.append(f"volume {dest} mounted differently")
     want_from = sorted(desired.host_config.get("volumes_from") or ())
     if want_from != sorted(host.get("VolumesFrom") or ()):

@@ -116,6 +116,21 @@ def observed_port_bindings(host_config: dict[str, Any]) -> dict[str, list[tuple[
     return result
 
 
+#: bind options that only spell out a default: Podman lists every bind with them
+#: (``src:/dst:rw,rprivate,rbind``, volumes also ``nosuid,nodev``), Docker as given
+_DEFAULT_BIND_OPTIONS = frozenset({"rw", "rprivate", "rbind", "nosuid", "nodev"})
+
+
+def bind_key(bind: str) -> tuple[str, str, frozenset[str]]:
+    """``'src:/dst:ro'`` -> ``('src', '/dst', {'ro'})``, the default options left out, so a
+    bind compares equal however the daemon spells it."""
+    parts = bind.split(":")
+    if len(parts) == 1:
+        return "", parts[0], frozenset()
+    options = frozenset(parts[2].split(",")) if len(parts) > 2 else frozenset()
+    return parts[0], parts[1], options - _DEFAULT_BIND_OPTIONS
+
+
 def env_dict(environment: Any) -> dict[str, str]:
     """SDK ``environment`` (dict or ``['K=V']`` list) -> dict of strings."""
     if not environment:
