@@ -24,7 +24,8 @@ LOCAL_DOCKER_URL = os.environ.get("DOCKERFAB_TEST_DOCKER", "unix:///var/run/dock
 if TYPE_CHECKING:
     import docker
 
-BED_FIXTURES = {"bed", "bed_host", "bed_api", "registry", "registry_images"}
+BED_FIXTURES = {"bed", "bed_host", "bed_api", "registry", "registry_images", "podman_host",
+                "bastion_host", "inner_hosts"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -67,6 +68,40 @@ def bed() -> Bed:
 def bed_host(bed: Bed) -> BedHost:
     """The first bed host (bed1), for tests that need just one remote host."""
     return bed.hosts[0]
+
+
+def _other_host(bed: Bed, name: str) -> BedHost:
+    """One of the bed's hosts of other kinds; fails the test when it is not up. A state
+    written by the ``up`` of an older checkout lacks them: then they come from the layout."""
+    try:
+        host = bed.host(name)
+    except KeyError:
+        from tests.bed.layout import OTHER_HOSTS
+        from tests.bed.others import bed_host
+
+        host = bed_host(next(h for h in OTHER_HOSTS if h.name == name))
+    problems = host.problems()
+    if problems:
+        pytest.fail("; ".join(problems) + " (run: python -m tests.testbed up)", pytrace=False)
+    return host
+
+
+@pytest.fixture(scope="session")
+def podman_host(bed: Bed) -> BedHost:
+    """bed-podman: Podman's Docker-compatible API behind sshd."""
+    return _other_host(bed, "bed-podman")
+
+
+@pytest.fixture(scope="session")
+def bastion_host(bed: Bed) -> BedHost:
+    """bed-bastion: sshd only, the jump host of the inner hosts."""
+    return _other_host(bed, "bed-bastion")
+
+
+@pytest.fixture(scope="session")
+def inner_hosts(bed: Bed, bastion_host: BedHost) -> tuple[BedHost, ...]:
+    """bed-inner1 and bed-inner2: dockerd + sshd reachable only through bed-bastion."""
+    return tuple(_other_host(bed, f"bed-inner{n}") for n in (1, 2))
 
 
 @pytest.fixture(scope="session")

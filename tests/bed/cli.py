@@ -11,14 +11,16 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from tests.bed import hosts, net, registry, ssh
+from tests.bed import hosts, net, others, registry, ssh
 from tests.bed.layout import (
+    ALL_HOSTS,
     CLIENT_KEY,
     DATA_DIR,
     HOSTS,
     KNOWN_HOSTS,
     LOCAL_DOCKER_SOCKET,
     LOCK_FILE,
+    OTHER_HOSTS,
     REGISTRIES,
     REGISTRY_PASSWORD_FILE,
     REGISTRY_USER,
@@ -58,10 +60,12 @@ def up() -> Bed:
     registries = registry.start_registries()     # on the bridge address; ready a bit later
     for host in HOSTS:
         net.ensure_host_net(host)
+    others.ensure_nets()
     problems = [p for host in HOSTS for p in net.route_problems(host)]
     if problems:
         raise RuntimeError("the bed's routing is wrong:\n  " + "\n  ".join(problems))
     started = {host.name: hosts.start_dockerd(host) for host in HOSTS}
+    started_others = others.start_daemons()
 
     local_api = docker.APIClient(base_url=f"unix://{LOCAL_DOCKER_SOCKET}", version="auto")
     ids = ensure_local_images(local_api)      # while the hosts' daemons start
@@ -84,8 +88,16 @@ def up() -> Bed:
                        remote_docker_socket=REMOTE_DOCKER_SOCKET, netns=host.netns,
                        dockerd_pid=hosts.dockerd_pid(host) or 0, sshd_pid=hosts.sshd_pid(host) or 0)
 
-    with ThreadPoolExecutor(len(HOSTS)) as pool:
+    with ThreadPoolExecutor(len(ALL_HOSTS)) as pool:
+        other_jobs = {host.name: pool.submit(others.finish, host, started_others, local_api, ids)
+                      for host in OTHER_HOSTS}
         bed_hosts = tuple(pool.map(finish, HOSTS))
+    other_hosts, failed = [], []
+    for name, job in other_jobs.items():
+        try:
+            other_hosts.append(job.result())
+        except Exception as exc:  # noqa: BLE001  reported after the rest is saved
+            failed.append(f"{name}: {exc}")
     local_trusts = local_daemon_trusts(local_api)
     local_api.close()
     ssh.write_client_files(host_keys)
@@ -98,8 +110,10 @@ def up() -> Bed:
         pid=pids[open_reg.name], auth_pid=pids[auth_reg.name])
     bed = Bed(hosts=bed_hosts, images=ids, key_file=str(CLIENT_KEY),
               known_hosts_file=str(KNOWN_HOSTS), ssh_config_file=str(SSH_CONFIG),
-              registry=bed_registry)
+              registry=bed_registry, others=tuple(other_hosts))
     save_bed(bed)
+    if failed:
+        raise RuntimeError("the bed is up except:\n  " + "\n  ".join(failed))
     return bed
 
 
@@ -114,6 +128,7 @@ def local_daemon_trusts(api: docker.APIClient) -> bool:
 def down() -> None:
     """Stop every daemon of the bed and remove its network, mounts, files and ssh entries."""
     STATE_FILE.unlink(missing_ok=True)
+    others.stop_all()
     with ThreadPoolExecutor(len(HOSTS)) as pool:
         list(pool.map(hosts.stop_host, HOSTS))
     for host in HOSTS:
@@ -134,14 +149,21 @@ def status() -> int:
         print(exc)
         return 1
     bad = 0
-    for host in bed:
-        layout = next(h for h in HOSTS if h.name == host.name)
+    for host in (*bed.hosts, *bed.others):
+        layout = next(h for h in ALL_HOSTS if h.name == host.name)
         problems = host.problems() + net.route_problems(layout)
         bad += bool(problems)
         state = "; ".join(problems) if problems else "up"
-        print(f"{host.name}  {host.user}@{host.address}:{host.ssh_port}  "
-              f"dockerd pid {hosts.dockerd_pid(layout)}  sshd pid {hosts.sshd_pid(layout)}  "
-              f"{host.docker_url}  {state}")
+        daemon = {"podman": "podman", "bastion": ""}.get(host.kind, "dockerd")
+        via = f" via {host.via}" if host.via else ""
+        print(f"{host.name}  {host.user}@{host.address}:{host.ssh_port}{via}  "
+              + (f"{daemon} pid {others.daemon_pid(layout)}  " if daemon else "")
+              + f"sshd pid {hosts.sshd_pid(layout)}  "
+              + (f"{host.docker_url}  " if daemon else "") + state)
+    missing = [h.name for h in OTHER_HOSTS if h.name not in {o.name for o in bed.others}]
+    if missing:
+        bad += 1
+        print(f"not up: {', '.join(missing)} (run up)")
     reg = bed.registry
     if reg is None:
         bad += 1

@@ -10,7 +10,7 @@ from typing import Any
 from tests.bed.layout import REMOTE_DOCKER_SOCKET, SSH_PORT, HostLayout
 from tests.bed.registry import insecure_registries
 from tests.bed.ssh import sshd_argv
-from tests.bed.state import docker_ping, ssh_banner
+from tests.bed.state import docker_ping, ssh_banner, ssh_banner_in
 from tests.bed.system import (
     ours,
     read_pid,
@@ -103,23 +103,30 @@ def _socket_bound(pid: int, host: HostLayout) -> bool:
         # resolve /var/run -> /run here: an absolute symlink under /proc/PID/root would be
         # followed in our own mount namespace
         inside = os.stat(f"/proc/{pid}/root{os.path.realpath(REMOTE_DOCKER_SOCKET)}")
-        real = os.stat(host.docker_socket)
+        real = os.stat(host.docker_socket if host.has_daemon else "/dev/null")
     except OSError:
         return False
     return (inside.st_dev, inside.st_ino) == (real.st_dev, real.st_ino)
 
 
+def greets(host: HostLayout) -> bool:
+    """Whether the host's sshd greets: from here, or for an inner host (which nothing here can
+    reach) from inside its jump host's namespace."""
+    if host.via is None:
+        return ssh_banner(host.address, SSH_PORT)
+    return ssh_banner_in(f"dockerfab-{host.via}", host.address, SSH_PORT)
+
+
 def ensure_sshd(host: HostLayout) -> None:
     """Start (or restart) the host's sshd unless it greets and sees the current docker socket."""
     pid = sshd_pid(host)
-    if pid is not None and _socket_bound(pid, host) and ssh_banner(host.address, SSH_PORT):
+    if pid is not None and _socket_bound(pid, host) and greets(host):
         return
     stop_process(pid, str(host.sshd_config))
     say(f"{host.name}: starting sshd on {host.address}:{SSH_PORT} (log {host.sshd_log})")
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)   # sshd's privilege separation dir
     pid = start_detached(sshd_argv(host), host.sshd_log)
-    wait_for(lambda: ssh_banner(host.address, SSH_PORT), 15, f"{host.name}'s sshd", host.sshd_log,
-             pid)
+    wait_for(lambda: greets(host), 15, f"{host.name}'s sshd", host.sshd_log, pid)
 
 
 def stop_dockerd(host: HostLayout) -> None:
@@ -132,9 +139,14 @@ def stop_dockerd(host: HostLayout) -> None:
 
 def stop_host(host: HostLayout) -> None:
     """Stop the host's daemons and remove its files (runtime and data)."""
+    from tests.bed.podman import stop_podman
+
     if stop_process(sshd_pid(host), str(host.sshd_config)):
         say(f"{host.name}: stopped sshd")
-    stop_dockerd(host)
+    if host.kind == "podman":
+        stop_podman(host)
+    else:
+        stop_dockerd(host)
     unmount_under(host.run_dir, host.data_dir)
     for cgroup in Path("/sys/fs/cgroup").glob(f"*/dockerfab-{host.name}"):
         run("rmdir", str(cgroup), check=False)

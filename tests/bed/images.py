@@ -157,10 +157,15 @@ def ensure_local_images(api: docker.APIClient) -> dict[str, str]:
 
 def ensure_host_images(host_name: str, host_api: docker.APIClient, local_api: docker.APIClient,
                        ids: dict[str, str]) -> None:
-    """Load into a host's daemon the images it lacks (by id): docker save | docker load."""
-    have = {tag: info["Id"] for info in host_api.images(filters={"label": LABEL})
-            for tag in info.get("RepoTags") or ()}
-    missing = [tag for tag, image_id in ids.items() if have.get(tag) != image_id]
+    """Load into a host's daemon the images it lacks (by id): docker save | docker load.
+    Names are compared normalized: Podman lists ``busybox:latest`` as
+    ``localhost/busybox:latest``."""
+    from dockerfab.map.naming import image_aliases, normalize_image
+
+    have = {alias: info["Id"] for info in host_api.images(filters={"label": LABEL})
+            for tag in info.get("RepoTags") or () for alias in image_aliases(tag)}
+    missing = [tag for tag, image_id in ids.items()
+               if have.get(normalize_image(tag)) != image_id]
     if not missing:
         return
     say(f"{host_name}: loading {' '.join(missing)}")
@@ -168,7 +173,8 @@ def ensure_host_images(host_name: str, host_api: docker.APIClient, local_api: do
         host_api.load_image(local_api.get_image(tag))
     # the images these replaced are now untagged: remove them (unless a container uses one),
     # so a rebuilt bed leaves no dangling images that tests of clean-up would find
-    for old_id in {have[tag] for tag in missing if tag in have} - set(ids.values()):
+    replaced = {have[normalize_image(tag)] for tag in missing if normalize_image(tag) in have}
+    for old_id in replaced - set(ids.values()):
         try:
             host_api.remove_image(old_id)
         except docker.errors.APIError:

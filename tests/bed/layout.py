@@ -37,23 +37,35 @@ SSH_CONFIG = DATA_DIR / "ssh_config"
 
 
 class HostLayout:
-    """Names, addresses and paths of bed host number ``index`` (1-based)."""
+    """Names, addresses and paths of one bed host. ``HostLayout(n)`` is Docker host ``bedN``
+    (1-based, 198.18.0.1N); the keyword arguments describe the other kinds (see OTHER_HOSTS).
 
-    def __init__(self, index: int) -> None:
+    ``kind``: ``docker`` (dockerd + sshd), ``podman`` (Podman's API service + sshd),
+    ``bastion`` (sshd only, the jump host of the ``inner`` hosts), ``inner`` (dockerd +
+    sshd on ``subnet`` behind the bastion ``via``, unreachable from the root namespace).
+    """
+
+    def __init__(self, index: int, name: str | None = None, *, kind: str = "docker",
+                 address: str | None = None, subnet: ipaddress.IPv4Network = BED_NET,
+                 veth: str | None = None, bip: str | None = None,
+                 address_pool: str | None = None, via: str | None = None) -> None:
         self.index = index
-        self.name = HOST_NAMES[index - 1]
-        self.address = str(BED_NET.network_address + 10 + index)
+        self.name = name or HOST_NAMES[index - 1]
+        self.kind = kind
+        self.via = via                             # name of the jump host (inner hosts)
+        self.subnet = subnet                       # the only network eth0 routes to
+        self.address = address or str(BED_NET.network_address + 10 + index)
         self.netns = f"dockerfab-{self.name}"
-        self.veth = f"dfbed-{self.name}"          # root-namespace end; inside it is eth0
+        self.veth = veth or f"dfbed-{self.name}"   # root-namespace end; inside it is eth0
         # the host's own docker bridge and pool for user networks (198.19.0.0/16, routed nowhere)
-        self.bip = f"198.19.{index}.1/24"
-        self.address_pool = f"198.19.{64 * index}.0/18"
+        self.bip = bip or f"198.19.{index}.1/24"
+        self.address_pool = address_pool or f"198.19.{64 * index}.0/18"
         self.run_dir = RUN_DIR / self.name
         self.data_dir = DATA_DIR / self.name
-        self.docker_socket = self.run_dir / "docker.sock"
+        self.docker_socket = self.run_dir / "docker.sock"    # Podman's API socket on bed-podman
         self.exec_root = self.run_dir / "exec"
-        self.data_root = self.data_dir / "docker"
-        self.dockerd_pidfile = self.run_dir / "dockerd.pid"
+        self.data_root = self.data_dir / "docker"            # Podman's storage root on bed-podman
+        self.dockerd_pidfile = self.run_dir / "dockerd.pid"  # the Podman service's on bed-podman
         self.dockerd_log = self.run_dir / "dockerd.log"
         self.sshd_pidfile = self.run_dir / "sshd.pid"
         self.sshd_log = self.run_dir / "sshd.log"
@@ -66,8 +78,32 @@ class HostLayout:
     def netns_path(self) -> Path:
         return Path("/run/netns") / self.netns
 
+    @property
+    def has_daemon(self) -> bool:
+        """Whether a Docker API answers on this host (all but the bastion)."""
+        return self.kind != "bastion"
+
 
 HOSTS = tuple(HostLayout(i) for i in range(1, len(HOST_NAMES) + 1))
+
+# Hosts of other kinds, beside bed1..N: addresses far above the bedN ones (198.18.0.1N), so
+# that a bed grown to more Docker hosts keeps them. Not in the Bed's ``hosts`` (tests that
+# use every host, the ``bed`` fixture's checks): in its ``others``.
+INNER_NET = ipaddress.ip_network("198.18.1.0/24")     # behind the bastion only
+INNER_BRIDGE = "dfinner0"                             # in the bastion's namespace
+INNER_BRIDGE_ADDRESS = "198.18.1.1"
+PODMAN_HOST = HostLayout(200, "bed-podman", kind="podman", address="198.18.0.200",
+                         veth="dfbed-podman", bip="198.19.10.0/24",
+                         address_pool="198.19.16.0/20")
+BASTION_HOST = HostLayout(201, "bed-bastion", kind="bastion", address="198.18.0.201",
+                          veth="dfbed-bastion")
+INNER_HOSTS = tuple(
+    HostLayout(210 + n, f"bed-inner{n}", kind="inner", address=f"198.18.1.{10 + n}",
+               subnet=INNER_NET, veth=f"dfin-inner{n}", bip=f"198.19.{10 + n}.1/24",
+               address_pool=f"198.19.{16 * (1 + n)}.0/20", via=BASTION_HOST.name)
+    for n in (1, 2))
+OTHER_HOSTS = (PODMAN_HOST, BASTION_HOST, *INNER_HOSTS)
+ALL_HOSTS = (*HOSTS, *OTHER_HOSTS)
 
 
 class RegistryLayout:

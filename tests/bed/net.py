@@ -14,6 +14,9 @@ from tests.bed.layout import (
     BED_NET,
     BRIDGE,
     BRIDGE_ADDRESS,
+    INNER_BRIDGE,
+    INNER_BRIDGE_ADDRESS,
+    INNER_NET,
     IPTABLES_COMMENT,
     HostLayout,
 )
@@ -22,10 +25,6 @@ from tests.bed.system import run, say
 # bridge-to-bridge traffic passes br_netfilter; the local dockerd sets FORWARD's policy to DROP
 _FORWARD_RULE = ("FORWARD", "-i", BRIDGE, "-o", BRIDGE, "-m", "comment",
                  "--comment", IPTABLES_COMMENT, "-j", "ACCEPT")
-
-
-def _exists(device: str) -> bool:
-    return Path("/sys/class/net", device).exists()
 
 
 def _disable_ipv6(device: str) -> None:
@@ -52,39 +51,78 @@ def remove_bridge() -> None:
         run("ip", "link", "del", BRIDGE)
 
 
-def ensure_host_net(host: HostLayout) -> None:
-    """Create the host's namespace and veth pair, unless they are already in place."""
-    if host.netns_path.exists() and _exists(host.veth):
+def ensure_host_net(host: HostLayout, jump: HostLayout | None = None) -> None:
+    """Create the host's namespace and veth pair, unless they are already in place. An inner
+    host's veth end sits on the bridge in its jump host's namespace (``jump``), not on ours."""
+    outer = ("ip", "-n", jump.netns) if jump is not None else ("ip",)
+    if host.netns_path.exists() and _exists(host.veth, jump):
         return
     say(f"{host.name}: creating netns {host.netns} with eth0 {host.address}")
-    remove_host_net(host)
+    remove_host_net(host, jump)
     run("ip", "netns", "add", host.netns)
     ns = ("ip", "-n", host.netns)
     run("nsenter", f"--net={host.netns_path}", "sh", "-c",
         "echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6;"
         "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6")
-    run("ip", "link", "add", host.veth, "type", "veth", "peer", "name", "eth0",
+    run(*outer, "link", "add", host.veth, "type", "veth", "peer", "name", "eth0",
         "netns", host.netns)
-    _disable_ipv6(host.veth)
-    run("ip", "link", "set", host.veth, "master", BRIDGE, "up")
+    if jump is None:
+        _disable_ipv6(host.veth)
+    run(*outer, "link", "set", host.veth, "master", BRIDGE if jump is None else INNER_BRIDGE,
+        "up")
     run(*ns, "link", "set", "lo", "up")
-    run(*ns, "addr", "add", f"{host.address}/{BED_NET.prefixlen}", "dev", "eth0")
+    run(*ns, "addr", "add", f"{host.address}/{host.subnet.prefixlen}", "dev", "eth0")
     run(*ns, "link", "set", "eth0", "up")
 
 
-def remove_host_net(host: HostLayout) -> None:
+def ensure_inner_bridge(bastion: HostLayout) -> None:
+    """The bridge of the inner network in the bastion's namespace (198.18.1.1/24). The
+    bastion forwards nothing (ip_forward 0), so only its own processes (sshd) reach the
+    inner hosts: the root namespace has no route there, and the inner hosts none back."""
+    if not _exists(INNER_BRIDGE, bastion):
+        say(f"{bastion.name}: creating bridge {INNER_BRIDGE} {INNER_BRIDGE_ADDRESS}/"
+            f"{INNER_NET.prefixlen}")
+        ns = ("ip", "-n", bastion.netns)
+        run(*ns, "link", "add", INNER_BRIDGE, "type", "bridge")
+        run(*ns, "addr", "add", f"{INNER_BRIDGE_ADDRESS}/{INNER_NET.prefixlen}", "dev",
+            INNER_BRIDGE)
+        run(*ns, "link", "set", INNER_BRIDGE, "up")
+    run("nsenter", f"--net={bastion.netns_path}", "sh", "-c",
+        "echo 0 > /proc/sys/net/ipv4/ip_forward")
+    # here the inner net would follow the default route off the machine: make it unreachable
+    route = ("route", "replace", "unreachable", str(INNER_NET))
+    if str(INNER_NET) not in run("ip", "route", "show", "type", "unreachable").stdout:
+        run("ip", *route)
+
+
+def remove_inner_route() -> None:
+    """Take the root namespace's unreachable route for the inner net out again."""
+    run("ip", "route", "del", "unreachable", str(INNER_NET), check=False)
+
+
+def _exists(device: str, netns: HostLayout | None = None) -> bool:
+    if netns is None:
+        return Path("/sys/class/net", device).exists()
+    if not netns.netns_path.exists():
+        return False
+    return run("ip", "-n", netns.netns, "link", "show", device, check=False).returncode == 0
+
+
+def remove_host_net(host: HostLayout, jump: HostLayout | None = None) -> None:
     """Delete the host's namespace (its eth0 and our veth end go with it)."""
     if host.netns_path.exists():
         run("ip", "netns", "del", host.netns, check=False)
-    if _exists(host.veth):
-        run("ip", "link", "del", host.veth, check=False)
+    if _exists(host.veth, jump):
+        run(*(("ip", "-n", jump.netns) if jump is not None else ("ip",)), "link", "del",
+            host.veth, check=False)
 
 
 def route_problems(host: HostLayout) -> list[str]:
     """Routes in the host's namespace that could lead outside the bed (empty when all is well).
 
-    The only route through eth0 must be 198.18.0.0/24; the host's own docker bridges may add
-    routes inside 198.18.0.0/15; there must be no default route and no IPv6 route.
+    The only route through eth0 must be the host's subnet (198.18.0.0/24; an inner host's
+    198.18.1.0/24); its own docker bridges (the bastion's inner bridge) may add routes inside
+    198.18.0.0/15; there must be no default route and no IPv6 route.
     """
     problems = []
     for family in ("-4", "-6"):
@@ -99,6 +137,6 @@ def route_problems(host: HostLayout) -> list[str]:
             except ValueError:   # "default" and friends
                 problems.append(f"{host.name}: route {dst} dev {dev}")
                 continue
-            if dev == "eth0" and net != BED_NET or not net.subnet_of(ALLOWED_NET):  # type: ignore[arg-type]
+            if dev == "eth0" and net != host.subnet or not net.subnet_of(ALLOWED_NET):  # type: ignore[arg-type]
                 problems.append(f"{host.name}: route {dst} dev {dev} leaves the bed")
     return problems

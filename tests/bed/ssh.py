@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.bed.layout import (
+    ALL_HOSTS,
     AUTHORIZED_KEYS,
     CLIENT_KEY,
-    HOSTS,
     KNOWN_HOSTS,
     REMOTE_DOCKER_SOCKET,
     SSH_CONFIG,
@@ -65,7 +65,7 @@ def ensure_ssh_files() -> dict[str, str]:
     client_pub = ensure_key(CLIENT_KEY, "dockerfab-bed-client")
     write_if_changed(AUTHORIZED_KEYS, client_pub + "\n", 0o600)
     host_keys = {}
-    for host in HOSTS:
+    for host in ALL_HOSTS:
         host_keys[host.name] = ensure_key(host.host_key, f"dockerfab-bed-{host.name}")
         write_if_changed(host.sshd_config, sshd_config(host), 0o600)
     return host_keys
@@ -74,16 +74,17 @@ def ensure_ssh_files() -> dict[str, str]:
 def known_hosts_lines(host_keys: dict[str, str]) -> list[str]:
     """``bed1,198.18.0.11 ssh-ed25519 AAAA...`` for every host."""
     lines = []
-    for host in HOSTS:
+    for host in ALL_HOSTS:
         key_type, key = host_keys[host.name].split()[:2]
         lines.append(f"{host.name},{host.address} {key_type} {key}")
     return lines
 
 
 def ssh_config_text(with_known_hosts: bool) -> str:
-    """Host blocks for bed1..3 (and their addresses): user, key, strict host-key checking."""
+    """Host blocks for every bed host (and their addresses): user, key, strict host-key
+    checking; the inner hosts with ``ProxyJump bed-bastion``."""
     blocks = []
-    for host in HOSTS:
+    for host in ALL_HOSTS:
         lines = [f"Host {host.name} {host.address}",
                  f"    HostName {host.address}",
                  f"    Port {SSH_PORT}",
@@ -91,6 +92,8 @@ def ssh_config_text(with_known_hosts: bool) -> str:
                  f"    IdentityFile {CLIENT_KEY}",
                  "    IdentitiesOnly yes",
                  "    StrictHostKeyChecking yes"]
+        if host.via is not None:   # reachable only through its jump host
+            lines.append(f"    ProxyJump {host.via}")
         if with_known_hosts:
             lines.append(f"    UserKnownHostsFile {KNOWN_HOSTS}")
         blocks.append("\n".join(lines))
@@ -144,6 +147,9 @@ def sshd_argv(host: HostLayout) -> list[str]:
     """sshd in the host's net namespace and its own mount and UTS namespaces, where the host's
     dockerd socket is bind-mounted on /var/run/docker.sock and the hostname is the host's."""
     script = ('hostname "$0" && mount --bind "$1" "$2" && exec /usr/sbin/sshd -D -f "$3" -E "$4"')
+    socket = str(host.docker_socket)
+    if not host.has_daemon:   # the bastion: no Docker socket, not even the local daemon's
+        socket = "/dev/null"
     return ["nsenter", f"--net={host.netns_path}", "unshare", "--mount", "--uts",
-            "--propagation", "private", "sh", "-c", script, host.name, str(host.docker_socket),
+            "--propagation", "private", "sh", "-c", script, host.name, socket,
             REMOTE_DOCKER_SOCKET, str(host.sshd_config), str(host.sshd_log)]

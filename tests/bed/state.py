@@ -40,8 +40,10 @@ class BedHost:
     docker_socket: str                  # the host's dockerd socket, as seen from the root namespace
     remote_docker_socket: str           # the same socket as an SSH session on the host sees it
     netns: str
-    dockerd_pid: int
+    dockerd_pid: int                    # the Podman service's on a podman host
     sshd_pid: int
+    kind: str = "docker"                # docker, podman, bastion (sshd only) or inner
+    via: str = ""                       # an inner host's jump host (ProxyJump), else ""
 
     @property
     def docker_url(self) -> str:
@@ -70,10 +72,16 @@ class BedHost:
     def problems(self, timeout: float = 2.0) -> list[str]:
         """What keeps this host from being usable: sshd or dockerd not answering."""
         found = []
-        if not ssh_banner(self.address, self.ssh_port, timeout):
-            found.append(f"{self.name}: no sshd answers on {self.address}:{self.ssh_port}")
-        if not docker_ping(self.docker_socket, timeout):
-            found.append(f"{self.name}: no dockerd answers on {self.docker_socket}")
+        if self.via:
+            greets = ssh_banner_in(f"dockerfab-{self.via}", self.address, self.ssh_port, timeout)
+        else:
+            greets = ssh_banner(self.address, self.ssh_port, timeout)
+        if not greets:
+            found.append(f"{self.name}: no sshd answers on {self.address}:{self.ssh_port}"
+                         + (f" (from {self.via})" if self.via else ""))
+        daemon = "podman" if self.kind == "podman" else "dockerd"
+        if self.kind != "bastion" and not docker_ping(self.docker_socket, timeout):
+            found.append(f"{self.name}: no {daemon} answers on {self.docker_socket}")
         return found
 
 
@@ -125,16 +133,20 @@ class Bed:
     known_hosts_file: str = ""
     ssh_config_file: str = ""
     registry: BedRegistry | None = None
+    #: hosts of other kinds (bed-podman, bed-bastion, bed-innerN): not iterated, not checked
+    #: by ``problems`` (a test that needs one checks it: fixtures ``podman_host`` ...)
+    others: tuple[BedHost, ...] = ()
 
     def __iter__(self) -> Iterator[BedHost]:
         return iter(self.hosts)
 
     def host(self, name: str) -> BedHost:
         """The host called ``name`` (``bed1`` ...)."""
-        for host in self.hosts:
+        for host in (*self.hosts, *self.others):
             if host.name == name:
                 return host
-        raise KeyError(f"no bed host {name!r}; the bed has {[h.name for h in self.hosts]}")
+        raise KeyError(f"no bed host {name!r}; the bed has "
+                       f"{[h.name for h in (*self.hosts, *self.others)]}")
 
     def problems(self) -> list[str]:
         """Problems of every host and the registries; empty when the whole bed answers.
@@ -168,9 +180,10 @@ def load_bed(path: Path | None = None) -> Bed:
                          "run `python -m tests.testbed up` again")
     hosts = tuple(BedHost(**h) for h in data["hosts"])
     registry = BedRegistry(**data["registry"]) if data.get("registry") else None
+    others = tuple(BedHost(**h) for h in data.get("others") or ())
     return Bed(hosts=hosts, images=data["images"], key_file=data["key_file"],
                known_hosts_file=data["known_hosts_file"], ssh_config_file=data["ssh_config_file"],
-               registry=registry)
+               registry=registry, others=others)
 
 
 def save_bed(bed: Bed, path: Path = STATE_FILE) -> None:
@@ -203,6 +216,24 @@ def ssh_banner(address: str, port: int, timeout: float = 1.0) -> bool:
             return sock.recv(8).startswith(b"SSH-")
     except OSError:
         return False
+
+
+def ssh_banner_in(netns: str, address: str, port: int, timeout: float = 1.0) -> bool:
+    """:func:`ssh_banner` from inside the network namespace ``netns`` (for hosts that only
+    that namespace can reach)."""
+    import subprocess
+    import sys
+
+    probe = ("import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])),"
+             " float(sys.argv[3])); sys.exit(0 if s.recv(8).startswith(b'SSH-') else 1)")
+    try:
+        done = subprocess.run(["nsenter", f"--net=/run/netns/{netns}", sys.executable, "-c",
+                               probe, address, str(port), str(timeout)],
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=timeout + 5, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def registry_ping(address: str, timeout: float = 1.0) -> int | None:

@@ -26,6 +26,7 @@ PACKAGES = {
     "iproute2": "/usr/sbin/ip",
     "iptables": "/usr/sbin/iptables",
     "docker-registry": "/usr/bin/docker-registry",
+    "podman": "/usr/bin/podman",   # bed-podman's daemon (brings conmon, runc, CNI plugins)
 }
 POLICY_RC_D = Path("/usr/sbin/policy-rc.d")
 
