@@ -1,8 +1,10 @@
 """Comparisons of one desired container with its observed state, each yielding short reasons.
 
-Only what spec 3.8.2 lists is compared (image id, links, volume paths incl. shared ones,
-environment, command, entrypoint, exposed ports, limits, exec commands, networks). Reasons
-never contain environment values.
+Here: the image id, environment, command, entrypoint, exposed and published ports,
+anonymous volumes, mounts, links, network mode, limits and restart policy (changed in place),
+exec commands and networks. Every other option is compared by
+:mod:`dockerfab.plan.container_options` (CLARIFICATIONS 13). Reasons never contain
+environment values.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import shlex
 from typing import Any
 
 from dockerfab.map.input import CmdCheck, ExecCommand, ExecPolicy
-from dockerfab.plan import convert
+from dockerfab.plan import container_options, convert
 from dockerfab.plan.desired import LABEL_EXPLICIT, DesiredContainer
 from dockerfab.plan.snapshot import ContainerState, HostSnapshot
 
@@ -25,9 +27,10 @@ def _short(image_id: str | None) -> str:
 
 def _explicit(state: ContainerState) -> dict[str, Any]:
     try:
-        return json.loads(state.labels.get(LABEL_EXPLICIT) or "{}")
+        found = json.loads(state.labels.get(LABEL_EXPLICIT) or "{}")
     except ValueError:
         return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _bind_dest(bind: str) -> str:
@@ -62,17 +65,25 @@ def recreate_reasons(desired: DesiredContainer, state: ContainerState,
     for kwarg, api, label in (("command", "Cmd", "cmd"), ("entrypoint", "Entrypoint",
                                                             "entrypoint")):
         want = convert.command_list(desired.create_kwargs.get(kwarg))
-        if want is not None:
-            if want != (config.get(api) or []):
-                reasons.append(f"{kwarg} changed")
-        elif explicit.get(label):
-            reasons.append(f"{kwarg} changed")
-    # exposed and published ports
+        have = config.get(api) or []
+        if (want is not None and want != have) or (want is None and explicit.get(label)):
+            reasons.append(f"{kwarg} {_show_command(have)} -> {_show_command(want)}")
+    # exposed and published ports, anonymous volumes (the image's are merged in: removal is
+    # told by the label of what dockerfab set)
     exposed = set((config.get("ExposedPorts") or {}).keys())
-    for port in desired.create_kwargs.get("ports") or ():
-        key = convert.port_key(port)
-        if key not in exposed:
-            reasons.append(f"port {key} not exposed")
+    want_ports = {convert.port_key(p) for p in desired.create_kwargs.get("ports") or ()}
+    for key in sorted(want_ports - exposed):
+        reasons.append(f"port {key} not exposed")
+    for key in sorted(set(explicit.get("ports") or ()) - want_ports):
+        if key in exposed:
+            reasons.append(f"port {key} no longer exposed")
+    declared = set((config.get("Volumes") or {}).keys())
+    want_volumes = {str(v) for v in desired.create_kwargs.get("volumes") or ()}
+    for path in sorted(want_volumes - declared):
+        reasons.append(f"volume {path} not declared")
+    for path in sorted(set(explicit.get("volumes") or ()) - want_volumes):
+        if path in declared:
+            reasons.append(f"volume {path} no longer declared")
     want_bindings = convert.normalize_port_bindings(desired.host_config.get("port_bindings"))
     have_bindings = convert.observed_port_bindings(host)
     for key in sorted(set(want_bindings) | set(have_bindings)):
@@ -106,7 +117,17 @@ def recreate_reasons(desired: DesiredContainer, state: ContainerState,
     if {want_mode, have_mode} != {"default", "bridge"} and want_mode != have_mode and \
             not same_container and not user_network:
         reasons.append("network mode changed")
+    # every other option of create_container and the host config
+    observed = container_options.Observed(config, host, state.labels, explicit)
+    reasons += container_options.option_reasons(desired.create_kwargs, desired.host_config,
+                                                 observed, snapshot.api_version, desired.name)
     return reasons
+
+
+def _show_command(command: list[str] | None) -> str:
+    if command is None:
+        return "(unset)"
+    return container_options.show(" ".join(shlex.quote(c) for c in command))
 
 
 def _same_container(ref_a: str, ref_b: str, snapshot: HostSnapshot) -> bool:

@@ -5,7 +5,6 @@ Pure: lazy values are resolved here (the point of use, spec 3.10.3), nothing tal
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import shlex
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from dockerfab.map.input import (
     UsedVolume,
 )
 from dockerfab.map.integrity import AttachedRef, MapIndex
-from dockerfab.plan import convert
+from dockerfab.plan import container_options, convert, normalize, sdk_forms
 from dockerfab.plan.model import (
     as_list,
     containers,
@@ -42,7 +41,7 @@ LABEL_MAP = "dockerfab.map"
 LABEL_CONFIG = "dockerfab.config"
 LABEL_INSTANCE = "dockerfab.instance"
 LABEL_HASH = "dockerfab.hash"
-LABEL_EXPLICIT = "dockerfab.explicit"  # which env keys / command / entrypoint we set
+LABEL_EXPLICIT = "dockerfab.explicit"  # what dockerfab set (container_options.LABEL_VERSION)
 
 
 @dataclass
@@ -341,22 +340,20 @@ class DesiredStateBuilder:
                 if depends_on.get(dep) == "link":
                     depends_on[dep] = "network_link"
 
-        # healthcheck, stop signal/timeout
+        # healthcheck (CLARIFICATIONS 14), stop signal/timeout
         check = mget(config, "healthcheck")
-        if check is not None and getattr(check, "test", None) is not None:
-            test = check.test
-            if isinstance(test, str) and test.upper() not in ("NONE",):
-                test = ["CMD-SHELL", test]
-            elif isinstance(test, str):
-                test = ["NONE"]
-            health: dict[str, Any] = {"test": list(test)}
+        if check is not None:
+            health: dict[str, Any] = {}
+            if check.test is not None:
+                health["test"] = normalize.health_test(check.test)
             for key in ("interval", "timeout", "start_period"):
                 value = convert.duration_ns(getattr(check, key))
                 if value is not None:
                     health[key] = value
             if check.retries is not None:
                 health["retries"] = int(check.retries)
-            create["healthcheck"] = health
+            if health:
+                create["healthcheck"] = health
         stop_signal = mget(config, "stop_signal")
         if stop_signal is not None:
             create["stop_signal"] = str(stop_signal)
@@ -375,15 +372,22 @@ class DesiredStateBuilder:
         env = convert.env_dict(create.get("environment"))
         if "environment" in create:
             create["environment"] = env
+        sdk_forms.accepted_forms(create, host)
 
-        labels = dict(create.get("labels") or {})
+        labels = sdk_forms.label_dict(create.get("labels"))
         labels.update({LABEL_MAP: self.map_name, LABEL_CONFIG: config_name,
                        LABEL_INSTANCE: instance or ""})
-        explicit = {"env": sorted(env), "cmd": create.get("command") is not None,
-                    "entrypoint": create.get("entrypoint") is not None}
-        labels[LABEL_EXPLICIT] = json.dumps(explicit, sort_keys=True)
         create["labels"] = labels
-        labels[LABEL_HASH] = _hash({"create": create, "host": host, "networks": networks})
+        options, fallback_hash = container_options.labels_for(create, host, name)
+        explicit = {"v": container_options.LABEL_VERSION, "env": sorted(env),
+                    "cmd": create.get("command") is not None,
+                    "entrypoint": create.get("entrypoint") is not None,
+                    "labels": sorted(labels),
+                    "ports": sorted({convert.port_key(p) for p in create.get("ports") or ()}),
+                    "volumes": sorted({str(v) for v in as_list(create.get("volumes"))}),
+                    "options": options}
+        labels[LABEL_EXPLICIT] = json.dumps(explicit, sort_keys=True, separators=(",", ":"))
+        labels[LABEL_HASH] = fallback_hash
 
         execs = []
         for cmd in as_list(mget(config, "exec_commands")):
@@ -536,11 +540,6 @@ def _merge_links(current: Any, value: Any) -> list[tuple[str, str]]:
     override = {c for c, _ in given}
     merged = [pair for pair in _link_pairs(current) if pair[0] not in override]
     return merged + list(dict.fromkeys(given))
-
-
-def _hash(data: Any) -> str:
-    text = json.dumps(data, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def quote_cmd(cmd: Any) -> str:

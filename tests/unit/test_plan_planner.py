@@ -185,7 +185,7 @@ def test_compare_ports_binds_command():
     state.inspect["HostConfig"]["Binds"][0] = "/elsewhere:/etc/nginx:ro"
     state.labels["dockerfab.explicit"] = '{"cmd": true, "entrypoint": false, "env": ["OLD"]}'
     assert recreate_reasons(d, state, snap) == [
-        "env OLD removed", "command changed", "port 80/tcp published differently",
+        "env OLD removed", "command image-default -> (unset)", "port 80/tcp published differently",
         "volume /etc/nginx mounted differently"]
 
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from dockerfab.map.container import ContainerMap
-from dockerfab.plan import convert
+from dockerfab.plan import apiform, convert
 from dockerfab.plan.desired import DesiredContainer
 from dockerfab.plan.snapshot import (
     ContainerState,
@@ -43,10 +43,13 @@ def example_map(name: str = "example_map") -> ContainerMap:
 def observed(d: DesiredContainer, status: str = "running", exit_code: int = 0,
              image_id: str | None = None, networks: dict[str, str] | None = None
              ) -> ContainerState:
-    """What inspect reports for a container created exactly from ``d``."""
+    """What inspect reports for a container created exactly from ``d``: the API form the
+    SDK sends, with the daemon's own forms for links and ports."""
     create, host = d.create_kwargs, d.host_config
     image_id = image_id or IMAGE_IDS.get(d.image, "sha256:" + "0" * 64)
+    sent = {k: v for k, v in apiform.config_form(create).items() if v is not None}
     hc: dict[str, Any] = {
+        **apiform.host_config_form(host),
         "Binds": list(host.get("binds") or []) or None,
         "VolumesFrom": list(host.get("volumes_from") or []) or None,
         "Links": [f"/{c}:/{d.name}/{a}" for c, a in host.get("links") or ()] or None,
@@ -68,7 +71,7 @@ def observed(d: DesiredContainer, status: str = "running", exit_code: int = 0,
         "Id": "id-" + d.name, "Image": image_id,
         "State": {"Status": status, "ExitCode": exit_code,
                   "StartedAt": "2026-01-01T00:00:00Z"},
-        "Config": {"Env": env + ["PATH=/bin"],
+        "Config": {**sent, "Env": env + ["PATH=/bin"],
                    "Cmd": convert.command_list(create.get("command")) or ["image-default"],
                    "Entrypoint": convert.command_list(create.get("entrypoint")),
                    "ExposedPorts": {convert.port_key(p): {} for p in create.get("ports") or ()},
