@@ -169,7 +169,7 @@ def tmpfs(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
     if _empty(value):
         return None
     if not isinstance(value, dict):
-        value = dict(str(v).split(":", 1) if ":" in str(v) else (str(v), "") for v in value)
+        value = dict(str(v).partition(":")[::2] for v in value)
     return tuple(sorted((posixpath.normpath(str(p)),
                          tuple(sorted(_mount_option(o) for o in str(opts or "").split(",")
                                       if o)))
@@ -182,7 +182,7 @@ def str_dict(value: Any) -> tuple[tuple[str, str], ...] | None:
     if _empty(value):
         return None
     if not isinstance(value, dict):
-        value = dict(str(v).split("=", 1) if "=" in str(v) else (str(v), "") for v in value)
+        value = dict(str(v).partition("=")[::2] for v in value)
     return tuple(sorted((str(k), "" if v is None else str(v)) for k, v in value.items()))
 
 
@@ -242,7 +242,7 @@ def healthcheck(value: Any) -> tuple[tuple[str, Any], ...] | None:
     """A health check as the fields that are set (0 means "the image's or the default")."""
     if _empty(value):
         return None
-    fields = []
+    fields: list[tuple[str, Any]] = []
     for name in HEALTH_FIELDS:
         found = value.get(name, value.get(_snake(name)))
         if name == "Test":

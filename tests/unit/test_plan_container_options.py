@@ -66,18 +66,21 @@ def test_other_spellings_of_the_same_options_match():
     ("create", "labels", {"a": "2"}, "label a 1 -> 2"),
     ("create", "healthcheck", {"test": ["CMD", "false"], "interval": 30 * 10 ** 9,
                                "start_period": 10 ** 9, "retries": 3},
-     "healthcheck [Test:[CMD, true], Interval:30s, StartPeriod:1s, Retries:3] -> "
-     "[Test:[CMD, false], Interval:30s, StartPeriod:1s, Retries:3]"),
+     ("healthcheck [Test:[CMD, true], Interval:30s, StartPeriod:1s, Retries:3] -> "
+      "[Test:[CMD, false], Interval:30s, StartPeriod:1s, Retries:3]")),
     ("create", "mac_address", "02:42:ac:11:00:98",
      "mac_address 02:42:ac:11:00:99 -> 02:42:ac:11:00:98"),
-    ("host", "cap_add", ["NET_ADMIN"], "cap_add [CAP_NET_ADMIN, CAP_SYS_TIME] -> [CAP_NET_ADMIN]"),
-    ("host", "cap_drop", ["mknod", "net_raw"], "cap_drop [CAP_MKNOD] -> [CAP_MKNOD, CAP_NET_RAW]"),
-    ("host", "extra_hosts", {"foo": "10.0.0.2"}, "extra_hosts [foo:10.0.0.1] -> [foo:10.0.0.2]"),
+    ("host", "cap_add", ["NET_ADMIN"],
+     "cap_add [CAP_NET_ADMIN, CAP_SYS_TIME] -> [CAP_NET_ADMIN]"),
+    ("host", "cap_drop", ["mknod", "net_raw"],
+     "cap_drop [CAP_MKNOD] -> [CAP_MKNOD, CAP_NET_RAW]"),
+    ("host", "extra_hosts", {"foo": "10.0.0.2"},
+     "extra_hosts [foo:10.0.0.1] -> [foo:10.0.0.2]"),
     ("host", "read_only", False, None),
     ("host", "privileged", True, "privileged (unset) -> true"),
     ("host", "shm_size", "64m", "shm_size 134217728 -> 67108864"),
-    ("host", "tmpfs", {"/run": "size=32m"}, "tmpfs [/run:[mode=1777, size=67108864]] -> "
-                                            "[/run:[size=33554432]]"),
+    ("host", "tmpfs", {"/run": "size=32m"},
+     "tmpfs [/run:[mode=1777, size=67108864]] -> [/run:[size=33554432]]"),
     ("host", "dns", ["8.8.8.8"], "dns [1.1.1.1] -> [8.8.8.8]"),
     ("host", "dns_search", ["example.net"], "dns_search [example.com] -> [example.net]"),
     ("host", "dns_opt", ["ndots:3"], "dns_opt [ndots:2] -> [ndots:3]"),
@@ -107,8 +110,8 @@ def test_other_spellings_of_the_same_options_match():
     ("host", "device_cgroup_rules", ["c 1:5 mr"], "device_cgroup_rules [c 1:3 mr] -> [c 1:5 mr]"),
     ("host", "cgroupns", "host", "cgroupns private -> host"),
     ("host", "mounts", [{"Target": "/m", "Type": "tmpfs"}],
-     'mounts [{"Target": "/m", "TmpfsOptions": {"SizeBytes": 1048576}, "Type": "tmpfs"}] -> '
-     '[{"Target": "/m", "Type": "tmpfs"}]'),
+     ('mounts [{"Target": "/m", "TmpfsOptions": {"SizeBytes": 1048576}, "Type": "tmpfs"}] '
+      '-> [{"Target": "/m", "Type": "tmpfs"}]')),
     ("host", "cpu_percent", 20, "configuration changed"),  # Linux reports 0: the hash
     ("host", "blkio_weight_device", [{"Path": "/dev/null", "Weight": 200}],
      "configuration changed"),  # this kernel drops it: the hash
