@@ -9,6 +9,7 @@ docs/architecture.rst for why ``dockerfab.plan`` imports them.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import docker.errors
@@ -22,6 +23,10 @@ DEFAULT_API_VERSION = "1.41"
 #: ``create_container`` keyword arguments that are not part of the ``Config`` JSON
 NOT_IN_CONFIG = frozenset({"name", "platform", "use_config_proxy", "host_config",
                            "networking_config"})
+
+#: every keyword argument of ``create_container`` (``ContainerConfig``'s and the above)
+CREATE_KEYS = frozenset(inspect.signature(ContainerConfig).parameters) - {"version"} | \
+    NOT_IN_CONFIG
 
 
 def host_config_form(host_kwargs: dict[str, Any], version: str | None = None,

@@ -24,7 +24,7 @@ from dockerfab.map.input import (
     UsedVolume,
 )
 from dockerfab.map.integrity import AttachedRef, MapIndex
-from dockerfab.plan import container_options, convert, normalize, sdk_forms
+from dockerfab.plan import apiform, container_options, convert, normalize, sdk_forms
 from dockerfab.plan.model import (
     as_list,
     containers,
@@ -367,7 +367,10 @@ class DesiredStateBuilder:
             _resolve_options(mget(config, "start_options"))
         _merge_options(create, host, create_options, host_options)
         if self.extra:
-            _merge_options(create, host, {k: v for k, v in self.extra.items()},
+            # only the container's own options: an action's other keyword arguments
+            # (kill's signal ...) are not create/host-config arguments
+            _merge_options(create, host, {k: v for k, v in self.extra.items()
+                                          if k in apiform.CREATE_KEYS},
                            {k: v for k, v in self.extra.items() if k in convert.HOST_CONFIG_KEYS})
         env = convert.env_dict(create.get("environment"))
         if "environment" in create:
