@@ -9,6 +9,7 @@ at the same time each get their own channel.
 """
 from __future__ import annotations
 
+import queue
 from typing import Any
 
 import requests.adapters
@@ -19,6 +20,7 @@ from docker.transport.basehttpadapter import BaseHTTPAdapter
 
 from dockerfab.ssh.chansock import ChannelSocket
 from dockerfab.ssh.endpoint import DIAL_STDIO_MAX_CHANNELS, SSHEndpoint
+from dockerfab.ssh.sessions import register_idle_holder
 
 RecentlyUsedContainer = urllib3._collections.RecentlyUsedContainer
 _POOL_KEY = "http+docker://localhost"
@@ -96,6 +98,7 @@ class SSHChannelAdapter(BaseHTTPAdapter):
             pool = ChannelConnectionPool(self.endpoint, self.timeout,
                                          min(self.max_pool_size, DIAL_STDIO_MAX_CHANNELS),
                                          block=True)
+            register_idle_holder(self.endpoint.transport, self.release_idle)
         else:
             pool = ChannelConnectionPool(self.endpoint, self.timeout, self.max_pool_size)
         with self.pools.lock:
@@ -105,6 +108,28 @@ class SSHChannelAdapter(BaseHTTPAdapter):
                 return existing
             self.pools[_POOL_KEY] = pool
         return pool
+
+    def release_idle(self) -> int:
+        """Close the channels waiting idle in the pool (their slots stay, empty): when the
+        server's sessions run short, a command or a new request needs them more."""
+        with self.pools.lock:
+            pool = self.pools.get(_POOL_KEY)
+        queue_ = getattr(pool, "pool", None) if pool is not None else None
+        if queue_ is None:
+            return 0
+        taken = []
+        while True:
+            try:
+                taken.append(queue_.get(block=False))
+            except queue.Empty:
+                break
+        closed = 0
+        for conn in taken:
+            if conn is not None and conn.sock is not None:
+                conn.close()
+                closed += 1
+            queue_.put(None)
+        return closed
 
     def request_url(self, request: Any, proxies: Any) -> str:
         """Path only: there is no host to resolve and no proxy applies to a channel."""

@@ -5,7 +5,8 @@ dial-stdio``, sftp) against ``MaxSessions`` (default 10) per connection and refu
 next one. Every session dockerfab opens on a transport goes through :func:`open_session`:
 it waits while :data:`SESSION_BUDGET` sessions of ours are open on that transport, and when
 the server refuses one anyway (a lower ``MaxSessions``) it backs off and tries again as
-long as one of ours is open (it will end and free its slot). A refusal while none of ours
+long as one of ours is open (it will end and free its slot). Either way, holders of idle
+sessions (the dial-stdio connection pools) are first asked to close them. A refusal while none of ours
 is open is the server's final answer and raised.
 
 :func:`run_command` runs one command in such a session with binary stdin/stdout, a time-out,
@@ -13,6 +14,7 @@ and "SSH connection lost" when the transport dies underneath.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
@@ -31,14 +33,27 @@ _MAX_BACKOFF = 0.5
 
 
 class _Budget:
-    """The sessions of ours that are open on one transport (closed ones drop out)."""
+    """The sessions of ours that are open on one transport (closed ones drop out), and who
+    can close idle ones when the budget is tight (connection pools keeping channels)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.channels: weakref.WeakSet[Channel] = weakref.WeakSet()
+        self.reclaimers: list[weakref.WeakMethod[Callable[[], int]]] = []
 
     def live(self) -> int:
         return sum(1 for channel in list(self.channels) if not channel.closed)
+
+    def reclaim(self) -> int:
+        """Ask every registered holder to close its idle sessions; how many it closed."""
+        closed = 0
+        with self.lock:
+            holders = [ref() for ref in self.reclaimers]
+            self.reclaimers = [ref for ref in self.reclaimers if ref() is not None]
+        for release in holders:
+            if release is not None:
+                closed += release()
+        return closed
 
 
 _budgets: weakref.WeakKeyDictionary[Transport, _Budget] = weakref.WeakKeyDictionary()
@@ -58,14 +73,23 @@ def open_sessions(transport: Transport) -> int:
     return _budget(transport).live()
 
 
+def register_idle_holder(transport: Transport, release_idle: Callable[[], int]) -> None:
+    """``release_idle`` (a bound method; held weakly) closes the idle sessions its owner
+    keeps on ``transport`` and returns how many; called when sessions run short."""
+    budget = _budget(transport)
+    with budget.lock:
+        budget.reclaimers.append(weakref.WeakMethod(release_idle))  # type: ignore[arg-type]
+
+
 def open_session(transport: Transport, timeout: float | None = None) -> Channel:
     """A new session channel on ``transport``, within the session budget (see module doc).
 
     ``timeout`` bounds each single open request (paramiko's channel-open timeout). Raises
-    ``ChannelException`` when the server refuses and no session of ours could free a slot,
-    ``SSHException`` when the transport is gone.
+    the server's refusal (``SSHException``/``ChannelException``) when no session of ours
+    could free a slot, ``SSHException`` when the transport is gone.
     """
     budget = _budget(transport)
+    _quiet(transport)
     backoff = _FIRST_BACKOFF
     idle_refusals = 0
     while True:
@@ -78,13 +102,19 @@ def open_session(transport: Transport, timeout: float | None = None) -> Channel:
                 placeholder = _Placeholder()
                 budget.channels.add(placeholder)  # type: ignore[arg-type]
         if not reserve:
+            if budget.reclaim() and budget.live() < live:
+                continue
             time.sleep(backoff)
             backoff = min(backoff * 2, _MAX_BACKOFF)
             continue
         try:
             channel = transport.open_session(timeout=timeout)
-        except ChannelException:
+        except SSHException as error:
             placeholder.closed = True
+            if not _refused(transport, error):
+                raise
+            if budget.reclaim() and budget.live() < live:  # the server allows fewer: give
+                continue  # back idle ones, try again
             if live == 0:
                 idle_refusals += 1
                 if idle_refusals > _IDLE_REFUSALS:
@@ -99,6 +129,28 @@ def open_session(transport: Transport, timeout: float | None = None) -> Channel:
             budget.channels.add(channel)
             placeholder.closed = True
         return channel
+
+
+def _refused(transport: Transport, error: SSHException) -> bool:
+    """Whether ``error`` from opening a session is the server saying no. paramiko keeps one
+    saved exception per transport, so when several opens fail at once some of them get
+    only "Unable to open channel." instead of their ChannelException."""
+    if isinstance(error, ChannelException):
+        return True
+    return transport.is_active() and str(error) == "Unable to open channel."
+
+
+class _Quiet(logging.Filter):
+    """Drops paramiko's ERROR line for a refused channel: dockerfab retries, or reports the
+    refusal itself in one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "open FAILED" not in str(record.msg)
+
+
+def _quiet(transport: Transport) -> None:
+    if not any(isinstance(f, _Quiet) for f in transport.logger.filters):
+        transport.logger.addFilter(_Quiet())
 
 
 class _Placeholder:
