@@ -162,15 +162,9 @@ def prepare(connection: Connection, settings: DockerSettings) -> Connection:
     client.set_missing_host_key_policy(policy)
     if connection.connect_timeout is None and "timeout" not in connection.connect_kwargs:
         connection.connect_timeout = settings.connect_timeout
-    if isinstance(connection.gateway, Connection) and not getattr(connection, _SHARED, False):
-        # one shared, host-key checked connection per jump host (dockerfab.fabric.gateway)
-        connection.gateway = GATEWAYS.share(connection.gateway,
-                                            lambda gateway: prepare(gateway, settings))
-        setattr(connection, _SHARED, True)
+    # one shared, host-key checked connection per jump host (dockerfab.fabric.gateway)
+    GATEWAYS.attach(connection, lambda gateway: prepare(gateway, settings))
     return connection
-
-
-_SHARED = "_dockerfab_gateway_shared"   # set on a connection whose gateway is GATEWAYS'
 
 
 def close_connection(connection: Connection) -> None:
@@ -179,9 +173,7 @@ def close_connection(connection: Connection) -> None:
     try:
         connection.close()
     finally:
-        if getattr(connection, _SHARED, False) and isinstance(connection.gateway, Connection):
-            setattr(connection, _SHARED, False)
-            GATEWAYS.release(connection.gateway)
+        GATEWAYS.detach(connection)
 
 
 def open_connection(connection: Connection, settings: DockerSettings) -> Connection:

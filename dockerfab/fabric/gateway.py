@@ -18,18 +18,20 @@ from dataclasses import dataclass, field
 
 from fabric import Connection
 
-GatewayKey = tuple[str, str, int, "GatewayKey | str | None"]
+GatewayKey = tuple[str, str, str, int, "GatewayKey | str | None"]
 
 
 def gateway_key(gateway: Connection) -> GatewayKey:
-    """What makes two gateway connections the same: user, host, port and their own hop."""
+    """What makes two gateway connections the same: the name the user gave (its ssh_config
+    block may name other known_hosts or keys), user, host, port and their own hop."""
     inner = gateway.gateway
     hop: GatewayKey | str | None
     if isinstance(inner, Connection):
         hop = gateway_key(inner)
     else:
         hop = inner or None
-    return (str(gateway.user), str(gateway.host), int(gateway.port), hop)
+    return (str(gateway.original_host), str(gateway.user), str(gateway.host),
+            int(gateway.port), hop)
 
 
 @dataclass
@@ -45,6 +47,30 @@ class GatewayPool:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._shared: dict[GatewayKey, _Shared] = {}
+        # id(target connection) -> (it, its shared gateway); not attributes on the
+        # connection: Fabric stores unknown attributes in the config all connections share
+        self._targets: dict[int, tuple[Connection, Connection]] = {}
+
+    def attach(self, connection: Connection, prepare: Callable[[Connection], None]) -> None:
+        """Give ``connection`` the shared connection of its gateway (once; a ProxyCommand
+        or no gateway is left alone). :meth:`detach` undoes it."""
+        gateway = connection.gateway
+        if not isinstance(gateway, Connection):
+            return
+        with self._lock:
+            if id(connection) in self._targets:
+                return
+        shared = self.share(gateway, prepare)
+        connection.gateway = shared
+        with self._lock:
+            self._targets[id(connection)] = (connection, shared)
+
+    def detach(self, connection: Connection) -> None:
+        """``connection`` no longer uses its shared gateway (closed with the last user)."""
+        with self._lock:
+            entry = self._targets.pop(id(connection), None)
+        if entry is not None:
+            self.release(entry[1])
 
     def share(self, gateway: Connection, prepare: Callable[[Connection], None]) -> Connection:
         """The shared connection for ``gateway`` (``prepare`` runs on a new one, once); the
