@@ -388,10 +388,12 @@ def status(c, remove_orphans=False, yes=False, fail_fast=False, format=None, ver
     _on_hosts(c, "status", work, settings)
 
 
-@task(help={"values": "also print environment values (hidden by default: they may be "
-                     "secrets)"})
+@task(help={"values": "also print environment values and values read with !env (hidden "
+                     "by default: they may be secrets)"},
+      auto_shortflags=False)  # no -v: it means verbose everywhere else
 def show(c, values=False):
-    """Print the loaded maps as YAML (after extends are merged); environment values hidden."""
+    """Print the loaded maps as YAML (after extends are merged); environment values and
+    values read with !env hidden."""
     settings = _settings(c)
     for container_map in _maps(c, settings) or []:
         data = _plain(container_map)
@@ -403,9 +405,13 @@ def show(c, values=False):
 HIDDEN = "<hidden>"
 
 
-def hide_environment(value: Any, key: str = "") -> Any:
-    """Plain map data with the values of every ``environment`` replaced by ``<hidden>``
-    (names stay: what is set is useful, what it is set to may be a secret)."""
+def hide_environment(value: Any, key: str = "", secrets: frozenset[str] | None = None) -> Any:
+    """Plain map data with the values of every ``environment``, and every value that
+    ``!env``/``!env_lazy`` read, replaced by ``<hidden>`` (names stay: what is set is
+    useful, what it is set to may be a secret)."""
+    from dockerfab.yaml import values_from_env
+
+    secrets = values_from_env() if secrets is None else secrets
     if key == "environment":
         if isinstance(value, dict):
             return dict.fromkeys(value, HIDDEN)
@@ -413,9 +419,12 @@ def hide_environment(value: Any, key: str = "") -> Any:
             return [str(v).split("=", 1)[0] + "=" + HIDDEN for v in value]
         return HIDDEN
     if isinstance(value, dict):
-        return {k: hide_environment(v, str(k)) for k, v in value.items()}
+        return {k: hide_environment(v, str(k), secrets) for k, v in value.items()}
     if isinstance(value, list):
-        return [hide_environment(v) for v in value]
+        return [hide_environment(v, "", secrets) for v in value]
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool) \
+            and str(value) in secrets:
+        return HIDDEN
     return value
 
 

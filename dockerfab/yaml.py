@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import threading
 from collections.abc import Callable, Mapping
 from typing import IO, TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ __all__ = [
     "load_map",
     "load_map_file",
     "read_env",
+    "values_from_env",
 ]
 
 Stream = str | bytes | IO[str] | IO[bytes]
@@ -103,16 +105,35 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_from_env: set[str] = set()
+_from_env_lock = threading.Lock()
+
+
+def _read_from_env(value: Any) -> Any:
+    """Remember a value ``!env``/``!env_lazy`` read (not a default written in the map)."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        with _from_env_lock:
+            _from_env.add(str(value))
+    return value
+
+
+def values_from_env() -> frozenset[str]:
+    """Every value ``!env``/``!env_lazy`` has read from the environment or the Fabric
+    configuration in this process: output that shows map data (``show``) hides them."""
+    with _from_env_lock:
+        return frozenset(_from_env)
+
+
 def read_env(name: str, has_default: bool = False, default: Any = None,
              source: str | None = None, line: int | None = None, config: Any = None) -> Any:
     """Value of environment variable ``name`` (for ``!env_lazy``), else of ``name`` in
     ``config`` (a Fabric/Invoke configuration); ``source``/``line`` say where the tag was
     written, for the error raised when neither has it and there is no default."""
     if name in os.environ:
-        return os.environ[name]
+        return _read_from_env(os.environ[name])
     value = config_value(config, name)
     if value is not _MISSING:
-        return value
+        return _read_from_env(value)
     if has_default:
         return default
     raise MapError(f"environment variable {name} is not set{_in_config(config)} "
@@ -212,10 +233,10 @@ def _env_args(loader: Loader, node: Node, tag: str) -> tuple[str, bool, Any]:
 def _construct_env(loader: Loader, node: Node) -> Any:
     name, has_default, default = _env_args(loader, node, "!env")
     if name in os.environ:
-        return os.environ[name]
+        return _read_from_env(os.environ[name])
     value = config_value(loader.env_config, name)
     if value is not _MISSING:
-        return value
+        return _read_from_env(value)
     if has_default:
         return default
     raise YAMLTagError(f"environment variable {name} is not set{_in_config(loader.env_config)} "

@@ -274,11 +274,11 @@ class MappingDockerClient:
 
     # ----- running -----------------------------------------------------------------------
     def runner(self, clients: Iterable[str]) -> Executor:
-        auth: dict[str, Any] = {}
+        auth: dict[str, dict[str, Any]] = {}  # per client: a host's logins go to it alone
         for name in clients:
             entry = self._clients.get(name)
             if entry is not None and not isinstance(entry, docker.APIClient):
-                auth.update(getattr(entry, "auth_configs", None) or {})
+                auth[name] = dict(getattr(entry, "auth_configs", None) or {})
         extra: dict[str, Any] = {"progress": self.progress} if self.progress else {}
         return self.runner_class({n: self.docker_client(n) for n in clients},
                                  listener=self.listener, concurrency=self.concurrency,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 from typing import Any
@@ -44,6 +44,28 @@ def error_text(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+#: environment variables whose values are no secret and too common to mask in output
+_PLAIN_ENV = frozenset({"PATH", "HOME", "HOSTNAME", "TERM", "LANG", "PWD", "SHELL", "USER"})
+
+
+def _env_values(info: dict[str, Any]) -> list[str]:
+    """Values of a container's environment (``Config.Env``), but for the plain ones."""
+    values = []
+    for entry in (info.get("Config") or {}).get("Env") or ():
+        key, _, value = str(entry).partition("=")
+        if key not in _PLAIN_ENV:
+            values.append(value)
+    return values
+
+
+def mask_values(text: str, values: Iterable[str], min_length: int = 4) -> str:
+    """``text`` with every occurrence of each value (of at least ``min_length``
+    characters: shorter ones would mask ordinary words) replaced by ``***``."""
+    for value in sorted({v for v in values if len(v) >= min_length}, key=len, reverse=True):
+        text = text.replace(value, "***")
+    return text
+
+
 def pull_image(client: Any, image: str, auth_config: dict[str, Any] | None = None,
                progress: ProgressCallback | None = None) -> str:
     """Pull with the SDK's stream and fail on any error line (wrappers may return bools).
@@ -68,7 +90,8 @@ def pull_image(client: Any, image: str, auth_config: dict[str, Any] | None = Non
 class AbstractRunner:
     """A runner (spec 3.10.2) performs planned actions on clients. ``MappingDockerClient``
     creates ``runner_class(clients, listener=..., concurrency=..., helper_image=...,
-    verify_delay=..., auth_configs=...)`` per action (plus ``progress=...`` when its
+    verify_delay=..., auth_configs=...)`` per action (``auth_configs``: client name ->
+    that client's registry logins, so no host's daemon is sent another host's logins) (plus ``progress=...`` when its
     ``progress`` callback is set) and calls :meth:`run`."""
 
     def run(self, plan: list[Action], results: list[ActionResult] | None = None
@@ -172,8 +195,11 @@ class Executor(AbstractRunner):
                     tail = ""
                     try:
                         tail = client.logs(item, tail=5).decode(errors="replace").strip()
+                        # the output may echo the environment: its values are masked
+                        tail = mask_values(tail, _env_values(client.inspect_container(item)))
                     except Exception:
                         log.debug("no log of %s", item, exc_info=True)
+                        tail = ""
                     message = f"container stopped right after start ({status})"
                     if tail:
                         message += f"; last output: {tail[-300:]}"
@@ -225,16 +251,17 @@ class Executor(AbstractRunner):
     # ----- handlers ----------------------------------------------------------------------
     def _do_pull_image(self, client: Any, action: Action) -> Any:
         image = action.args["image"]
-        return pull_image(client, image, self._auth_for(image), self.progress)
+        return pull_image(client, image, self._auth_for(image, action.client), self.progress)
 
-    def _auth_for(self, image: str) -> dict[str, Any] | None:
-        """The ``auth_configs`` entry of the image's registry, matched the way the Docker
-        SDK matches logins (a ``host:port`` registry, URLs as keys, Docker Hub's aliases)."""
-        if not self.auth_configs:
+    def _auth_for(self, image: str, client_name: str) -> dict[str, Any] | None:
+        """The entry of the client's own ``auth_configs`` for the image's registry, matched
+        the way the Docker SDK matches logins (a ``host:port`` registry, URLs as keys,
+        Docker Hub's aliases)."""
+        logins = self.auth_configs.get(client_name)
+        if not logins:
             return None
         registry, _ = docker.auth.resolve_repository_name(split_image(image)[0])
-        found = docker.auth.AuthConfig({"auths": dict(self.auth_configs)}).resolve_authconfig(
-            registry)
+        found = docker.auth.AuthConfig({"auths": dict(logins)}).resolve_authconfig(registry)
         return dict(found) if found else None
 
     def _do_create_network(self, client: Any, action: Action) -> Any:

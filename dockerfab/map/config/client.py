@@ -46,6 +46,23 @@ def _docker_client(value: Any) -> Any:
     raise MapError(f"expected a Docker client (docker.APIClient), got {value!r}")
 
 
+#: keys of a registry login that are shown in a repr; every other value is masked
+_SHOWN_LOGIN_KEYS = ("username", "email", "serveraddress", "registry")
+
+
+def _masked_logins(logins: Any) -> Any:
+    if not isinstance(logins, dict):
+        return "***"
+    masked: dict[Any, Any] = {}
+    for registry, login in logins.items():
+        if isinstance(login, dict):
+            masked[registry] = {k: (v if k in _SHOWN_LOGIN_KEYS else "***")
+                                for k, v in login.items()}
+        else:
+            masked[registry] = "***"
+    return masked
+
+
 class ClientConfiguration(ConfigurationObject):
     """Connection settings of a Docker host. ``ClientConfiguration('tcp://host:2375')`` sets
     ``base_url``. :meth:`get_client` creates the client once per object."""
@@ -83,6 +100,15 @@ class ClientConfiguration(ConfigurationObject):
         if values is not None and not isinstance(values, (dict, ConfigurationObject)):
             values = {"base_url": values}
         super().__init__(values, **kwargs)
+
+    def __repr__(self) -> str:
+        """Like every configuration's, with the values of ``auth_configs`` logins hidden
+        (registry names and user names stay; passwords and tokens never reach a log)."""
+        values = self.set_values()
+        if "auth_configs" in values:
+            values["auth_configs"] = _masked_logins(values["auth_configs"])
+        body = ", ".join(f"{k}={v!r}" for k, v in values.items())
+        return f"{type(self).__name__}({body})"
 
     def copy(self) -> ClientConfiguration:  # the cached client is not copied
         new = super().copy()
