@@ -17,6 +17,7 @@ import yaml
 from fabric.tasks import task
 from invoke import Collection, Exit
 
+from dockerfab.compose_tasks import export_compose, import_compose
 from dockerfab.fabric import actions
 from dockerfab.fabric.actions import split_list
 from dockerfab.fabric.run import HostSession, run_on_hosts, run_state
@@ -643,4 +644,7 @@ ns = Collection(
     script, single_cmd, show, status,
     version, info, list_containers, list_images, list_networks, list_volumes,
     cleanup_containers, cleanup_images, remove_all_containers, save_image, load_image, get_ip)
+# Compose files in and out (no hosts involved): dockerfab/compose_tasks.py
+ns.add_task(import_compose)
+ns.add_task(export_compose)
 ns.configure({"docker": defaults()})

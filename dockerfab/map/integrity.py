@@ -133,11 +133,15 @@ class MapIndex:
 
     def references(self, config: ContainerConfiguration) -> list[Reference]:
         """Every reference of ``config`` to other container instances, in the order
-        ``uses``, ``links``, ``network_mode``, network endpoint links. A bad reference raises
-        MapIntegrityError with its key path inside the configuration."""
+        ``depends_on`` (ordering only), ``uses``, ``links``, ``network_mode``, network
+        endpoint links. A bad reference raises MapIntegrityError with its key path inside
+        the configuration."""
         refs: list[Reference] = []
         path: tuple[str | int, ...] = ()
         try:
+            for i, ref in enumerate(config.depends_on):
+                path = ("depends_on", i)
+                refs.append(Reference("depends_on", path, self.container(ref)))
             for i, used in enumerate(config.uses):
                 path = ("uses", i)
                 target = self.used(used.name)

@@ -18,7 +18,8 @@ def test_every_spec_property_exists_with_its_default():
     defaults = {
         "image": None, "instances": [], "stop_timeout": None, "stop_signal": None,
         "shares": [], "binds": [], "uses": [], "attaches": [], "links": [], "exposes": [],
-        "network_mode": None, "networks": [], "exec_commands": [], "extends": [],
+        "network_mode": None, "networks": [], "exec_commands": [], "depends_on": [],
+        "extends": [],
         "abstract": False, "create_options": {}, "host_config": {}, "persistent": False,
         "user": None, "permissions": None, "clients": [], "healthcheck": None,
         "start_delay": None,

@@ -106,6 +106,9 @@ class ContainerConfiguration(ConfigurationObject):
              doc="Networks of the map (or built-in) to connect to."),
         Prop("exec_commands", [], inp.get_exec_commands, Merge.BY_FIRST,
              doc="Commands run after start."),
+        Prop("depends_on", [], _config_refs, Merge.UNION,
+             doc="Configurations ('config' or 'config.instance') started before this one and "
+                 "stopped after it, sharing nothing (Compose's depends_on)."),
         Prop("extends", [], _config_refs, Merge.UNION, inherit=False,
              doc="Configurations to inherit from, in order."),
         Prop("abstract", False, _bool, inherit=False, doc="Only for inheritance, not deployed."),
@@ -133,6 +136,7 @@ class ContainerConfiguration(ConfigurationObject):
     network_mode: Any
     networks: Any
     exec_commands: Any
+    depends_on: Any
     extends: Any
     abstract: Any
     create_options: Any
