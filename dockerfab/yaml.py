@@ -75,6 +75,32 @@ def expand_path(value: str) -> str:
     return os.path.expanduser(os.path.expandvars(value))
 
 
+_PATH_VARIABLE = re.compile(r"\$(\w+|\{([^}]*)\})")
+
+
+def unset_variables(value: str) -> list[str]:
+    """The ``$NAME``/``${NAME}`` of ``value`` that the environment does not set."""
+    names = [match.group(2) if match.group(2) is not None else match.group(1)
+             for match in _PATH_VARIABLE.finditer(value)]
+    return [name for name in dict.fromkeys(names) if name not in os.environ]
+
+
+def _unset_message(tag: str, value: str, unset: list[str]) -> str:
+    names = ", ".join(f"${name}" for name in unset)
+    return (f"{tag} {value!r}: environment variable{'s' if len(unset) > 1 else ''} {names} "
+            "not set (it would stay in the path literally)")
+
+
+def expand_path_strictly(value: str, source: str | None = None, line: int | None = None,
+                         tag: str = "!path_lazy") -> str:
+    """:func:`expand_path`, but an unset variable is a MapError (``source``/``line``: where
+    the tag was written), not left in the path for a host to stumble over."""
+    unset = unset_variables(value)
+    if unset:
+        raise MapError(_unset_message(tag, value, unset), file=source, line=line)
+    return expand_path(value)
+
+
 _MISSING = object()
 
 
@@ -204,11 +230,18 @@ def _expand_each(loader: Loader, node: Node, convert: Callable[[str], Any]) -> A
 
 
 def _construct_path(loader: Loader, node: Node) -> Any:
-    return _expand_each(loader, node, expand_path)
+    def expand(value: str) -> str:
+        unset = unset_variables(value)
+        if unset:
+            raise YAMLTagError(_unset_message("!path", value, unset), node.start_mark)
+        return expand_path(value)
+    return _expand_each(loader, node, expand)
 
 
 def _construct_path_lazy(loader: Loader, node: Node) -> Any:
-    return _expand_each(loader, node, lambda value: lazy_once(expand_path, value))
+    line = node.start_mark.line + 1
+    return _expand_each(loader, node, lambda value: lazy_once(
+        expand_path_strictly, value, loader.source_name, line))
 
 
 _ENV_NAME = re.compile(r"[^\s=]+")

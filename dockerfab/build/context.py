@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import posixpath
 import shutil
 import tarfile
 import tempfile
@@ -30,6 +31,15 @@ _COMPRESSION: dict[str | None, tuple[str, str | None, str]] = {
 }
 
 TarFilter = Callable[[tarfile.TarInfo], "tarfile.TarInfo | None"]
+
+
+def context_path(arcname: str) -> str:
+    """``arcname`` as a path inside the context; BuildError when it leaves it (``..``), as
+    a tar member named so would point the daemon outside the context it was given."""
+    normal = posixpath.normpath(arcname.replace(os.sep, "/").lstrip("/"))
+    if normal == ".." or normal.startswith("../"):
+        raise BuildError(f"context path {arcname!r} leaves the build context ('..')")
+    return normal
 
 
 def _open_archive(archive: str | os.PathLike[str] | IO[bytes]) -> tarfile.TarFile:
@@ -134,6 +144,7 @@ class DockerContext:
             filter: TarFilter | None = None) -> None:
         """Like :meth:`tarfile.TarFile.add`; a directory is added without what the
         ``.dockerignore`` at its root excludes."""
+        context_path(arcname if arcname is not None else name)
         tar = self.tar
         if not (recursive and os.path.isdir(name) and not os.path.islink(name)):
             tar.add(name, arcname, recursive=recursive, filter=filter)
@@ -171,7 +182,8 @@ class DockerContext:
                             filter=filter)
 
     def addfile(self, tarinfo: tarfile.TarInfo, fileobj: IO[bytes] | None = None) -> None:
-        """Like :meth:`tarfile.TarFile.addfile`."""
+        """Like :meth:`tarfile.TarFile.addfile` (a name leaving the context is refused)."""
+        context_path(tarinfo.name)
         self.tar.addfile(tarinfo, fileobj)
 
     def gettarinfo(self, name: str | None = None, arcname: str | None = None,
@@ -188,6 +200,7 @@ class DockerContext:
         tar = self.tar
         with _open_archive(archive) as source:
             for member in source:
+                context_path(member.name)
                 if member.isreg():
                     tar.addfile(member, source.extractfile(member))
                 else:

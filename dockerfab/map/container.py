@@ -13,6 +13,7 @@ Attribute and item access (``container_map.containers.app1.binds = ...``,
 """
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -225,7 +226,20 @@ class ContainerMap:
                     raise exc.at("clients") from None
                 self.clients.extend(c for c in new if c not in self.clients)
             else:
-                self._merge_config(key, value, (key,))
+                self._merge_top_level_config(key, value)
+
+    def _merge_top_level_config(self, key: Any, value: Any) -> None:
+        """A top-level key that is not a map key is a container configuration. When that
+        fails and the key looks like a misspelt map key (``netwroks``), the key is blamed
+        with the suggestion, not some entry below it."""
+        try:
+            self._merge_config(key, value, (key,))
+        except MapError as exc:
+            close = difflib.get_close_matches(str(key), sorted(MAP_KEYS), n=1, cutoff=0.75)
+            if not close:
+                raise
+            raise MapError(f"unknown map key (did you mean '{close[0]}'?); as a container "
+                           f"configuration: {exc.message}", (key,)) from None
 
     def _merge_config(self, name: Any, value: Any, path: tuple[str | int, ...]) -> None:
         name = check_name(name, "container configuration", path)

@@ -279,6 +279,16 @@ def _host_path(value: Any, path: tuple[str | int, ...]) -> Any:
         return _instance_paths(value, path)
     if not _is_value(value):
         raise MapError(f"expected a host path, got {value!r}", path)
+    return check_host_path(value, path)
+
+
+def check_host_path(value: Any, path: tuple[str | int, ...] = ()) -> Any:
+    """A host path with ':' cannot be bound: Docker's bind syntax (``host:container:mode``)
+    splits it there. Refused here instead of failing (or binding the wrong thing) on a
+    host. Lazy values are checked once resolved (``HostVolumeConfiguration.expand_path``)."""
+    if isinstance(value, str) and ":" in value:
+        raise MapError(f"host path {value!r} contains ':', which Docker's bind syntax "
+                       "(host:container:mode) cannot carry", path)
     return value
 
 
@@ -290,6 +300,7 @@ def _instance_paths(value: dict[Any, Any], path: tuple[str | int, ...]) -> dict[
             key = _name(key, "instance name", path)
         if not _is_value(item):
             raise MapError(f"expected a host path for instance {key!r}, got {item!r}", path)
+        check_host_path(item, path)
         result[key] = item
     return result
 

@@ -325,3 +325,28 @@ def test_context_stores_the_target_of_a_symlinked_add_file(tmp_path):
         member = tar.getmember("etc/app.conf")
         assert member.isfile()
         assert tar.extractfile(member).read() == b"setting=1\n"
+
+
+def test_context_paths_leaving_the_context_are_refused(tmp_path):
+    import io
+    import tarfile
+
+    from dockerfab import DockerContext
+    from dockerfab.errors import BuildError
+
+    source = tmp_path / "f.txt"
+    source.write_text("x")
+    outside = io.BytesIO()
+    with tarfile.open(fileobj=outside, mode="w") as tar:
+        info = tarfile.TarInfo("../escape.txt")
+        tar.addfile(info, io.BytesIO(b""))
+    outside.seek(0)
+    with DockerContext() as context:
+        with pytest.raises(BuildError, match=r"context path '\.\./x' leaves the build context"):
+            context.add(str(source), "../x")
+        with pytest.raises(BuildError, match="leaves the build context"):
+            context.addfile(tarfile.TarInfo("a/../../b"))
+        with pytest.raises(BuildError, match="leaves the build context"):
+            context.addarchive(outside)
+        context.add(str(source), "sub/../inside.txt")  # still inside
+        assert context.getnames() == ["sub/../inside.txt"]

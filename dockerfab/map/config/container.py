@@ -59,6 +59,18 @@ def _names(what: str) -> Any:
     return convert
 
 
+def _instance_names(value: Any) -> list[Any]:
+    """Instance names; one written twice (``[one, two, one]``) is a mistake, not merged."""
+    names = inp.get_str_list(value, "instance name", pattern=NAME_RE)
+    written = [str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+               for v in inp.get_list(value)]
+    if len(written) != len(names):
+        for index, name in enumerate(written):
+            if name in written[:index]:
+                raise MapError(f"instance name {name!r} is listed twice", (index,))
+    return names
+
+
 def _config_refs(value: Any) -> list[Any]:
     return inp.get_str_list(value, "configuration name")
 
@@ -86,7 +98,7 @@ class ContainerConfiguration(ConfigurationObject):
     ALIASES: ClassVar[dict[str, str]] = {"start_options": "host_config"}
     PROPERTIES = (
         Prop("image", None, _optional_str, doc="Image name; expanded by naming.image_name."),
-        Prop("instances", [], _names("instance name"), Merge.UNION,
+        Prop("instances", [], _instance_names, Merge.UNION,
              doc="Instance names; none means one default instance."),
         Prop("stop_timeout", None, _number, doc="Seconds between stop signal and SIGKILL."),
         Prop("stop_signal", None, _signal, doc="Signal for stop and restart (name or number)."),

@@ -153,7 +153,7 @@ class HostVolumeConfiguration:
             root = resolve_value(self.root)
             if root:
                 path = posixpath.join(str(root), path)
-        return path
+        return str(inp.check_host_path(path))
 
     def get_path(self, alias: str, instance: str | None = None) -> str | None:
         """Host path of ``alias`` for ``instance`` (root applied, lazy resolved); None if the
