@@ -16,6 +16,7 @@ import docker.auth
 import docker.errors
 
 from dockerfab import shortcuts
+from dockerfab.engine import compat
 from dockerfab.engine.events import DONE, FAILED, START, ActionEvent, Listener
 from dockerfab.engine.progress import ProgressCallback, PullProgress
 from dockerfab.errors import (
@@ -40,8 +41,10 @@ def error_text(exc: BaseException) -> str:
     """The useful part of a Docker API error (the daemon's explanation)."""
     explanation = getattr(exc, "explanation", None)
     if explanation:
-        return str(explanation.decode() if isinstance(explanation, bytes) else explanation)
-    return str(exc) or type(exc).__name__
+        text = str(explanation.decode() if isinstance(explanation, bytes) else explanation)
+    else:
+        text = str(exc) or type(exc).__name__
+    return compat.explain(text)
 
 
 #: environment variables whose values are no secret and too common to mask in output
@@ -384,7 +387,13 @@ class Executor(AbstractRunner):
         return client.kill(action.item, signal=action.args.get("signal"))
 
     def _do_update_limits(self, client: Any, action: Action) -> Any:
-        return client.update_container(action.item, **action.args["limits"])
+        try:
+            return client.update_container(action.item, **action.args["limits"])
+        except docker.errors.NotFound as exc:
+            # the container exists (just observed): it is the endpoint that is missing
+            if "no such container" in error_text(exc).lower():
+                raise
+            raise RemoteError(compat.no_update_api(action.item)) from exc
 
     def _do_connect_network(self, client: Any, action: Action) -> Any:
         return client.connect_container_to_network(action.item, action.args["network"],

@@ -55,9 +55,20 @@ def _container_from_list(entry: dict[str, Any]) -> ContainerState:
 
 
 def _processes(top: dict[str, Any]) -> list[str]:
+    """The command lines of ``top``'s rows. Docker gives one column per ``ps`` field; Podman
+    (running ``ps`` in the container) may give one title ``'PID USER COMMAND'`` and one
+    string per row, whose fields before the command are single words."""
     titles = top.get("Titles") or []
-    index = titles.index("CMD") if "CMD" in titles else (titles.index("COMMAND") if "COMMAND" in titles else -1)
-    return [row[index] for row in top.get("Processes") or () if index >= 0 and len(row) > index]
+    rows = top.get("Processes") or ()
+    for name in ("CMD", "COMMAND"):
+        if name in titles:
+            index = titles.index(name)
+            return [row[index] for row in rows if len(row) > index]
+    if len(titles) == 1 and "COMMAND" in titles[0].split():
+        before = titles[0].split().index("COMMAND")
+        fields = [row[0].split(None, before) for row in rows if row]
+        return [f[before] for f in fields if len(f) > before]
+    return []
 
 
 def observe(client: Any, client_name: str, inspect_names: Iterable[str] = (),

@@ -92,6 +92,8 @@ def recreate_reasons(desired: DesiredContainer, state: ContainerState,
     # volumes: binds (host paths, named volumes) and volumes_from
     want_binds = {_bind_dest(b): b for b in desired.host_config.get("binds") or ()}
     have_binds = {_bind_dest(b): b for b in host.get("Binds") or ()}
+    for dest in _inherited(desired, snapshot) - set(want_binds):
+        have_binds.pop(dest, None)   # Podman lists what volumes_from brings among the binds
     for dest in sorted(set(want_binds) | set(have_binds)):
         want, have = want_binds.get(dest), have_binds.get(dest)
         if want is None or have is None or convert.bind_key(want) != convert.bind_key(have):
@@ -112,8 +114,9 @@ def recreate_reasons(desired: DesiredContainer, state: ContainerState,
     have_mode = host.get("NetworkMode") or "default"
     same_container = (want_mode.startswith("container:") and have_mode.startswith("container:")
                       and _same_container(want_mode[10:], have_mode[10:], snapshot))
-    user_network = desired.mode_from_networks and have_mode not in (
+    user_network = desired.mode_from_networks and (have_mode not in (
         "default", "bridge", "host", "none") and not have_mode.startswith("container:")
+        or have_mode == "bridge" and want_mode in _attached_networks(state))  # Podman's way
     if {want_mode, have_mode} != {"default", "bridge"} and want_mode != have_mode and \
             not same_container and not user_network:
         reasons.append("network mode changed")
@@ -128,6 +131,20 @@ def _show_command(command: list[str] | None) -> str:
     if command is None:
         return "(unset)"
     return container_options.show(" ".join(shlex.quote(c) for c in command))
+
+
+def _inherited(desired: DesiredContainer, snapshot: HostSnapshot) -> set[str]:
+    """Destinations of the mounts the containers in ``volumes_from`` have."""
+    found: set[str] = set()
+    for ref in desired.host_config.get("volumes_from") or ():
+        source = snapshot.container(ref.split(":")[0])
+        for mount in (source.inspect or {}).get("Mounts") or () if source else ():
+            found.add(str(mount.get("Destination")))
+    return found
+
+
+def _attached_networks(state: ContainerState) -> set[str]:
+    return set(((state.inspect or {}).get("NetworkSettings") or {}).get("Networks") or {})
 
 
 def _same_container(ref_a: str, ref_b: str, snapshot: HostSnapshot) -> bool:
@@ -214,7 +231,9 @@ def network_changes(desired: DesiredContainer, state: ContainerState, snapshot: 
             changes.append(("connect", name, endpoint, f"network {name} endpoint missing"))
             continue
         net = snapshot.networks.get(name)
-        if net is not None and have.get("NetworkID") and have["NetworkID"] != net.id:
+        # Podman reports the network's name as its NetworkID: no re-creation to see there
+        if net is not None and have.get("NetworkID") and have["NetworkID"] not in (net.id,
+                                                                                   net.name):
             changes.append(("reconnect", name, endpoint, f"network {name} was re-created"))
             continue
         ipam = have.get("IPAMConfig") or {}
