@@ -220,20 +220,18 @@ def ssh_banner(address: str, port: int, timeout: float = 1.0) -> bool:
 
 def ssh_banner_in(netns: str, address: str, port: int, timeout: float = 1.0) -> bool:
     """:func:`ssh_banner` from inside the network namespace ``netns`` (for hosts that only
-    that namespace can reach)."""
+    that namespace can reach): bash's /dev/tcp there, which starts faster than a Python."""
     import subprocess
-    import sys
 
-    probe = ("import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])),"
-             " float(sys.argv[3])); sys.exit(0 if s.recv(8).startswith(b'SSH-') else 1)")
+    script = 'exec 3<>"/dev/tcp/$0/$1" && head -c 4 <&3'
     try:
-        done = subprocess.run(["nsenter", f"--net=/run/netns/{netns}", sys.executable, "-c",
-                               probe, address, str(port), str(timeout)],
+        done = subprocess.run(["nsenter", f"--net=/run/netns/{netns}", "timeout",
+                               str(timeout), "bash", "-c", script, address, str(port)],
                               stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=timeout + 5, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return False
-    return done.returncode == 0
+    return done.stdout == b"SSH-"
 
 
 def registry_ping(address: str, timeout: float = 1.0) -> int | None:
