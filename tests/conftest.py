@@ -76,8 +76,8 @@ def _other_host(bed: Bed, name: str) -> BedHost:
     try:
         host = bed.host(name)
     except KeyError:
+        from tests.bed.hosts import bed_host
         from tests.bed.layout import OTHER_HOSTS
-        from tests.bed.others import bed_host
 
         host = bed_host(next(h for h in OTHER_HOSTS if h.name == name))
     problems = host.problems()

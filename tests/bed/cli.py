@@ -24,15 +24,11 @@ from tests.bed.layout import (
     REGISTRIES,
     REGISTRY_PASSWORD_FILE,
     REGISTRY_USER,
-    REMOTE_DOCKER_SOCKET,
     RUN_DIR,
     SSH_CONFIG,
-    SSH_PORT,
-    SSH_USER,
     STATE_FILE,
-    HostLayout,
 )
-from tests.bed.state import Bed, BedHost, BedMissing, BedRegistry, load_bed, save_bed
+from tests.bed.state import Bed, BedMissing, BedRegistry, load_bed, save_bed
 from tests.bed.system import (
     ensure_local_dockerd,
     ensure_packages,
@@ -49,7 +45,7 @@ def up() -> Bed:
     """Make the whole bed run; cheap when it already does."""
     import docker
 
-    from tests.bed.images import ensure_host_images, ensure_local_images
+    from tests.bed.images import ensure_local_images
 
     ensure_packages()
     ensure_local_dockerd()
@@ -70,28 +66,10 @@ def up() -> Bed:
     local_api = docker.APIClient(base_url=f"unix://{LOCAL_DOCKER_SOCKET}", version="auto")
     ids = ensure_local_images(local_api)      # while the hosts' daemons start
 
-    def finish(host: HostLayout) -> BedHost:
-        pid, reloaded = started[host.name]
-        if pid is not None:
-            hosts.wait_dockerd(host, pid)
-        hosts.ensure_sshd(host)
-        host_api = docker.APIClient(base_url=f"unix://{host.docker_socket}", version="auto")
-        try:
-            if reloaded:
-                hosts.wait_trusts_registries(host, host_api)
-            ensure_host_images(host.name, host_api, local_api, ids)
-        finally:
-            host_api.close()
-        return BedHost(name=host.name, address=host.address, ssh_port=SSH_PORT, user=SSH_USER,
-                       key_file=str(CLIENT_KEY), known_hosts_file=str(KNOWN_HOSTS),
-                       ssh_config_file=str(SSH_CONFIG), docker_socket=str(host.docker_socket),
-                       remote_docker_socket=REMOTE_DOCKER_SOCKET, netns=host.netns,
-                       dockerd_pid=hosts.dockerd_pid(host) or 0, sshd_pid=hosts.sshd_pid(host) or 0)
-
     with ThreadPoolExecutor(len(ALL_HOSTS)) as pool:
-        other_jobs = {host.name: pool.submit(others.finish, host, started_others, local_api, ids)
+        other_jobs = {host.name: pool.submit(hosts.finish, host, started_others, local_api, ids)
                       for host in OTHER_HOSTS}
-        bed_hosts = tuple(pool.map(finish, HOSTS))
+        bed_hosts = tuple(pool.map(lambda h: hosts.finish(h, started, local_api, ids), HOSTS))
     other_hosts, failed = [], []
     for name, job in other_jobs.items():
         try:
@@ -157,7 +135,7 @@ def status() -> int:
         daemon = {"podman": "podman", "bastion": ""}.get(host.kind, "dockerd")
         via = f" via {host.via}" if host.via else ""
         print(f"{host.name}  {host.user}@{host.address}:{host.ssh_port}{via}  "
-              + (f"{daemon} pid {others.daemon_pid(layout)}  " if daemon else "")
+              + (f"{daemon} pid {hosts.daemon_pid(layout)}  " if daemon else "")
               + f"sshd pid {hosts.sshd_pid(layout)}  "
               + (f"{host.docker_url}  " if daemon else "") + state)
     missing = [h.name for h in OTHER_HOSTS if h.name not in {o.name for o in bed.others}]

@@ -7,10 +7,18 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from tests.bed.layout import REMOTE_DOCKER_SOCKET, SSH_PORT, HostLayout
+from tests.bed.layout import (
+    CLIENT_KEY,
+    KNOWN_HOSTS,
+    REMOTE_DOCKER_SOCKET,
+    SSH_CONFIG,
+    SSH_PORT,
+    SSH_USER,
+    HostLayout,
+)
 from tests.bed.registry import insecure_registries
 from tests.bed.ssh import sshd_argv
-from tests.bed.state import docker_ping, ssh_banner, ssh_banner_in
+from tests.bed.state import BedHost, docker_ping, ssh_banner, ssh_banner_in
 from tests.bed.system import (
     ours,
     read_pid,
@@ -152,3 +160,51 @@ def stop_host(host: HostLayout) -> None:
         run("rmdir", str(cgroup), check=False)
     remove_tree(host.run_dir)
     remove_tree(host.data_dir)
+
+
+def daemon_pid(host: HostLayout) -> int | None:
+    """The pid of the host's dockerd (Podman's service on a podman host; None: bastion)."""
+    from tests.bed.podman import podman_pid
+
+    if host.kind == "podman":
+        return podman_pid(host)
+    return dockerd_pid(host) if host.has_daemon else None
+
+
+def finish(host: HostLayout, started: dict[str, Any], local_api: Any,
+           ids: dict[str, str]) -> BedHost:
+    """Wait for the host's daemon, start its sshd, load the test images; its BedHost."""
+    import docker
+
+    from tests.bed import net
+    from tests.bed.images import ensure_host_images
+
+    problems = net.route_problems(host)
+    if problems:   # fails this host only (cli checks bed1..N before starting anything)
+        raise RuntimeError("routing is wrong: " + "; ".join(problems))
+    pid, reloaded = started.get(host.name, (None, False))
+    if pid is not None:
+        wait_for(lambda: docker_ping(host.docker_socket), 60, f"{host.name}'s daemon",
+                 host.dockerd_log, pid)
+    ensure_sshd(host)
+    if host.has_daemon:
+        api = docker.APIClient(base_url=f"unix://{host.docker_socket}", version="auto")
+        try:
+            if reloaded:
+                wait_trusts_registries(host, api)
+            ensure_host_images(host.name, api, local_api, ids)
+        finally:
+            api.close()
+    return bed_host(host)
+
+
+def bed_host(host: HostLayout) -> BedHost:
+    """The BedHost of ``host``: everything follows from its layout, the pids are read now.
+    (Also what tests fall back to when the state was written by an ``up`` of a checkout that
+    did not know these hosts yet.)"""
+    return BedHost(name=host.name, address=host.address, ssh_port=SSH_PORT, user=SSH_USER,
+                   key_file=str(CLIENT_KEY), known_hosts_file=str(KNOWN_HOSTS),
+                   ssh_config_file=str(SSH_CONFIG), docker_socket=str(host.docker_socket),
+                   remote_docker_socket=REMOTE_DOCKER_SOCKET, netns=host.netns,
+                   dockerd_pid=daemon_pid(host) or 0, sshd_pid=sshd_pid(host) or 0,
+                   kind=host.kind, via=host.via or "")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.bed.layout import REGISTRIES, HostLayout
 from tests.bed.system import (
+    cmdline,
     ours,
     read_pid,
     run,
@@ -128,3 +129,8 @@ def stop_podman(host: HostLayout) -> None:
             "rm", "--all", "--force", "--time=1", check=False)
     if stop_process(podman_pid(host), str(host.data_root)):
         say(f"{host.name}: stopped podman")
+    # conmon of exec sessions may outlive their container: those of this storage root only
+    for proc in Path("/proc").glob("[0-9]*"):
+        argv = cmdline(int(proc.name))
+        if argv and argv[0].endswith("conmon") and any(str(host.data_root) in a for a in argv):
+            stop_process(int(proc.name), str(host.data_root), timeout=5)
