@@ -16,7 +16,8 @@ _EXPORTS: dict[str, str] = {
     # errors
     **{name: "dockerfab.errors" for name in (
         "DockerFabError", "MapError", "MapIntegrityError", "CircularDependency", "BuildError",
-        "RemoteError", "ActionRunnerException", "ScriptActionException",
+        "RemoteError", "ForeignObjectError", "VolumeChangeError", "ActionRunnerException",
+        "ScriptActionException",
         "PartialResultsError", "ConnectionFailed", "HostKeyError")},
     # input tuples and flags
     **{name: "dockerfab.map.input" for name in (

@@ -8,6 +8,8 @@ The tree::
     │   └── CircularDependency    containers that depend on each other in a cycle
     ├── BuildError                an image build that failed (DockerFile, DockerContext)
     ├── RemoteError               something the Docker daemon or a host refused (host, action)
+    │   ├── ForeignObjectError    a map item's name is taken by something dockerfab did not create
+    │   ├── VolumeChangeError     an attached volume changed; re-creating it would lose its data
     │   ├── ActionRunnerException a map action failed part-way; carries the partial results
     │   │   └── ScriptActionException  run_script could not run its script
     │   └── PartialResultsError   a DockerClientWrapper utility failed part-way
@@ -106,6 +108,26 @@ class RemoteError(DockerFabError):
     def __str__(self) -> str:
         parts = [p for p in (self.host, self.action, self.item) if p]
         return (" ".join(parts) + ": " if parts else "") + self.message
+
+
+class ForeignObjectError(RemoteError):
+    """Containers, volumes or networks named like map items exist on a host without
+    dockerfab's labels; nothing was changed. ``items`` lists ``(kind, name)``."""
+
+    def __init__(self, message: str, items: Iterable[tuple[str, str]] = (), **kwargs: Any
+                 ) -> None:
+        super().__init__(message, **kwargs)
+        self.items = list(items)
+
+
+class VolumeChangeError(RemoteError):
+    """An attached volume differs from the map and ``recreate_volumes`` was not given;
+    nothing was changed. ``changes`` maps volume names to their reasons."""
+
+    def __init__(self, message: str, changes: dict[str, list[str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.changes = dict(changes or {})
 
 
 class PartialResults(list):  # type: ignore[type-arg]

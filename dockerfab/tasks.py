@@ -39,6 +39,12 @@ OUTPUT_HELP = {
 }
 DRY_RUN_HELP = {"dry_run": "print per host the actions it would take, each with its reason; "
                            "change nothing"}
+#: items named like the map's that dockerfab did not create (see docs/actions.rst)
+ADOPT_HELP = {"adopt_foreign": "use containers, volumes and networks named like map items "
+                               "that dockerfab did not create as they are"}
+FOREIGN_HELP = {**ADOPT_HELP,
+                "replace_foreign": "remove such items and create them from the map "
+                                   "(a volume's data is lost)"}
 
 
 def _settings(c: Any, fail_fast: bool = False, output: str | None = None) -> DockerSettings:
@@ -170,68 +176,85 @@ def _map_help(**extra: str) -> dict[str, str]:
 
 @task(post=[summary], help=_map_help(prepare_local="prepare attached volumes with commands "
                                      "on the host (default on; --no-prepare-local: in a "
-                                     "helper container)"))
-def startup(c, names, instances=None, prepare_local=True, fail_fast=False, dry_run=False,
-            format=None, verbose=False, quiet=False):
-    """Create and start containers and their dependencies; remove broken ones first."""
+                                     "helper container)", **FOREIGN_HELP))
+def startup(c, names, instances=None, prepare_local=True, adopt_foreign=False,
+            replace_foreign=False, fail_fast=False, dry_run=False, format=None, verbose=False,
+            quiet=False):
+    """Create and start containers and their dependencies; re-create broken ones (keeping
+    their anonymous volumes)."""
     _map_task(c, "startup", "startup", names, instances, fail_fast, dry_run, format, verbose,
-              quiet, prepare_local=prepare_local)
+              quiet, prepare_local=prepare_local, adopt_foreign=adopt_foreign,
+              replace_foreign=replace_foreign)
 
 
 @task(post=[summary], help=_map_help(
     remove_persistent="also remove persistent containers (default on)",
-    remove_attached="also remove attached volumes",
-    timeout="seconds to wait for a stop before killing"))
+    remove_attached="also remove attached volumes (their data is lost)",
+    timeout="seconds to wait for a stop before killing", **ADOPT_HELP))
 def shutdown(c, names, instances=None, remove_persistent=True, remove_attached=False,
-             timeout=None, fail_fast=False, dry_run=False, format=None, verbose=False,
-             quiet=False):
-    """Stop and remove containers and the containers that depend on them."""
+             timeout=None, adopt_foreign=False, fail_fast=False, dry_run=False, format=None,
+             verbose=False, quiet=False):
+    """Stop and remove containers and the containers that depend on them.
+
+    Deletes the containers and their anonymous volumes (an image's VOLUME, shares); attached
+    volumes only with --remove-attached; host binds are never touched."""
     _map_task(c, "shutdown", "shutdown", names, instances, fail_fast, dry_run, format, verbose,
               quiet, remove_persistent=remove_persistent, remove_attached=remove_attached,
-              timeout=_number(timeout))
+              timeout=_number(timeout), adopt_foreign=adopt_foreign)
 
 
-@task(post=[summary], help=_map_help(prepare_local="prepare attached volumes on the host"))
-def create(c, names, instances=None, prepare_local=True, fail_fast=False, dry_run=False,
-           format=None, verbose=False, quiet=False):
+@task(post=[summary], help=_map_help(prepare_local="prepare attached volumes on the host",
+                                     **FOREIGN_HELP))
+def create(c, names, instances=None, prepare_local=True, adopt_foreign=False,
+           replace_foreign=False, fail_fast=False, dry_run=False, format=None, verbose=False,
+           quiet=False):
     """Create containers (and attached volumes, networks) without starting them."""
     _map_task(c, "create", "create", names, instances, fail_fast, dry_run, format, verbose,
-              quiet, prepare_local=prepare_local)
+              quiet, prepare_local=prepare_local, adopt_foreign=adopt_foreign,
+              replace_foreign=replace_foreign)
 
 
-@task(post=[summary], help=_map_help())
-def start(c, names, instances=None, fail_fast=False, dry_run=False, format=None,
-          verbose=False, quiet=False):
+@task(post=[summary], help=_map_help(**FOREIGN_HELP))
+def start(c, names, instances=None, adopt_foreign=False, replace_foreign=False,
+          fail_fast=False, dry_run=False, format=None, verbose=False, quiet=False):
     """Start containers and their dependencies."""
-    _map_task(c, "start", "start", names, instances, fail_fast, dry_run, format, verbose, quiet)
+    _map_task(c, "start", "start", names, instances, fail_fast, dry_run, format, verbose, quiet,
+              adopt_foreign=adopt_foreign, replace_foreign=replace_foreign)
 
 
-@task(post=[summary], help=_map_help(timeout="seconds to wait before killing"))
-def stop(c, names, instances=None, timeout=None, fail_fast=False, dry_run=False, format=None,
-         verbose=False, quiet=False):
+@task(post=[summary], help=_map_help(timeout="seconds to wait before killing", **ADOPT_HELP))
+def stop(c, names, instances=None, timeout=None, adopt_foreign=False, fail_fast=False,
+         dry_run=False, format=None, verbose=False, quiet=False):
     """Stop containers and the containers that depend on them."""
     _map_task(c, "stop", "stop", names, instances, fail_fast, dry_run, format, verbose, quiet,
-              timeout=_number(timeout))
+              timeout=_number(timeout), adopt_foreign=adopt_foreign)
 
 
 @task(post=[summary], help=_map_help(
     remove_persistent="also remove persistent containers (default on)",
-    remove_attached="also remove attached volumes"))
+    remove_attached="also remove attached volumes (their data is lost)", **ADOPT_HELP))
 def remove(c, names, instances=None, remove_persistent=True, remove_attached=False,
-           fail_fast=False, dry_run=False, format=None, verbose=False, quiet=False):
-    """Remove (stopped) containers and the containers that depend on them."""
+           adopt_foreign=False, fail_fast=False, dry_run=False, format=None, verbose=False,
+           quiet=False):
+    """Remove (stopped) containers and the containers that depend on them.
+
+    Deletes the containers and their anonymous volumes (an image's VOLUME, shares); attached
+    volumes only with --remove-attached; host binds are never touched."""
     _map_task(c, "remove", "remove", names, instances, fail_fast, dry_run, format, verbose,
-              quiet, remove_persistent=remove_persistent, remove_attached=remove_attached)
+              quiet, remove_persistent=remove_persistent, remove_attached=remove_attached,
+              adopt_foreign=adopt_foreign)
 
 
 @task(post=[summary], help=_map_help(
     restart_exec_commands="run the configured exec commands again after the restart",
-    timeout="seconds to wait for the stop"))
+    timeout="seconds to wait for the stop", **ADOPT_HELP))
 def restart(c, names, instances=None, restart_exec_commands=False, timeout=None,
-            fail_fast=False, dry_run=False, format=None, verbose=False, quiet=False):
+            adopt_foreign=False, fail_fast=False, dry_run=False, format=None, verbose=False,
+            quiet=False):
     """Restart containers (not their dependencies)."""
     _map_task(c, "restart", "restart", names, instances, fail_fast, dry_run, format, verbose,
-              quiet, restart_exec_commands=restart_exec_commands, timeout=_number(timeout))
+              quiet, restart_exec_commands=restart_exec_commands, timeout=_number(timeout),
+              adopt_foreign=adopt_foreign)
 
 
 @task(post=[summary], iterable=["force_update"], help=_map_help(
@@ -240,25 +263,32 @@ def restart(c, names, instances=None, restart_exec_commands=False, timeout=None,
     skip_limit_reset="recreate rather than reset limits the API cannot remove",
     update_persistent="also recreate persistent containers",
     check_exec_commands="how to find exec commands in running processes: full, partial, none",
-    prepare_local="prepare attached volumes on the host"))
+    prepare_local="prepare attached volumes on the host",
+    recreate_volumes="re-create attached volumes whose driver, options or labels changed "
+                     "(their data is lost)", **FOREIGN_HELP))
 def update(c, names, instances=None, pull_before_update=False, force_update=None,
            skip_limit_reset=False, update_persistent=False, check_exec_commands=None,
-           prepare_local=True, fail_fast=False, dry_run=False, format=None, verbose=False,
+           prepare_local=True, recreate_volumes=False, adopt_foreign=False,
+           replace_foreign=False, fail_fast=False, dry_run=False, format=None, verbose=False,
            quiet=False):
-    """Bring containers in line with the map: recreate, reconnect, update limits, start."""
+    """Bring containers in line with the map: recreate (keeping anonymous volumes),
+    reconnect, update limits, re-create changed networks, start."""
     _map_task(c, "update", "update", names, instances, fail_fast, dry_run, format, verbose,
               quiet, pull_before_update=pull_before_update,
               force_update=split_list(force_update) or None,
               skip_limit_reset=skip_limit_reset, update_persistent=update_persistent,
-              check_exec_commands=_cmd_check(check_exec_commands), prepare_local=prepare_local)
+              check_exec_commands=_cmd_check(check_exec_commands), prepare_local=prepare_local,
+              recreate_volumes=recreate_volumes, adopt_foreign=adopt_foreign,
+              replace_foreign=replace_foreign)
 
 
-@task(post=[summary], help=_map_help(signal="signal to send (name or number, default SIGKILL)"))
-def kill(c, names, instances=None, signal="SIGKILL", fail_fast=False, dry_run=False,
-         format=None, verbose=False, quiet=False):
+@task(post=[summary], help=_map_help(signal="signal to send (name or number, default SIGKILL)",
+                                     **ADOPT_HELP))
+def kill(c, names, instances=None, signal="SIGKILL", adopt_foreign=False, fail_fast=False,
+         dry_run=False, format=None, verbose=False, quiet=False):
     """Send a signal (default SIGKILL) to running containers."""
     _map_task(c, "kill", "signal", names, instances, fail_fast, dry_run, format, verbose, quiet,
-              signal=signal)
+              signal=signal, adopt_foreign=adopt_foreign)
 
 
 @task(name="pull-images", post=[summary], help=_map_help(

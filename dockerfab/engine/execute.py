@@ -28,7 +28,9 @@ from dockerfab.errors import (
 from dockerfab.map.naming import split_image
 from dockerfab.plan import actions as A
 from dockerfab.plan.actions import Action, ActionResult
+from dockerfab.plan.anonymous import KeptVolume
 from dockerfab.plan.desired import DesiredContainer, DesiredNetwork, DesiredVolume
+from dockerfab.plan.preparation import marker_labels
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,9 @@ class Executor(AbstractRunner):
         self._volume_info: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._created: set[tuple[str, str]] = set()  # containers created in this run
+        #: containers created in this run that mount a predecessor's anonymous volumes
+        self._keeping: set[tuple[str, str]] = set()
+        self._created_volumes: set[tuple[str, str]] = set()  # volumes created in this run
 
     # ----- public ------------------------------------------------------------------------
     def run(self, plan: list[Action], results: list[ActionResult] | None = None
@@ -206,8 +211,10 @@ class Executor(AbstractRunner):
                     message = f"container stopped right after start ({status})"
                     if tail:
                         message += f"; last output: {tail[-300:]}"
-                    if (client_name, item) in self._created:
+                    if (client_name, item) in self._created and \
+                            (client_name, item) not in self._keeping:
                         # created in this run: removed, so the next run creates it afresh
+                        # (one holding its predecessor's anonymous volumes stays with them)
                         try:
                             client.remove_container(item, v=True, force=True)
                             message += "; removed again"
@@ -237,9 +244,12 @@ class Executor(AbstractRunner):
         except BaseException as exc:
             duration = time.monotonic() - began
             self._emit(action, FAILED, duration, error_text(exc))
-            if action.kind == A.START and created:
+            if action.kind == A.START and created and \
+                    (action.client, action.item) not in self._keeping:
                 # a container created in this run that cannot start is removed again, so the
-                # next run creates it afresh from the (fixed) configuration
+                # next run creates it afresh from the (fixed) configuration (unless it holds
+                # the anonymous volumes of the container it replaced: it stays, stopped, and
+                # the next update re-creates it with them)
                 try:
                     client.remove_container(action.item, v=True, force=True)
                 except ConnectionFailed:  # connection gone: the start error says so already
@@ -273,39 +283,70 @@ class Executor(AbstractRunner):
                                      internal=net.internal, labels=net.labels,
                                      **net.create_options)
 
+    def _do_remove_network(self, client: Any, action: Action) -> Any:
+        return client.remove_network(action.item)
+
     def _do_create_volume(self, client: Any, action: Action) -> Any:
         vol: DesiredVolume = action.args["volume"]
+        marker = action.args.get("marker")
+        if marker:  # first: if the run ends before the preparation, the marker says so
+            client.create_volume(marker, labels=marker_labels(vol))
         info = client.create_volume(vol.name, driver=vol.driver,
                                     driver_opts=vol.driver_opts or None, labels=vol.labels,
                                     **vol.create_options)
         with self._lock:
             self._volume_info[(action.client, vol.name)] = info or {}
+            self._created_volumes.add((action.client, vol.name))
         return info
 
     def _do_prepare_volume(self, client: Any, action: Action) -> Any:
         vol: DesiredVolume = action.args["volume"]
         run_cmd = getattr(client, "run_cmd", None)
-        mountpoint = self._volume_info.get((action.client, vol.name), {}).get("Mountpoint")
+        mountpoint = self._volume_info.get((action.client, vol.name), {}).get("Mountpoint") \
+            or action.args.get("mountpoint")
         try:
             if action.args.get("prepare_local", True) and callable(run_cmd) and mountpoint:
-                return run_cmd(self._prepare_command(vol, mountpoint, sudo=False))
-            return self._run_helper(client, action.client, vol)
+                value = run_cmd(self._prepare_command(vol, mountpoint, sudo=False))
+            else:
+                value = self._run_helper(client, action.client, vol)
         except BaseException:
-            self._undo_volume(client, action.client, vol.name)
+            if (action.client, vol.name) in self._created_volumes:
+                self._undo_volume(client, action.client, vol.name, action.args.get("marker"))
             raise
+        marker = action.args.get("marker")
+        if marker:  # prepared: the marker goes
+            self._remove_volume_quietly(client, marker)
+        return value
 
-    def _undo_volume(self, client: Any, client_name: str, volume: str) -> None:
-        """A volume is prepared only when it is created: after a failed preparation, remove
-        it and the containers this run created on it, so the next run (with the cause fixed)
-        creates and prepares it again instead of keeping it unprepared."""
+    def _undo_volume(self, client: Any, client_name: str, volume: str,
+                     marker: str | None) -> None:
+        """After a failed preparation of a volume *this run created*, remove it (and its
+        marker) and the containers this run created on it, so the next run (with the cause
+        fixed) creates and prepares it again. A volume that existed before is left as it
+        is, its marker still saying that it is not prepared."""
         try:
             for entry in client.containers(all=True, filters={"volume": volume}):
                 names = [n.lstrip("/") for n in entry.get("Names") or ()]
                 if any((client_name, n) in self._created for n in names):
                     client.remove_container(entry["Id"], v=True, force=True)
             client.remove_volume(volume)
+            if marker:
+                self._remove_volume_quietly(client, marker)
         except Exception:  # noqa: BLE001 - the preparation error is the one to report
             log.warning("could not remove %s after its preparation failed", volume)
+
+    @staticmethod
+    def _remove_volume_quietly(client: Any, volume: str) -> None:
+        """Remove a volume that may be gone already (or, for an anonymous volume, still in
+        use by a container that shares it: it stays, as with Docker's ``remove -v``)."""
+        try:
+            client.remove_volume(volume)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409:
+                raise
+            log.info("volume %s still in use; kept", volume)
 
     @staticmethod
     def _prepare_command(vol: DesiredVolume, path: str, sudo: bool = False) -> str:
@@ -345,7 +386,15 @@ class Executor(AbstractRunner):
     def _do_create(self, client: Any, action: Action) -> Any:
         d: DesiredContainer = action.args["desired"]
         kwargs = dict(d.create_kwargs)
-        kwargs["host_config"] = client.create_host_config(**d.host_config)
+        host_config = dict(d.host_config)
+        kept: list[KeptVolume] = action.args.get("keep_volumes") or []
+        if kept:  # the anonymous volumes of the container this one replaces
+            host_config["mounts"] = list(host_config.get("mounts") or ()) + [
+                docker.types.Mount(k.destination, k.name, type="volume", read_only=k.readonly)
+                for k in kept]
+            with self._lock:
+                self._keeping.add((action.client, action.item))
+        kwargs["host_config"] = client.create_host_config(**host_config)
         later: list[tuple[str, dict[str, Any]]] = []
         if d.networks:
             mode = d.host_config.get("network_mode")
@@ -377,7 +426,12 @@ class Executor(AbstractRunner):
             else client.stop(action.item)
 
     def _do_remove(self, client: Any, action: Action) -> Any:
-        return client.remove_container(action.item, v=True)
+        """Remove with its anonymous volumes, unless ``keep`` (its successor mounts them);
+        ``drop``: anonymous volumes to remove explicitly (mounted by name, or not kept)."""
+        result = client.remove_container(action.item, v=not action.args.get("keep"))
+        for volume in action.args.get("drop") or ():
+            self._remove_volume_quietly(client, volume)
+        return result
 
     def _do_restart(self, client: Any, action: Action) -> Any:
         timeout = action.args.get("timeout")
@@ -400,10 +454,17 @@ class Executor(AbstractRunner):
                                                    **action.args.get("endpoint", {}))
 
     def _do_disconnect_network(self, client: Any, action: Action) -> Any:
+        if action.args.get("force"):
+            return client.disconnect_container_from_network(action.item,
+                                                            action.args["network"], force=True)
         return client.disconnect_container_from_network(action.item, action.args["network"])
 
     def _do_remove_volume(self, client: Any, action: Action) -> Any:
-        return client.remove_volume(action.item)
+        result = client.remove_volume(action.item)
+        marker = action.args.get("marker")
+        if marker:
+            self._remove_volume_quietly(client, marker)
+        return result
 
     def _do_custom(self, client: Any, action: Action) -> Any:
         return action.args["func"](client, action)

@@ -51,7 +51,9 @@ def _container_from_list(entry: dict[str, Any]) -> ContainerState:
     return ContainerState(id=entry["Id"], name=name, image_id=entry.get("ImageID", ""),
                           status=entry.get("State", ""), labels=entry.get("Labels") or {},
                           volumes=[m["Name"] for m in entry.get("Mounts") or ()
-                                   if m.get("Type") == "volume" and m.get("Name")])
+                                   if m.get("Type") == "volume" and m.get("Name")],
+                          networks=dict((entry.get("NetworkSettings") or {}).get("Networks")
+                                        or {}))
 
 
 def _processes(top: dict[str, Any]) -> list[str]:
@@ -118,7 +120,8 @@ def observe(client: Any, client_name: str, inspect_names: Iterable[str] = (),
         snapshot.networks[network["Name"]] = NetworkState(
             id=network["Id"], name=network["Name"], driver=network.get("Driver", "bridge"),
             internal=bool(network.get("Internal")), labels=network.get("Labels") or {},
-            options=network.get("Options") or {})
+            options=network.get("Options") or {},
+            enable_ipv6=bool(network.get("EnableIPv6")), ipam=network.get("IPAM") or {})
     snapshot.images = images.result()
     for job in jobs:
         job.result()

@@ -116,6 +116,8 @@ class HostReport:
             data["status_counts"] = self.status_counts()
             data["containers"] = [c.as_dict() for s in self.status for c in s.containers]
             data["orphans"] = [o.as_dict() for s in self.status for o in s.orphans]
+            data["resources"] = [r.as_dict() for s in self.status
+                                 for r in getattr(s, "resources", ())]
         if self.result is not None:
             data["result"] = self.result
         return data

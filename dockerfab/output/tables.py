@@ -40,6 +40,8 @@ def status_tables(statuses: Sequence[Any]) -> list[str]:
     for s in statuses:
         for c in s.containers:
             rows.append([c.name, c.state, c.status, c.health, "; ".join(c.reasons)])
+        for r in getattr(s, "resources", ()):  # volumes and networks that differ
+            rows.append([r.name, r.state, r.kind, None, "; ".join(r.reasons)])
         orphans.extend(s.orphans)
     tables = [format_table(("container", "state", "docker", "health", "details"), rows)
               if rows else "(no map containers on this host)"]

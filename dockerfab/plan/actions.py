@@ -7,6 +7,7 @@ from typing import Any, Protocol, TypeVar
 
 # Primitive action kinds the executor knows.
 CREATE_NETWORK = "create_network"
+REMOVE_NETWORK = "remove_network"
 CREATE_VOLUME = "create_volume"
 PREPARE_VOLUME = "prepare_volume"
 REMOVE_VOLUME = "remove_volume"
@@ -25,7 +26,7 @@ WAIT = "wait"
 SCRIPT = "run_script"
 CUSTOM = "custom"
 
-CHANGING = frozenset({CREATE_NETWORK, CREATE_VOLUME, PREPARE_VOLUME, REMOVE_VOLUME, PULL_IMAGE,
+CHANGING = frozenset({CREATE_NETWORK, REMOVE_NETWORK, CREATE_VOLUME, PREPARE_VOLUME, REMOVE_VOLUME, PULL_IMAGE,
                       CREATE, CONNECT, DISCONNECT, START, RESTART, STOP, REMOVE, KILL,
                       UPDATE_LIMITS, EXEC, SCRIPT, CUSTOM})
 

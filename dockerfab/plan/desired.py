@@ -420,26 +420,34 @@ class DesiredStateBuilder:
         if user is None:
             user = resolve_value(mget(owner_config, "user"))
         permissions = get("permissions") or mget(owner_config, "permissions")
+        create_options = dict(resolve_deep(get("create_options") or {}))
+        labels = {str(k): str(v) for k, v in dict(create_options.pop("labels", None)
+                                                  or {}).items()}
+        labels.update({LABEL_MAP: self.map_name, LABEL_CONFIG: owner})
         return DesiredVolume(
             name=vname, alias=alias, owner=self.cname(owner, instances(owner_config)[0]),
             path=str(path), driver=get("driver") or "local",
             driver_opts=dict(resolve_deep(get("driver_options") or {})),
-            create_options=dict(resolve_deep(get("create_options") or {})),
-            user=user, permissions=permissions,
-            labels={LABEL_MAP: self.map_name, LABEL_CONFIG: owner})
+            create_options=create_options, user=user, permissions=permissions,
+            labels=labels)
 
     def _network(self, network: str) -> DesiredNetwork:
         conf = mget(getattr(self.map, "networks", None), network)
         if conf is None:
             raise MapIntegrityError(f"network {network!r} is not configured on map "
                                     f"{self.map_name!r}")
+        create_options = dict(resolve_deep(mget(conf, "create_options", {}) or {}))
+        labels = {str(k): str(v) for k, v in dict(create_options.pop("labels", None)
+                                                  or {}).items()}
+        labels[LABEL_MAP] = self.map_name
+        if create_options.get("ipam"):  # so that removing it later is seen as a change
+            labels[LABEL_EXPLICIT] = json.dumps({"ipam": True})
         return DesiredNetwork(
             name=naming.network_name(self.map_name, network),
             driver=mget(conf, "driver", "bridge"),
             options=dict(resolve_deep(mget(conf, "driver_options", {}) or {})),
             internal=bool(mget(conf, "internal", False)),
-            create_options=dict(resolve_deep(mget(conf, "create_options", {}) or {})),
-            labels={LABEL_MAP: self.map_name})
+            create_options=create_options, labels=labels)
 
     def _endpoint(self, endpoint: Any, config_name: str) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}

@@ -25,6 +25,12 @@ class ActionOptions:
     restart_exec_commands: bool = False
     remove_existing_before: bool = False
     remove_existing_after: bool = True
+    #: containers, volumes, networks with a map item's name that dockerfab did not create
+    #: (no ``dockerfab.map`` label): used as they are / removed and created from the map
+    adopt_foreign: bool = False
+    replace_foreign: bool = False
+    #: update: re-create attached volumes whose driver, options or labels changed (data lost)
+    recreate_volumes: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

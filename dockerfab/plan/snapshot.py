@@ -22,6 +22,8 @@ class ContainerState:
     inspect: dict[str, Any] | None = None  # full inspect data, None if not inspected
     processes: list[str] | None = None  # command lines from ``top``, None if not looked at
     volumes: list[str] = field(default_factory=list)  # named volumes mounted (from the list)
+    #: network name -> endpoint as listed (NetworkID, Aliases, IPAMConfig ...), from the list
+    networks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def running(self) -> bool:
@@ -67,6 +69,8 @@ class NetworkState:
     internal: bool = False
     labels: dict[str, str] = field(default_factory=dict)
     options: dict[str, str] = field(default_factory=dict)
+    enable_ipv6: bool = False
+    ipam: dict[str, Any] = field(default_factory=dict)  # the API's IPAM: Driver, Config ...
 
 
 @dataclass

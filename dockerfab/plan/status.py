@@ -11,10 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockerfab.plan import actions as A
+from dockerfab.plan import foreign as F
 from dockerfab.plan.actions import Action
+from dockerfab.plan.compare_resources import resource_drift
 from dockerfab.plan.desired import LABEL_CONFIG, LABEL_MAP
 from dockerfab.plan.options import ActionOptions
 from dockerfab.plan.planner import PlanInput, plan_update
+from dockerfab.plan.preparation import (
+    LABEL_UNPREPARED,
+    is_marker,
+    needs_preparing,
+    unprepared,
+)
 from dockerfab.plan.snapshot import ContainerState, HostSnapshot
 
 IN_SYNC = "in sync"
@@ -24,8 +32,8 @@ MISSING = "missing"
 UNHEALTHY = "unhealthy"
 STATES = (IN_SYNC, DRIFTED, STOPPED, MISSING, UNHEALTHY)
 
-#: Action kind that removes a network (only orphan removal plans it; see engine.status).
-REMOVE_NETWORK = "remove_network"
+#: Action kind that removes a network (orphan removal; update re-creating a network).
+REMOVE_NETWORK = A.REMOVE_NETWORK
 
 # reasons the update planner gives for starting a container that is otherwise fine
 _START_ONLY = {"not running", "after start"}
@@ -51,6 +59,24 @@ class ContainerStatus:
 
 
 @dataclass
+class ResourceStatus:
+    """An attached volume or a network of the map that differs from it (drifted), was not
+    created by dockerfab, or (a volume) whose preparation did not complete."""
+    kind: str  # volume, network
+    name: str
+    client: str
+    state: str
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "client": self.client,
+                "state": self.state, "reasons": list(self.reasons)}
+
+
+NOT_PREPARED = "not prepared: its chown/chmod preparation did not complete"
+
+
+@dataclass
 class Orphan:
     """A container, volume or network labelled with a loaded map that the map no longer has."""
     kind: str  # container, volume, network
@@ -71,23 +97,25 @@ class ClientStatus:
     client: str
     containers: list[ContainerStatus] = field(default_factory=list)
     orphans: list[Orphan] = field(default_factory=list)
+    resources: list[ResourceStatus] = field(default_factory=list)  # only those that differ
 
     @property
     def in_sync(self) -> bool:
-        return all(c.ok for c in self.containers) and not self.orphans
+        return all(c.ok for c in self.containers) and not self.orphans and not self.resources
 
     def counts(self) -> dict[str, int]:
         """Containers per state (``in_sync``, ``drifted`` ...) and ``orphaned`` items."""
         out = {s.replace(" ", "_"): 0 for s in STATES}
-        for c in self.containers:
-            out[c.state.replace(" ", "_")] += 1
+        for state in [c.state for c in self.containers] + [r.state for r in self.resources]:
+            out[state.replace(" ", "_")] += 1
         out["orphaned"] = len(self.orphans)
         return out
 
     def as_dict(self) -> dict[str, Any]:
         return {"client": self.client, "in_sync": self.in_sync, "counts": self.counts(),
                 "containers": [c.as_dict() for c in self.containers],
-                "orphans": [o.as_dict() for o in self.orphans]}
+                "orphans": [o.as_dict() for o in self.orphans],
+                "resources": [r.as_dict() for r in self.resources]}
 
 
 def _dedupe(reasons: Iterable[str]) -> list[str]:
@@ -128,14 +156,49 @@ def classify(name: str, client: str, state: ContainerState | None,
 
 def container_statuses(inp: PlanInput, options: ActionOptions | None = None
                        ) -> list[ContainerStatus]:
-    """Every desired container of ``inp`` in dependency order, classified."""
-    plan = plan_update(inp, options or ActionOptions())
+    """Every desired container of ``inp`` in dependency order, classified (volumes and
+    networks: :func:`resource_statuses`). A container dockerfab did not create is
+    drifted, the first reason saying so."""
+    plan = plan_update(inp, options or ActionOptions(), resources=False)
     by_item: dict[str, list[Action]] = {}
     for action in plan:
         by_item.setdefault(action.item, []).append(action)
+    foreign = {n for _, n in F.foreign_items(inp, kinds=frozenset({F.CONTAINER}))}
     order = [name for level in inp.levels for name in level] or list(inp.desired)
-    return [classify(name, inp.client.name, inp.snapshot.container(name),
-                     by_item.get(name, [])) for name in order if name in inp.desired]
+    statuses = []
+    for name in order:
+        if name not in inp.desired:
+            continue
+        status = classify(name, inp.client.name, inp.snapshot.container(name),
+                          by_item.get(name, []))
+        if name in foreign:
+            status.state = DRIFTED
+            status.reasons.insert(0, F.describe(F.CONTAINER, name))
+        statuses.append(status)
+    return statuses
+
+
+def resource_statuses(inp: PlanInput) -> list[ResourceStatus]:
+    """The attached volumes and networks of ``inp``'s containers that differ from the map
+    (the reasons ``update`` gives), were not created by dockerfab, or (volumes) are not
+    prepared."""
+    client = inp.client.name
+    rows = [ResourceStatus(kind, name, client, DRIFTED, [F.describe(kind, name)])
+            for kind, name in F.foreign_items(inp, kinds=frozenset({F.VOLUME, F.NETWORK}))]
+    volumes, networks = resource_drift(inp)
+    rows += [ResourceStatus("volume", n, client, DRIFTED, why) for n, why in volumes.items()]
+    rows += [ResourceStatus("network", n, client, DRIFTED, why) for n, why in networks.items()]
+    used = dict.fromkeys(v for d in inp.desired.values() for v in d.attached + d.volumes_used)
+    for name in used:
+        want = inp.volumes.get(name)
+        if want is not None and name in inp.snapshot.volumes and needs_preparing(want) and \
+                unprepared(inp.snapshot, name):
+            row = next((r for r in rows if r.kind == "volume" and r.name == name), None)
+            if row is None:
+                rows.append(ResourceStatus("volume", name, client, DRIFTED, [NOT_PREPARED]))
+            else:
+                row.reasons.append(NOT_PREPARED)
+    return rows
 
 
 def find_orphans(snapshot: HostSnapshot, maps: Iterable[str], containers: Iterable[str],
@@ -155,6 +218,8 @@ def find_orphans(snapshot: HostSnapshot, maps: Iterable[str], containers: Iterab
                                 c.running))
     for name, v in sorted(snapshot.volumes.items()):
         owner = v.labels.get(LABEL_MAP)
+        if is_marker(v.labels) and v.labels[LABEL_UNPREPARED] in volumes:
+            continue  # the marker of a volume not prepared yet: shown with that volume
         if owner in maps and name not in volumes:
             found.append(Orphan("volume", name, client, owner, v.labels.get(LABEL_CONFIG)))
     for name, n in sorted(snapshot.networks.items()):
@@ -170,7 +235,8 @@ def client_status(inp: PlanInput, maps: Iterable[str],
     loaded maps on this client (``__all__``), or live items would look orphaned."""
     return ClientStatus(
         inp.client.name, container_statuses(inp, options),
-        find_orphans(inp.snapshot, maps, inp.desired, inp.volumes, inp.networks))
+        find_orphans(inp.snapshot, maps, inp.desired, inp.volumes, inp.networks),
+        resource_statuses(inp))
 
 
 def orphan_removal_plan(orphans: Iterable[Orphan]) -> list[Action]:

@@ -35,7 +35,8 @@ def make_input(cmap: ContainerMap, snapshot: Callable[[dict[str, Any]], HostSnap
     desired = {n: (chosen_builder if n in chosen else builder).container(
         graph.nodes[n].config_name, graph.nodes[n].instance_name) for n in names}
     return PlanInput(ClientInfo("__default__"), snapshot(desired), desired,
-                     graph.levels(names), builder.volumes, builder.networks, chosen)
+                     graph.levels(names), {**builder.volumes, **chosen_builder.volumes},
+                     {**builder.networks, **chosen_builder.networks}, chosen)
 
 
 def empty(desired: dict[str, Any]) -> HostSnapshot:

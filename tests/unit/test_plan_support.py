@@ -80,8 +80,11 @@ def observed(d: DesiredContainer, status: str = "running", exit_code: int = 0,
         "Mounts": [],
         "NetworkSettings": {"Networks": endpoints},
     }
+    # as the container list shows them: named volumes mounted, networks connected
+    volumes = [b.split(":")[0] for b in hc.get("Binds") or () if not b.startswith("/")]
     return ContainerState(id="id-" + d.name, name=d.name, image_id=image_id, status=status,
-                          labels=dict(create["labels"]), inspect=inspect)
+                          labels=dict(create["labels"]), inspect=inspect, volumes=volumes,
+                          networks=dict(endpoints))
 
 
 def snapshot_of(desired: dict[str, DesiredContainer], volumes: Any = (),
@@ -89,10 +92,12 @@ def snapshot_of(desired: dict[str, DesiredContainer], volumes: Any = (),
     snap = HostSnapshot("__default__", images=dict(IMAGE_IDS))
     for name, d in desired.items():
         snap.containers[name] = overrides.get(name) or observed(d)
+    # created by dockerfab: labelled with their map (the part of the name before the dot)
     for v in volumes:
-        snap.volumes[v] = VolumeState(v)
+        snap.volumes[v] = VolumeState(v, labels={"dockerfab.map": v.split(".")[0]})
     for n in networks:
-        snap.networks[n] = NetworkState("net-" + n, n)
+        snap.networks[n] = NetworkState("net-" + n, n,
+                                        labels={"dockerfab.map": n.split(".")[0]})
     return snap
 
 

@@ -49,7 +49,8 @@ def test_map_action_flags_are_typed():
     assert startup.as_kwargs == {"names": "web_server,app_server", "instances": "instance1",
                                  "prepare_local": False, "fail_fast": False,
                                  "dry_run": False, "format": None, "quiet": False,
-                                 "verbose": False}
+                                 "verbose": False, "adopt_foreign": False,
+                                 "replace_foreign": False}
     assert update.as_kwargs["force_update"] == ["a", "b"]
     assert update.as_kwargs["skip_limit_reset"] is True
 
