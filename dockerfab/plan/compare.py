@@ -123,7 +123,8 @@ def recreate_reasons(desired: DesiredContainer, state: ContainerState,
     # every other option of create_container and the host config
     observed = container_options.Observed(config, host, state.labels, explicit)
     reasons += container_options.option_reasons(desired.create_kwargs, desired.host_config,
-                                                 observed, snapshot.api_version, desired.name)
+                                                 observed, desired.options or None,
+                                                 desired.name)
     return reasons
 
 

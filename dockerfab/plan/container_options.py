@@ -208,11 +208,22 @@ def fallback_hash(options: dict[tuple[str, str], Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def explicit_fields(options: dict[tuple[str, str], Any]) -> dict[str, list[str]]:
+    """The fields set of options compared field by field (the health check: a field no
+    longer set is a change, one the image fills in is not)."""
+    return {name: [f for f, _ in value] for (section, name), value in options.items()
+            if BY_NAME[section][name].compare == "fields"}
+
+
 def labels_for(create: dict[str, Any], host: dict[str, Any], item: str = ""
-               ) -> tuple[list[str], str]:
-    """(options set, for ``dockerfab.explicit``; the ``dockerfab.hash`` value)."""
+               ) -> tuple[dict[tuple[str, str], Any], dict[str, Any], str]:
+    """(:func:`set_options`; what ``dockerfab.explicit`` records of them: ``options`` set
+    and ``fields`` set; the ``dockerfab.hash`` value). The SDK's converters give the same
+    form for every API version (the version only decides what they refuse)."""
     options = set_options(create, host, api_forms(create, host, item=item))
-    return explicit_options(options), fallback_hash(options)
+    return (options,
+            {"options": explicit_options(options), "fields": explicit_fields(options)},
+            fallback_hash(options))
 
 
 # --- showing values in reasons -------------------------------------------------------------
@@ -257,11 +268,13 @@ class Observed:
 
 
 def option_reasons(create: dict[str, Any], host: dict[str, Any], observed: Observed,
-                   version: str | None = None, item: str = "") -> list[str]:
+                   options: dict[tuple[str, str], Any] | None = None, item: str = ""
+                   ) -> list[str]:
     """Why the container's options differ from ``create``/``host`` (SDK keyword arguments of
-    the desired container): one reason per option, ``name old -> new``."""
-    sent = api_forms(create, host, version, item)
-    options = set_options(create, host, sent)
+    the desired container; ``options``: their :func:`set_options`, if known already): one
+    reason per option, ``name old -> new``."""
+    if options is None:
+        options = set_options(create, host, api_forms(create, host, item=item))
     have_sections = {CONFIG: observed.config, HOST: observed.host}
     reasons: list[str] = []
     hashed_reason = False
@@ -278,8 +291,9 @@ def option_reasons(create: dict[str, Any], host: dict[str, Any], observed: Obser
         removed = _removed(options, observed)
         reasons.extend(reason for reason, _ in removed)
         hashed_reason = hashed_reason or any(hashed for _, hashed in removed)
-        if observed.labels.get("dockerfab.hash") != fallback_hash(options) and \
-                not hashed_reason:
+        want_hash = (create.get("labels") or {}).get("dockerfab.hash") or \
+            fallback_hash(options)
+        if observed.labels.get("dockerfab.hash") != want_hash and not hashed_reason:
             reasons.append("configuration changed")
     return reasons
 
@@ -292,6 +306,8 @@ def _differs(option: Option, want: Any, have_raw: Any, observed: Observed) -> st
         return None  # this daemon does not keep it: the hash label covers it
     if option.compare == "fields" and have is not None:
         fields = {name for name, _ in want}
+        if observed.current:
+            fields |= set((observed.explicit.get("fields") or {}).get(option.name) or ())
         have = tuple(f for f in have if f[0] in fields) or None
     elif option.compare == "security" and have is not None:
         have = tuple(v for v in have if v in want or v not in N.DAEMON_SECURITY_OPTIONS) \

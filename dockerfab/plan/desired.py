@@ -107,6 +107,8 @@ class DesiredContainer:
     stop_timeout: int | None = None
     start_delay: float | None = None
     explicit_env: list[str] = field(default_factory=list)
+    #: the compared options that are set, normalised (container_options.set_options)
+    options: dict[tuple[str, str], Any] = field(default_factory=dict)
     #: network_mode only names the first configured network (not set by the user): any
     #: user-defined network mode is fine then, the endpoints are compared instead
     mode_from_networks: bool = False
@@ -381,14 +383,14 @@ class DesiredStateBuilder:
         labels.update({LABEL_MAP: self.map_name, LABEL_CONFIG: config_name,
                        LABEL_INSTANCE: instance or ""})
         create["labels"] = labels
-        options, fallback_hash = container_options.labels_for(create, host, name)
+        options, recorded, fallback_hash = container_options.labels_for(create, host, name)
         explicit = {"v": container_options.LABEL_VERSION, "env": sorted(env),
                     "cmd": create.get("command") is not None,
                     "entrypoint": create.get("entrypoint") is not None,
                     "labels": sorted(labels),
                     "ports": sorted({convert.port_key(p) for p in create.get("ports") or ()}),
                     "volumes": sorted({str(v) for v in as_list(create.get("volumes"))}),
-                    "options": options}
+                    **recorded}
         labels[LABEL_EXPLICIT] = json.dumps(explicit, sort_keys=True, separators=(",", ":"))
         labels[LABEL_HASH] = fallback_hash
 
@@ -408,6 +410,7 @@ class DesiredStateBuilder:
             persistent=bool(mget(config, "persistent", False)),
             stop_signal=create.get("stop_signal"), stop_timeout=create.get("stop_timeout"),
             start_delay=mget(config, "start_delay"), explicit_env=sorted(env),
+            options=options,
             mode_from_networks=mode_from_networks)
 
     def _volume(self, vname: str, alias: str, owner: str, path: str, owner_config: Any

@@ -244,7 +244,7 @@ def healthcheck(value: Any) -> tuple[tuple[str, Any], ...] | None:
         return None
     fields: list[tuple[str, Any]] = []
     for name in HEALTH_FIELDS:
-        found = value.get(name, value.get(_snake(name)))
+        found = value.get(name, value.get(_SNAKE[name]))
         if name == "Test":
             if isinstance(found, str):
                 found = ["CMD-SHELL", found]
@@ -268,8 +268,8 @@ def duration_text(nanoseconds: int) -> str:
     return text + (f"{seconds}s" if seconds or not text else "")
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+_SNAKE = {"Test": "test", "Interval": "interval", "Timeout": "timeout",
+          "StartPeriod": "start_period", "Retries": "retries"}
 
 
 def health_test(test: Any) -> list[str] | None:

@@ -20,8 +20,8 @@ RECORDED = json.loads((Path(__file__).parent / "data" / "daemon_filled_container
 def observed(create, host, *, config=None, host_config=None, version=C.LABEL_VERSION):
     """The recorded container, labelled as dockerfab would have labelled it for
     ``create``/``host`` (what was set, and the hash)."""
-    options, fallback_hash = C.labels_for(create, host)
-    explicit = {"options": options, "labels": sorted(create.get("labels") or ())}
+    _, recorded, fallback_hash = C.labels_for(create, host)
+    explicit = {**recorded, "labels": sorted(create.get("labels") or ())}
     if version is not None:
         explicit["v"] = version
     return C.Observed(config or copy.deepcopy(RECORDED["Config"]),
@@ -141,6 +141,18 @@ def test_an_option_no_longer_set_is_a_change(section, key):
     reasons = C.option_reasons(create, host, seen)
     assert len(reasons) == 1 and reasons[0].startswith(f"{key} ") and \
         reasons[0].endswith(" -> (unset)"), reasons
+
+
+def test_a_health_check_field_no_longer_set_is_a_change_one_from_the_image_is_not():
+    create, host = base()
+    seen = observed(create, host)
+    del create["healthcheck"]["retries"]
+    assert C.option_reasons(create, host, seen) == [
+        ("healthcheck [Test:[CMD, true], Interval:30s, StartPeriod:1s, Retries:3] -> "
+         "[Test:[CMD, true], Interval:30s, StartPeriod:1s]")]
+    seen = observed(create, host)
+    seen.config["Healthcheck"]["Timeout"] = 5 * 10 ** 9  # the image's
+    assert C.option_reasons(create, host, seen) == []
 
 
 def test_a_removed_label_is_a_change_image_labels_are_not():
