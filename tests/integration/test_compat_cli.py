@@ -104,3 +104,40 @@ def test_incomplete_map_can_still_be_taken_down(bed_api, ssh_config, tmp_path):
         assert [v["Name"] for v in volumes if v["Name"].startswith(name)] == []
     finally:
         cleanup.run()
+
+
+FABFILE = """\
+from invoke import Collection
+from dockerfab.tasks import ns as dockerfab_tasks
+
+ns = Collection()
+ns.add_collection(dockerfab_tasks, name="docker")
+ns.add_collection(dockerfab_tasks, name="actions")
+"""
+
+
+def test_docker_fabric_task_names_under_fabric_3(bed_api, ssh_config, tmp_path):
+    """The fabfile of docs/migrating.rst: docker.* and actions.* as Docker-Fabric named them."""
+    name = unique("t_cfab")
+    _project(tmp_path, f"name: {name}\napp: {{image: {IMAGE}, stop_timeout: 1}}\n")
+    (tmp_path / "fabfile.py").write_text(FABFILE)
+    api = bed_api("bed1")
+    cleanup = Cleanup(api)
+    cleanup.maps.append(name)
+    try:
+        version = run_program("fab", tmp_path, ssh_config, "-H", "bed1", "docker.version")
+        assert version.returncode == 0, version.stdout + version.stderr
+        assert api.version()["ApiVersion"] in version.stdout
+        up = run_program("fab", tmp_path, ssh_config, "-H", "bed1", "actions.startup",
+                         f"{name}.app")
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert api.inspect_container(f"{name}.app")["State"]["Running"] is True
+        listed = run_program("fab", tmp_path, ssh_config, "-H", "bed1",
+                             "docker.list-containers")
+        assert f"{name}.app" in listed.stdout
+        down = run_program("fab", tmp_path, ssh_config, "-H", "bed1", "actions.shutdown",
+                           f"{name}.app")
+        assert down.returncode == 0, down.stdout + down.stderr
+        assert api.containers(all=True, filters={"name": name}) == []
+    finally:
+        cleanup.run()

@@ -1,0 +1,2 @@
+"""Twin of Docker-Map's ``dockermapping.config`` package (see docs/migrating.rst); the
+names live in their dockerfab modules, the twins below only re-export them."""

@@ -1,0 +1,6 @@
+"""Twin of dockermap.map.action.update: the same names, re-exported from where dockerfab
+defines them (docs/migrating.rst), so code written for Docker-Map runs after renaming the
+package."""
+from dockerfab.plan.generators import UpdateActionGenerator
+
+__all__ = ["UpdateActionGenerator"]

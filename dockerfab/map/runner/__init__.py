@@ -1,0 +1,2 @@
+"""Twin of Docker-Map's ``dockermap.map.runner`` package (see docs/migrating.rst); the
+names live in their dockerfab modules, the twins below only re-export them."""
