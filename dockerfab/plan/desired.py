@@ -557,4 +557,5 @@ def _merge_links(current: Any, value: Any) -> list[tuple[str, str]]:
 
 
 def quote_cmd(cmd: Any) -> str:
+    """A command as one shell line: a string as it is, a list with each word quoted."""
     return cmd if isinstance(cmd, str) else " ".join(shlex.quote(str(c)) for c in cmd)
