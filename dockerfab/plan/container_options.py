@@ -52,7 +52,8 @@ class Option:
     read_key: str | None = None  # key in inspect, where it differs (case)
     read_back: bool = True  # False: inspect never reports it, the hash label covers it
     may_drop: bool = False  # a daemon without kernel support reports it unset: then hash
-    compare: str = "equal"  # equal | fields (only the fields set) | security | labels
+    #: equal | fields (only the fields set) | security | labels | mounts
+    compare: str = "equal"
     how: str = RECREATE
 
     @property
@@ -120,7 +121,7 @@ OPTIONS: tuple[Option, ...] = (
     _o("log_config", HOST, "LogConfig", N.log_config),
     _o("lxc_conf", HOST, "LxcConf", read_back=False),
     _o("mem_swappiness", HOST, "MemorySwappiness", N.integer, may_drop=True),
-    _o("mounts", HOST, "Mounts"),
+    _o("mounts", HOST, "Mounts", compare="mounts"),
     _o("nano_cpus", HOST, "NanoCpus", N.number),
     _o("oom_kill_disable", HOST, "OomKillDisable", N.flag, may_drop=True),
     _o("oom_score_adj", HOST, "OomScoreAdj", N.number),
@@ -158,6 +159,9 @@ for _option in OPTIONS:
 #: every keyword argument ``update`` compares, in either section
 COMPARED = frozenset(BY_NAME[CONFIG]) | frozenset(BY_NAME[HOST]) | ELSEWHERE[CONFIG] | \
     ELSEWHERE[HOST]
+
+#: an anonymous volume's name (as dockerfab.plan.anonymous, which imports desired: not here)
+_ANONYMOUS_VOLUME = re.compile(r"^[0-9a-f]{64}$")
 
 #: labels dockerfab keeps to itself: never compared as labels (they change with dockerfab)
 OWN_LABELS = frozenset({"dockerfab.hash", "dockerfab.explicit"})
@@ -301,6 +305,12 @@ def option_reasons(create: dict[str, Any], host: dict[str, Any], observed: Obser
 def _differs(option: Option, want: Any, have_raw: Any, observed: Observed) -> str | None:
     if option.compare == "labels":
         return _label_reasons(dict(want), have_raw or {}, observed)
+    if option.compare == "mounts" and have_raw:
+        # anonymous volumes kept from the container this one replaced are mounted by name
+        # next to the map's mounts (dockerfab.plan.anonymous): not the map's to compare
+        have_raw = [m for m in have_raw if not (
+            isinstance(m, dict) and (m.get("Type") or "volume") == "volume"
+            and _ANONYMOUS_VOLUME.match(str(m.get("Source") or "")))]
     have = option.normalise(have_raw)
     if have is None and option.may_drop:
         return None  # this daemon does not keep it: the hash label covers it

@@ -16,7 +16,7 @@ from typing import Any
 from dockerfab.errors import VolumeChangeError
 from dockerfab.map.input import ExecPolicy
 from dockerfab.plan import actions as A
-from dockerfab.plan import convert
+from dockerfab.plan import container_options, convert
 from dockerfab.plan import foreign as F
 from dockerfab.plan.actions import Action
 from dockerfab.plan.anonymous import KeptVolume, carried_volumes, kept_volumes
@@ -52,11 +52,10 @@ class PlanInput:
     selected: set[str] = field(default_factory=set)
 
 
-#: keyword arguments ``update`` compares (spec 3.8.2): given to ``update``, a differing one
-#: re-creates the container (or, in ``convert.LIVE_KEYS``, is changed in place)
-UPDATE_COMPARED = frozenset({"image", "environment", "command", "entrypoint", "ports",
-                             "port_bindings", "binds", "volumes_from", "links",
-                             "network_mode"}) | convert.LIVE_KEYS
+#: keyword arguments ``update`` compares (every container option, docs/reconcile.rst):
+#: given to ``update``, a differing one re-creates the container (or, in
+#: ``convert.LIVE_KEYS``, is changed in place)
+UPDATE_COMPARED = container_options.COMPARED | convert.LIVE_KEYS
 
 
 class _Plan:
@@ -268,7 +267,7 @@ class _Plan:
         warnings.warn(f"{action}: keyword argument(s) {keys} not applied to existing "
                       f"container(s) {names}: only the restart policy and the limits change "
                       "in place; the rest takes effect when a container is created (update "
-                      "with force_update re-creates it)", stacklevel=2)
+                      "re-creates a container whose options differ)", stacklevel=2)
 
     def _timeout(self, d: DesiredContainer | None) -> int | None:
         if d is not None and d.stop_timeout is not None:

@@ -155,6 +155,16 @@ def test_a_health_check_field_no_longer_set_is_a_change_one_from_the_image_is_no
     assert C.option_reasons(create, host, seen) == []
 
 
+def test_anonymous_volumes_kept_from_a_predecessor_are_not_the_maps_mounts():
+    create, host = base()
+    seen = observed(create, host)
+    seen.host["Mounts"].append({"Type": "volume", "Source": "ab" * 32, "Target": "/data"})
+    assert C.option_reasons(create, host, seen) == []
+    seen.host["Mounts"].append({"Type": "volume", "Source": "named", "Target": "/other"})
+    (reason,) = C.option_reasons(create, host, seen)
+    assert reason.startswith("mounts ")
+
+
 def test_a_removed_label_is_a_change_image_labels_are_not():
     create, host = base()
     create["labels"] = {"a": "1", "b": "2"}

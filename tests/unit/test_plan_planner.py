@@ -271,6 +271,12 @@ def test_keyword_arguments_that_cannot_change_live_warn():
         plan = planner.plan_update(inp, ActionOptions.from_kwargs({"environment": {"A": "1"}}))
     assert [a.kind for a in plan] == ["stop", "remove", "create", "start"]
     assert plan[0].reasons == ["env A missing"]
+    # and every other option too
+    inp = make_input(cmap, snap, extra={"privileged": True})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan = planner.plan_update(inp, ActionOptions.from_kwargs({"privileged": True}))
+    assert plan[0].reasons == ["privileged (unset) -> true"]
 
 
 def test_update_changes_a_configured_restart_policy_in_place():
