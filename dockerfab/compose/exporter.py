@@ -292,29 +292,27 @@ def _resources(host: Mapping[str, Any], service: dict[str, Any]) -> None:
         service.setdefault("deploy", {})["resources"] = resources
 
 
-def _volume(volume: Any) -> dict[str, Any]:
-    result: dict[str, Any] = {"name": volume.name}
-    if volume.driver and volume.driver != "local":
-        result["driver"] = volume.driver
-    if volume.driver_opts:
-        result["driver_opts"] = {str(k): str(v) for k, v in volume.driver_opts.items()}
-    labels = {k: str(v) for k, v in (volume.labels or {}).items()
-              if not k.startswith(OWN_LABELS)}
-    if labels:
-        result["labels"] = labels
+def _top_level(name: str, driver: str | None, default_driver: str, options: Any,
+               labels: Any) -> dict[str, Any]:
+    """A top-level volume or network: its Docker name, driver, options, labels."""
+    result: dict[str, Any] = {"name": name}
+    if driver and driver != default_driver:
+        result["driver"] = driver
+    if options:
+        result["driver_opts"] = {str(k): str(v) for k, v in options.items()}
+    own = {k: str(v) for k, v in (labels or {}).items() if not k.startswith(OWN_LABELS)}
+    if own:
+        result["labels"] = own
     return result
 
 
+def _volume(volume: Any) -> dict[str, Any]:
+    return _top_level(volume.name, volume.driver, "local", volume.driver_opts, volume.labels)
+
+
 def _network(network: Any) -> dict[str, Any]:
-    result: dict[str, Any] = {"name": network.name}
-    if network.driver and network.driver != "bridge":
-        result["driver"] = network.driver
-    if network.options:
-        result["driver_opts"] = {str(k): str(v) for k, v in network.options.items()}
+    result = _top_level(network.name, network.driver, "bridge", network.options,
+                        network.labels)
     if network.internal:
         result["internal"] = True
-    labels = {k: str(v) for k, v in (network.labels or {}).items()
-              if not k.startswith(OWN_LABELS)}
-    if labels:
-        result["labels"] = labels
     return result
