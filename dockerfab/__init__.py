@@ -17,8 +17,8 @@ _EXPORTS: dict[str, str] = {
     **{name: "dockerfab.errors" for name in (
         "DockerFabError", "MapError", "MapIntegrityError", "CircularDependency", "BuildError",
         "RemoteError", "ForeignObjectError", "VolumeChangeError", "ActionRunnerException",
-        "ScriptActionException",
-        "PartialResultsError", "ConnectionFailed", "HostKeyError")},
+        "ScriptActionException", "PartialResultsError", "HealthGateFailed", "ConnectionFailed",
+        "HostKeyError")},
     # input tuples and flags
     **{name: "dockerfab.map.input" for name in (
         "SharedVolume", "HostVolume", "UsedVolume", "ContainerLink", "PortBinding",
@@ -42,6 +42,9 @@ _EXPORTS: dict[str, str] = {
     "MappingDockerClient": "dockerfab.engine.client",
     "BasePolicy": "dockerfab.engine.policy",
     "ActionEvent": "dockerfab.engine.events",
+    # the health gate (waiting for started containers)
+    **{name: "dockerfab.engine.health" for name in (
+        "GateOptions", "HealthGate", "wait_ready", "watch_running")},
     "DockerFabricClient": "dockerfab.fabric.client",
     "FabricClientConfiguration": "dockerfab.fabric.clientconfig",
 }

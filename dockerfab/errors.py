@@ -12,7 +12,8 @@ The tree::
     │   ├── VolumeChangeError     an attached volume changed; re-creating it would lose its data
     │   ├── ActionRunnerException a map action failed part-way; carries the partial results
     │   │   └── ScriptActionException  run_script could not run its script
-    │   └── PartialResultsError   a DockerClientWrapper utility failed part-way
+    │   ├── PartialResultsError   a DockerClientWrapper utility failed part-way
+    │   └── HealthGateFailed      a started container did not become ready (health gate)
     └── ConnectionFailed          a host could not be reached (SSH, host key, Docker socket)
         └── HostKeyError          the host's key is unknown or changed
 
@@ -185,6 +186,19 @@ class ActionRunnerException(PartialResultsError):
 
 class ScriptActionException(ActionRunnerException):
     """run_script could not run (e.g. its container already exists)."""
+
+
+class HealthGateFailed(RemoteError):
+    """A started container did not become ready: it exited with a non-zero code, restarted,
+    turned unhealthy or was not healthy in time (``reason``). ``output`` is the health
+    check's last output or the container's last log lines, environment values masked. In
+    a map action it is the ``cause`` of the ActionRunnerException."""
+
+    def __init__(self, message: str, *, reason: str = "", output: str = "",
+                 **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.reason = reason
+        self.output = output
 
 
 class ConnectionFailed(DockerFabError):

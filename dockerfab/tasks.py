@@ -45,6 +45,14 @@ ADOPT_HELP = {"adopt_foreign": "use containers, volumes and networks named like 
 FOREIGN_HELP = {**ADOPT_HELP,
                 "replace_foreign": "remove such items and create them from the map "
                                    "(a volume's data is lost)"}
+GATE_HELP = {
+    "wait": "wait until each started container is healthy, or running --readiness seconds "
+            "without a restart, or exited 0 (default on; --no-wait: done once started)",
+    "readiness": "seconds a container without health check must run (default: "
+                 "docker.readiness, 5)",
+    "health_timeout": "seconds a container with a health check has to become healthy "
+                      "(default: docker.health_timeout, 60)",
+}
 
 
 def _settings(c: Any, fail_fast: bool = False, output: str | None = None) -> DockerSettings:
@@ -160,7 +168,7 @@ def _map_task(c: Any, action: str, method: str, names: str, instances: str | Non
               **options: Any) -> None:
     from dockerfab.fabric import planwork
 
-    settings = _settings(c, fail_fast, format)
+    settings = _gate_settings(_settings(c, fail_fast, format), options)
     _begin(c, action, settings, dry_run, verbose, quiet)
     maps = _maps(c, settings, complete=action not in TAKE_DOWN)
     if maps:
@@ -170,21 +178,45 @@ def _map_task(c: Any, action: str, method: str, names: str, instances: str | Non
     _on_hosts(c, action, work, settings)
 
 
+def _gate_settings(settings: DockerSettings, options: dict[str, Any]) -> DockerSettings:
+    """The settings with this call's ``--no-wait``/``--readiness``/``--health-timeout``
+    (taken out of ``options``)."""
+    import dataclasses
+
+    from dockerfab.errors import MapError
+
+    changes: dict[str, Any] = {}
+    if options.pop("wait", True) is False:
+        changes["wait"] = False
+    for key in ("readiness", "health_timeout"):
+        value = options.pop(key, None)
+        if value is None:
+            continue
+        try:
+            changes[key] = getattr(DockerSettings.from_dict({key: value}), key)
+        except MapError as exc:
+            raise Exit(f"dockerfab: --{key.replace('_', '-')}: {exc.message}", code=2) \
+                from None
+    return dataclasses.replace(settings, **changes) if changes else settings
+
+
 def _map_help(**extra: str) -> dict[str, str]:
     return {**COMMON_HELP, **DRY_RUN_HELP, **OUTPUT_HELP, **extra}
 
 
-@task(post=[summary], help=_map_help(prepare_local="prepare attached volumes with commands "
-                                     "on the host (default on; --no-prepare-local: in a "
-                                     "helper container)", **FOREIGN_HELP))
+@task(post=[summary], help=_map_help(**GATE_HELP, prepare_local="prepare attached volumes "
+                                     "with commands on the host (default on; "
+                                     "--no-prepare-local: in a helper container)",
+                                     **FOREIGN_HELP))
 def startup(c, names, instances=None, prepare_local=True, adopt_foreign=False,
-            replace_foreign=False, fail_fast=False, dry_run=False, format=None, verbose=False,
-            quiet=False):
+            replace_foreign=False, wait=True, readiness=None, health_timeout=None,
+            fail_fast=False, dry_run=False, format=None, verbose=False, quiet=False):
     """Create and start containers and their dependencies; re-create broken ones (keeping
     their anonymous volumes)."""
     _map_task(c, "startup", "startup", names, instances, fail_fast, dry_run, format, verbose,
               quiet, prepare_local=prepare_local, adopt_foreign=adopt_foreign,
-              replace_foreign=replace_foreign)
+              replace_foreign=replace_foreign, wait=wait, readiness=readiness,
+              health_timeout=health_timeout)
 
 
 @task(post=[summary], help=_map_help(
@@ -214,12 +246,14 @@ def create(c, names, instances=None, prepare_local=True, adopt_foreign=False,
               replace_foreign=replace_foreign)
 
 
-@task(post=[summary], help=_map_help(**FOREIGN_HELP))
-def start(c, names, instances=None, adopt_foreign=False, replace_foreign=False,
-          fail_fast=False, dry_run=False, format=None, verbose=False, quiet=False):
+@task(post=[summary], help=_map_help(**GATE_HELP, **FOREIGN_HELP))
+def start(c, names, instances=None, adopt_foreign=False, replace_foreign=False, wait=True,
+          readiness=None, health_timeout=None, fail_fast=False, dry_run=False, format=None,
+          verbose=False, quiet=False):
     """Start containers and their dependencies."""
     _map_task(c, "start", "start", names, instances, fail_fast, dry_run, format, verbose, quiet,
-              adopt_foreign=adopt_foreign, replace_foreign=replace_foreign)
+              adopt_foreign=adopt_foreign, replace_foreign=replace_foreign, wait=wait,
+              readiness=readiness, health_timeout=health_timeout)
 
 
 @task(post=[summary], help=_map_help(timeout="seconds to wait before killing", **ADOPT_HELP))
@@ -246,18 +280,21 @@ def remove(c, names, instances=None, remove_persistent=True, remove_attached=Fal
 
 
 @task(post=[summary], help=_map_help(
+    **GATE_HELP,
     restart_exec_commands="run the configured exec commands again after the restart",
     timeout="seconds to wait for the stop", **ADOPT_HELP))
 def restart(c, names, instances=None, restart_exec_commands=False, timeout=None,
-            adopt_foreign=False, fail_fast=False, dry_run=False, format=None, verbose=False,
-            quiet=False):
+            adopt_foreign=False, wait=True, readiness=None, health_timeout=None,
+            fail_fast=False, dry_run=False, format=None, verbose=False, quiet=False):
     """Restart containers (not their dependencies)."""
     _map_task(c, "restart", "restart", names, instances, fail_fast, dry_run, format, verbose,
               quiet, restart_exec_commands=restart_exec_commands, timeout=_number(timeout),
-              adopt_foreign=adopt_foreign)
+              adopt_foreign=adopt_foreign, wait=wait, readiness=readiness,
+              health_timeout=health_timeout)
 
 
 @task(post=[summary], iterable=["force_update"], help=_map_help(
+    **GATE_HELP,
     pull_before_update="pull images before comparing",
     force_update="recreate this configuration without checking (repeatable)",
     skip_limit_reset="recreate rather than reset limits the API cannot remove",
@@ -269,8 +306,8 @@ def restart(c, names, instances=None, restart_exec_commands=False, timeout=None,
 def update(c, names, instances=None, pull_before_update=False, force_update=None,
            skip_limit_reset=False, update_persistent=False, check_exec_commands=None,
            prepare_local=True, recreate_volumes=False, adopt_foreign=False,
-           replace_foreign=False, fail_fast=False, dry_run=False, format=None, verbose=False,
-           quiet=False):
+           replace_foreign=False, wait=True, readiness=None, health_timeout=None,
+           fail_fast=False, dry_run=False, format=None, verbose=False, quiet=False):
     """Bring containers in line with the map: recreate (keeping anonymous volumes),
     reconnect, update limits, re-create changed networks, start."""
     _map_task(c, "update", "update", names, instances, fail_fast, dry_run, format, verbose,
@@ -279,7 +316,8 @@ def update(c, names, instances=None, pull_before_update=False, force_update=None
               skip_limit_reset=skip_limit_reset, update_persistent=update_persistent,
               check_exec_commands=_cmd_check(check_exec_commands), prepare_local=prepare_local,
               recreate_volumes=recreate_volumes, adopt_foreign=adopt_foreign,
-              replace_foreign=replace_foreign)
+              replace_foreign=replace_foreign, wait=wait, readiness=readiness,
+              health_timeout=health_timeout)
 
 
 @task(post=[summary], help=_map_help(signal="signal to send (name or number, default SIGKILL)",

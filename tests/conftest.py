@@ -21,6 +21,12 @@ import pytest
 from tests.bed import Bed, BedHost, BedMissing, BedRegistry, load_bed
 
 LOCAL_DOCKER_URL = os.environ.get("DOCKERFAB_TEST_DOCKER", "unix:///var/run/docker.sock")
+#: The health gate's readiness delay in the tests (default 5 s): every start is still gated
+#: (a container that dies within it fails), but a test does not wait 5 s per dependency
+#: level. Set in the environment, so the library (MappingDockerClient) and the dockerfab
+#: programs the tests run (docker.readiness) both take it; tests of the gate set their own.
+TEST_READINESS = "0.3"
+os.environ.setdefault("DOCKERFAB_READINESS", TEST_READINESS)
 if TYPE_CHECKING:
     import docker
 

@@ -14,6 +14,9 @@ import docker
 
 from dockerfab.engine.events import Listener
 from dockerfab.engine.execute import DEFAULT_CONCURRENCY, DEFAULT_HELPER_IMAGE, Executor
+from dockerfab.engine.health import (
+    GateOptions,
+)
 from dockerfab.engine.observe import OBSERVE_CONCURRENCY, observe
 from dockerfab.engine.policy import BasePolicy
 from dockerfab.engine.progress import ProgressCallback
@@ -56,13 +59,20 @@ class MappingDockerClient:
     the default client (a ``docker.APIClient`` or a ClientConfiguration), known as
     ``__default__``. ``clients``: further ClientConfigurations (or API clients) by name.
     ``listener`` receives an ActionEvent per action phase; ``concurrency`` bounds how many
-    items of one dependency level run at once.
+    items of one dependency level run at once. ``wait``, ``readiness`` and
+    ``health_timeout`` set the health gate (every start waits until the container is
+    healthy, or running ``readiness`` seconds without a restart, or exited 0;
+    ``wait=False`` returns once Docker started it); left None they come from
+    ``DOCKERFAB_WAIT``/``DOCKERFAB_READINESS``/``DOCKERFAB_HEALTH_TIMEOUT``, else 5 s and
+    60 s. An action's keyword arguments of the same names override them for that call.
     """
 
     def __init__(self, container_maps: Any = None, docker_client: Any = None,
                  clients: Mapping[str, Any] | None = None, *, listener: Listener | None = None,
                  concurrency: int = DEFAULT_CONCURRENCY,
-                 helper_image: str = DEFAULT_HELPER_IMAGE, verify_delay: float = 0.2) -> None:
+                 helper_image: str = DEFAULT_HELPER_IMAGE, wait: bool | None = None,
+                 readiness: float | None = None,
+                 health_timeout: float | None = None) -> None:
         self._maps = _as_maps(container_maps)
         self._clients: dict[str, Any] = dict(clients or {})
         if docker_client is not None:
@@ -70,7 +80,7 @@ class MappingDockerClient:
         self.listener = listener
         self.concurrency = concurrency
         self.helper_image = helper_image
-        self.verify_delay = verify_delay
+        self.gate = GateOptions.defaults(wait, readiness, health_timeout)
         self._policy_class: type[BasePolicy] = BasePolicy
         self._policy: BasePolicy | None = None
         self.generators: dict[str, GeneratorPair] = dict(DEFAULT_GENERATORS)
@@ -273,7 +283,7 @@ class MappingDockerClient:
             self._pool = None
 
     # ----- running -----------------------------------------------------------------------
-    def runner(self, clients: Iterable[str]) -> Executor:
+    def runner(self, clients: Iterable[str], gate: GateOptions | None = None) -> Executor:
         auth: dict[str, dict[str, Any]] = {}  # per client: a host's logins go to it alone
         for name in clients:
             entry = self._clients.get(name)
@@ -283,17 +293,26 @@ class MappingDockerClient:
         return self.runner_class({n: self.docker_client(n) for n in clients},
                                  listener=self.listener, concurrency=self.concurrency,
                                  helper_image=self.helper_image,
-                                 verify_delay=self.verify_delay, auth_configs=auth, **extra)
+                                 gate=gate or self.gate, auth_configs=auth, **extra)
 
-    def execute(self, plan: list[Action], results: list[ActionResult] | None = None
-                ) -> list[ActionResult]:
+    def execute(self, plan: list[Action], results: list[ActionResult] | None = None,
+                gate: GateOptions | None = None) -> list[ActionResult]:
         """Run a plan made by :meth:`plan`; the results (appended to ``results`` if given,
-        else a new :class:`Results`) also name the containers the plan examined."""
+        else a new :class:`Results`) also name the containers the plan examined. ``gate``:
+        the health gate for this run (default: the client's)."""
         if results is None:
             results = Results(examined=getattr(plan, "examined", ()))
         elif isinstance(results, Results):
             results.examined |= getattr(plan, "examined", set())
-        return self.runner({a.client for a in plan}).run(plan, results)
+        return self.runner({a.client for a in plan}, gate).run(plan, results)
+
+    def _gate(self, options: ActionOptions) -> GateOptions:
+        """The client's gate with an action's ``wait``/``readiness``/``health_timeout``."""
+        g = self.gate
+        return GateOptions(g.wait if options.wait is None else bool(options.wait),
+                           g.readiness if options.readiness is None else float(options.readiness),
+                           g.timeout if options.health_timeout is None
+                           else float(options.health_timeout))
 
     def run_action(self, action: str, container: Any = None, instances: Any = None,
                    map_name: str | None = None, **kwargs: Any) -> Results:
@@ -305,10 +324,12 @@ class MappingDockerClient:
                           "configured in the Docker daemon (insecure-registries)",
                           stacklevel=3)
         results = Results()
+        gate = self._gate(options)
         if action == "update" and options.pull_before_update:
             self.execute(self._plan("pull_images", container, instances, map_name, options),
-                         results)
-        self.execute(self._plan(action, container, instances, map_name, options), results)
+                         results, gate)
+        self.execute(self._plan(action, container, instances, map_name, options), results,
+                     gate)
         return results
 
     def create(self, container: Any = None, instances: Any = None, map_name: str | None = None,

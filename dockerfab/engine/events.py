@@ -11,7 +11,8 @@ FAILED = "failed"
 
 @dataclass(frozen=True)
 class ActionEvent:
-    """``phase`` is start, done or failed; ``duration`` in seconds (0 at start)."""
+    """``phase`` is start, done or failed; ``duration`` in seconds (0 at start); ``note``
+    what a done start waited for (``healthy``, ``running 5s``, ``exited 0``)."""
     client: str
     action: str
     item: str
@@ -19,11 +20,12 @@ class ActionEvent:
     duration: float = 0.0
     reasons: tuple[str, ...] = field(default_factory=tuple)
     error: str | None = None
+    note: str | None = None
 
     def __str__(self) -> str:
         text = f"{self.client}: {self.action} {self.item} {self.phase}"
         if self.phase != START:
-            text += f" ({self.duration:.2f}s)"
+            text += f" ({self.duration:.2f}s{', ' + self.note if self.note else ''})"
         if self.reasons:
             text += f" [{'; '.join(self.reasons)}]"
         if self.error:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 from typing import Any
@@ -18,6 +18,13 @@ import docker.errors
 from dockerfab import shortcuts
 from dockerfab.engine import compat
 from dockerfab.engine.events import DONE, FAILED, START, ActionEvent, Listener
+from dockerfab.engine.health import (
+    GateOptions,
+    HealthGate,
+    StartGates,
+    Watch,
+    env_secrets,
+)
 from dockerfab.engine.progress import ProgressCallback, PullProgress
 from dockerfab.errors import (
     ActionRunnerException,
@@ -37,38 +44,21 @@ log = logging.getLogger(__name__)
 DEFAULT_CONCURRENCY = 8
 DEFAULT_HELPER_IMAGE = "busybox:latest"
 HELPER_MOUNT = "/dockerfab-volume"
+#: action kinds whose container passes the health gate before the action is done
+GATED = frozenset({A.START, A.RESTART})
 
 
 def error_text(exc: BaseException) -> str:
-    """The useful part of a Docker API error (the daemon's explanation)."""
+    """The useful part of an error: a Docker API error's explanation, the message of
+    dockerfab's own (without the host/action/item prefix the caller adds again)."""
+    if isinstance(exc, RemoteError):
+        return exc.message
     explanation = getattr(exc, "explanation", None)
     if explanation:
         text = str(explanation.decode() if isinstance(explanation, bytes) else explanation)
     else:
         text = str(exc) or type(exc).__name__
     return compat.explain(text)
-
-
-#: environment variables whose values are no secret and too common to mask in output
-_PLAIN_ENV = frozenset({"PATH", "HOME", "HOSTNAME", "TERM", "LANG", "PWD", "SHELL", "USER"})
-
-
-def _env_values(info: dict[str, Any]) -> list[str]:
-    """Values of a container's environment (``Config.Env``), but for the plain ones."""
-    values = []
-    for entry in (info.get("Config") or {}).get("Env") or ():
-        key, _, value = str(entry).partition("=")
-        if key not in _PLAIN_ENV:
-            values.append(value)
-    return values
-
-
-def mask_values(text: str, values: Iterable[str], min_length: int = 4) -> str:
-    """``text`` with every occurrence of each value (of at least ``min_length``
-    characters: shorter ones would mask ordinary words) replaced by ``***``."""
-    for value in sorted({v for v in values if len(v) >= min_length}, key=len, reverse=True):
-        text = text.replace(value, "***")
-    return text
 
 
 def pull_image(client: Any, image: str, auth_config: dict[str, Any] | None = None,
@@ -92,12 +82,30 @@ def pull_image(client: Any, image: str, auth_config: dict[str, Any] | None = Non
     return last
 
 
+def _gate_facts(action: Action) -> dict[str, Any]:
+    """What the map says about a container about to start: whether it has a health check
+    (None: the image decides), whether its restart policy restarts it after exit 0, and
+    its environment values (masked in the gate's output)."""
+    d: DesiredContainer | None = action.args.get("desired")
+    if d is None:
+        return {}
+    check = d.create_kwargs.get("healthcheck")
+    test = (check.get("test") or check.get("Test")) if isinstance(check, dict) else None
+    first = test.split()[0] if isinstance(test, str) and test.split() else \
+        (next(iter(test)) if test else None)
+    policy = d.host_config.get("restart_policy") or {}
+    return {"health": None if first is None else str(first).upper() != "NONE",
+            "restarts_on_zero": isinstance(policy, dict) and policy.get("Name") in (
+                "always", "unless-stopped"),
+            "secrets": env_secrets(d.environment)}
+
+
 class AbstractRunner:
     """A runner (spec 3.10.2) performs planned actions on clients. ``MappingDockerClient``
     creates ``runner_class(clients, listener=..., concurrency=..., helper_image=...,
-    verify_delay=..., auth_configs=...)`` per action (``auth_configs``: client name ->
-    that client's registry logins, so no host's daemon is sent another host's logins) (plus ``progress=...`` when its
-    ``progress`` callback is set) and calls :meth:`run`."""
+    gate=..., auth_configs=...)`` per action (``auth_configs``: client name -> that
+    client's registry logins, so no host's daemon is sent another host's logins; plus
+    ``progress=...`` when its ``progress`` callback is set) and calls :meth:`run`."""
 
     def run(self, plan: list[Action], results: list[ActionResult] | None = None
             ) -> list[ActionResult]:
@@ -105,13 +113,19 @@ class AbstractRunner:
         raise NotImplementedError
 
 
+#: a start waiting for its health gate: the action, its result so far, when it began,
+#: its watch, the gate, and whether this run created the container
+_Gated = tuple[Action, ActionResult, float, Watch, HealthGate, bool]
+
+
 class Executor(AbstractRunner):
     """Runs plans against named clients (``docker.APIClient`` or subclasses); the spec's
-    ``DockerClientRunner``."""
+    ``DockerClientRunner``. Every start and restart passes the health gate
+    (:mod:`dockerfab.engine.health`) unless ``gate.wait`` is off."""
 
     def __init__(self, clients: dict[str, Any], *, listener: Listener | None = None,
                  concurrency: int = DEFAULT_CONCURRENCY,
-                 helper_image: str = DEFAULT_HELPER_IMAGE, verify_delay: float = 0.2,
+                 helper_image: str = DEFAULT_HELPER_IMAGE, gate: GateOptions | None = None,
                  auth_configs: dict[str, Any] | None = None,
                  progress: ProgressCallback | None = None) -> None:
         self.clients = clients
@@ -119,7 +133,7 @@ class Executor(AbstractRunner):
         self.listener = listener
         self.concurrency = max(1, concurrency)
         self.helper_image = helper_image
-        self.verify_delay = verify_delay
+        self.gate = gate if gate is not None else GateOptions()
         self.auth_configs = auth_configs or {}
         self._volume_info: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -127,6 +141,7 @@ class Executor(AbstractRunner):
         #: containers created in this run that mount a predecessor's anonymous volumes
         self._keeping: set[tuple[str, str]] = set()
         self._created_volumes: set[tuple[str, str]] = set()  # volumes created in this run
+        self._gates: dict[str, HealthGate] = {}  # client name -> its host's gate
 
     # ----- public ------------------------------------------------------------------------
     def run(self, plan: list[Action], results: list[ActionResult] | None = None
@@ -134,33 +149,65 @@ class Executor(AbstractRunner):
         """Execute ``plan``; returns the results (appended to ``results`` if given)."""
         results = results if results is not None else []
         ordered = sorted(enumerate(plan), key=lambda p: (p[1].step, p[0]))
-        for _, step_items in groupby(ordered, key=lambda p: p[1].step):
-            sequences: dict[tuple[str, str], list[Action]] = {}
-            for _, action in step_items:
-                sequences.setdefault((action.client, action.item), []).append(action)
-            self._run_step(list(sequences.values()), results)
+        gates = self._open_gates(plan)
+        try:
+            for _, step_items in groupby(ordered, key=lambda p: p[1].step):
+                sequences: dict[tuple[str, str], list[Action]] = {}
+                for _, action in step_items:
+                    sequences.setdefault((action.client, action.item), []).append(action)
+                self._run_step(list(sequences.values()), results)
+        finally:
+            gates.close()
+            self._gates = {}
         return results
+
+    def _open_gates(self, plan: list[Action]) -> StartGates:
+        """One gate per host that this plan starts containers on, subscribed now in the
+        background (while images are pulled and containers created)."""
+        gates = StartGates(self.gate)
+        if not self.gate.wait:
+            return gates
+        names: dict[int, set[str]] = {}
+        for action in plan:
+            if action.kind in GATED:
+                names.setdefault(id(self.clients[action.client]), set()).add(action.item)
+        for action in plan:
+            if action.kind in GATED:
+                client = self.clients[action.client]
+                self._gates[action.client] = gates.for_client(client, names[id(client)],
+                                                              action.client)
+        return gates
 
     # ----- steps -------------------------------------------------------------------------
     def _run_step(self, sequences: list[list[Action]], results: list[ActionResult]) -> None:
         failures: list[tuple[Action, BaseException]] = []
-        started: list[tuple[str, str, float]] = []
+        gated: list[_Gated] = []
 
         def run_sequence(sequence: list[Action]) -> None:
             for action in sequence:
                 created = (action.client, action.item) in self._created
+                gate = self._gates.get(action.client) if action.kind in GATED else None
+                watch = None
+                began = time.monotonic()
                 try:
-                    result = self._run_action(action, created)
+                    if gate is not None:
+                        gate.open()
+                        watch = gate.expect(action.item, action.kind, **_gate_facts(action))
+                    result = self._run_action(action, created, gated=watch is not None)
                 except BaseException as exc:  # noqa: BLE001 - reported with partial results
+                    if gate is not None and watch is not None:
+                        gate.forget(watch)
                     with self._lock:
                         failures.append((action, exc))
                     return
                 with self._lock:
-                    results.append(result)
                     if action.kind == A.CREATE:
                         self._created.add((action.client, action.item))
-                    if action.kind in (A.START, A.RESTART):
-                        started.append((action.client, action.item, time.monotonic()))
+                    if gate is not None and watch is not None:
+                        gate.started(watch)
+                        gated.append((action, result, began, watch, gate, created))
+                    else:
+                        results.append(result)
 
         if len(sequences) == 1 or self.concurrency == 1:
             for sequence in sequences:
@@ -171,8 +218,8 @@ class Executor(AbstractRunner):
             with ThreadPoolExecutor(max_workers=min(self.concurrency, len(sequences))) as pool:
                 for future in [pool.submit(run_sequence, s) for s in sequences]:
                     future.result()
-        if not failures and started and self.verify_delay > 0:
-            self._verify_running(started, failures)
+        if gated:
+            self._pass_gates(gated, results, failures)
         if failures:
             action, exc = failures[0]
             more = f" (and {len(failures) - 1} more failure(s))" if len(failures) > 1 else ""
@@ -180,61 +227,63 @@ class Executor(AbstractRunner):
                                         host=action.client, action=action.kind,
                                         item=action.item)
 
-    def _verify_running(self, started: list[tuple[str, str, float]],
-                        failures: list[tuple[Action, BaseException]]) -> None:
-        """One list call per client: a container that exited right after start is a failure."""
-        wait = self.verify_delay - (time.monotonic() - max(t for _, _, t in started))
-        if wait > 0:
-            time.sleep(wait)
-        by_client: dict[str, list[str]] = {}
-        for client_name, item, _ in started:
-            by_client.setdefault(client_name, []).append(item)
-        for client_name, items in by_client.items():
-            client = self.clients[client_name]
-            listed = client.containers(all=True, filters={"name": items})
-            states = {}
-            for entry in listed:
-                for name in entry.get("Names") or ():
-                    states[name.lstrip("/")] = entry
-            for item in items:
-                entry = states.get(item)
-                if entry is not None and entry.get("State") not in ("running", "restarting"):
-                    status = entry.get("Status", entry.get("State"))
-                    tail = ""
-                    try:
-                        tail = client.logs(item, tail=5).decode(errors="replace").strip()
-                        # the output may echo the environment: its values are masked
-                        tail = mask_values(tail, _env_values(client.inspect_container(item)))
-                    except Exception:
-                        log.debug("no log of %s", item, exc_info=True)
-                        tail = ""
-                    message = f"container stopped right after start ({status})"
-                    if tail:
-                        message += f"; last output: {tail[-300:]}"
-                    if (client_name, item) in self._created and \
-                            (client_name, item) not in self._keeping:
-                        # created in this run: removed, so the next run creates it afresh
-                        # (one holding its predecessor's anonymous volumes stays with them)
-                        try:
-                            client.remove_container(item, v=True, force=True)
-                            message += "; removed again"
-                        except Exception:  # noqa: BLE001 - the exit is the error to report
-                            log.warning("could not remove %s after it stopped", item)
-                    failures.append((Action(A.START, item, client_name),
-                                     RemoteError(message, host=client_name, action="start",
-                                                 item=item)))
+    def _pass_gates(self, gated: list[_Gated], results: list[ActionResult],
+                    failures: list[tuple[Action, BaseException]]) -> None:
+        """Wait for this step's starts (all hosts' gates at once: the deadlines run
+        together), then report each as done or failed."""
+        entries = {id(watch): (action, result, began, created)
+                   for action, result, began, watch, _, created in gated}
+
+        def decided(watch: Watch) -> None:
+            action, result, began, created = entries[id(watch)]
+            duration = time.monotonic() - began
+            if watch.outcome is not None:
+                self._emit(action, DONE, duration, note=watch.outcome)
+                results.append(ActionResult(action, result.result, duration))
+                return
+            error = watch.error(action.client)
+            if created and (action.client, action.item) not in self._keeping:
+                # removed, so that the next run creates it afresh and gates it again (one
+                # holding its predecessor's anonymous volumes stays, with them)
+                try:
+                    self.clients[action.client].remove_container(action.item, v=True,
+                                                                 force=True)
+                    error.message += "; removed again"
+                except Exception:  # noqa: BLE001 - the gate's failure is the one to report
+                    log.warning("could not remove %s after it failed its start", action.item)
+            self._emit(action, FAILED, duration, error_text(error))
+            failures.append((action, error))
+
+        by_gate: dict[int, tuple[HealthGate, list[Watch]]] = {}
+        for _, _, _, watch, gate, _ in gated:
+            by_gate.setdefault(id(gate), (gate, []))[1].append(watch)
+        if len(by_gate) == 1:
+            [(gate, watches)] = by_gate.values()
+            gate.wait(watches, decided=decided)
+            return
+        lock = threading.Lock()
+
+        def locked(watch: Watch) -> None:
+            with lock:
+                decided(watch)
+
+        with ThreadPoolExecutor(max_workers=len(by_gate)) as pool:  # hosts wait together
+            for future in [pool.submit(g.wait, ws, None, False, locked)
+                           for g, ws in by_gate.values()]:
+                future.result()
 
     # ----- one action --------------------------------------------------------------------
     def _emit(self, action: Action, phase: str, duration: float = 0.0,
-              error: str | None = None) -> None:
+              error: str | None = None, note: str | None = None) -> None:
         if self.listener is not None:
             try:
                 self.listener(ActionEvent(action.client, action.kind, action.item, phase,
-                                          duration, tuple(action.reasons), error))
+                                          duration, tuple(action.reasons), error, note))
             except Exception:
                 log.exception("event listener failed")
 
-    def _run_action(self, action: Action, created: bool) -> ActionResult:
+    def _run_action(self, action: Action, created: bool, gated: bool = False) -> ActionResult:
+        """Run one action; a ``gated`` start is reported done once it passed its gate."""
         client = self.clients[action.client]
         handler: Callable[[Any, Action], Any] = getattr(self, f"_do_{action.kind}")
         self._emit(action, START)
@@ -258,7 +307,8 @@ class Executor(AbstractRunner):
                     log.warning("could not remove %s after failed start", action.item)
             raise
         duration = time.monotonic() - began
-        self._emit(action, DONE, duration)
+        if not gated:
+            self._emit(action, DONE, duration)
         return ActionResult(action, value, duration)
 
     # ----- handlers ----------------------------------------------------------------------

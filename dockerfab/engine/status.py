@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dockerfab.engine.execute import Executor
+from dockerfab.engine.health import GateOptions
 from dockerfab.map.select import ALL
 from dockerfab.plan.actions import Action, ActionResult
 from dockerfab.plan.options import ActionOptions
@@ -47,7 +48,7 @@ def remove_orphans(mc: MappingDockerClient, statuses: list[ClientStatus]) -> lis
         return []
     clients = {a.client for a in plan}
     runner = OrphanExecutor({c: mc.docker_client(c) for c in clients}, listener=mc.listener,
-                            concurrency=mc.concurrency, verify_delay=0)
+                            concurrency=mc.concurrency, gate=GateOptions(wait=False))
     return runner.run(plan)
 
 

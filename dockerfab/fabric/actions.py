@@ -62,7 +62,9 @@ def mapping_client(session: HostSession, maps: Sequence[Any]) -> Any:
     default.bind(session.connection, settings, host=host, client=session.client)
     from_cli = session.target.connection is not None or session.target.host is None
     return MappingDockerClient(maps_for_host(maps, set(clients), from_cli), default,
-                               clients=clients, listener=session.reporter.listener(host))
+                               clients=clients, listener=session.reporter.listener(host),
+                               wait=settings.wait, readiness=settings.readiness,
+                               health_timeout=settings.health_timeout)
 
 
 # --- scripts -------------------------------------------------------------------------------

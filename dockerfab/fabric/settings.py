@@ -50,6 +50,12 @@ class DockerSettings:
     connect_timeout: float = 10.0
     #: ``text`` (live lines and tables) or ``json`` (one document at the end).
     output: str = "text"
+    #: Health gate: wait for every started container to be ready before going on.
+    wait: bool = True
+    #: Seconds a started container without health check must run without a restart.
+    readiness: float = 5.0
+    #: Seconds a started container with a health check has to become healthy.
+    health_timeout: float = 60.0
 
     @property
     def command_timeout(self) -> float:
@@ -125,9 +131,10 @@ def _get(config: Any, key: str) -> Any:
         return None
 
 
-_BOOLS = {"accept_unknown_hosts", "sudo", "fail_fast"}
+_BOOLS = {"accept_unknown_hosts", "sudo", "fail_fast", "wait"}
 _LISTS = {"maps", "known_hosts"}
-_NUMBERS = {"timeout": float, "connect_timeout": float, "parallel": int}
+_NUMBERS = {"timeout": float, "connect_timeout": float, "parallel": int,
+            "readiness": float, "health_timeout": float}
 _POSITIVE = {"timeout", "connect_timeout"}
 _CHOICES = {"mode": ("auto", "streamlocal", "dial-stdio", "tcpip"), "output": ("text", "json")}
 

@@ -61,6 +61,7 @@ class EventRecord:
     duration: float | None = None
     reasons: list[str] = field(default_factory=list)
     error: str | None = None
+    note: str | None = None  # what a done start waited for: healthy, running 5s, exited 0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

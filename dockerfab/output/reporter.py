@@ -79,7 +79,8 @@ class Reporter:
             item=str(getattr(event, "item", "")),
             duration=getattr(event, "duration", None),
             reasons=list(getattr(event, "reasons", None) or ()),
-            error=None if error is None else " ".join(str(error).split()))
+            error=None if error is None else " ".join(str(error).split()),
+            note=getattr(event, "note", None))
         with self._lock:
             report = self.host(host)
             if phase == "done":

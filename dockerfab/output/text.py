@@ -66,6 +66,8 @@ class TextPrinter:
             tail = "..."
         elif record.phase == "done":
             tail = f"done {record.duration or 0:.2f}s"
+            if record.note:
+                tail += f", {record.note}"
         else:
             tail = f"FAILED {record.duration or 0:.2f}s: {record.error}"
         show_why = record.phase == "start" or self.verbosity >= VERBOSE

@@ -31,6 +31,10 @@ class ActionOptions:
     replace_foreign: bool = False
     #: update: re-create attached volumes whose driver, options or labels changed (data lost)
     recreate_volumes: bool = False
+    # the health gate of the starts (None: the client's setting); they change no plan
+    wait: bool | None = None
+    readiness: float | None = None
+    health_timeout: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

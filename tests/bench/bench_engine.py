@@ -118,7 +118,8 @@ def main() -> None:
     pool = ThreadPoolExecutor(conc)  # warm threads for the floor, like the engine's
     for _ in range(args.rounds):
         name = f"t_eng_bench_{uuid.uuid4().hex[:6]}"
-        mc = MappingDockerClient(bench_map(name, n), api, concurrency=conc)
+        mc = MappingDockerClient(bench_map(name, n), api, concurrency=conc,
+                                 wait=False)  # the health gate: tests.bench.bench_gate
         try:
             figures["engine startup"].append(measure(partial(mc.startup, "__all__"), api))
             for _ in range(UPDATES):

@@ -28,7 +28,7 @@ def test_plans_and_results_name_the_containers_left_unchanged(docker_api, engine
                                                                cleanup: Cleanup):
     name = cleanup.name("examined")
     db, web = f"{name}.db", f"{name}.web"
-    mc = mapping_client(linked_map(name), docker_api, verify_delay=0)
+    mc = mapping_client(linked_map(name), docker_api, wait=False)
 
     first = mc.startup("web")  # follows the dependency path: db, then web
     assert first.examined == {db, web} and first.unchanged == set()
@@ -49,7 +49,7 @@ def test_plan_inputs_reads_the_host_without_touching_the_generators(docker_api,
                                                                     engine_images,
                                                                     cleanup: Cleanup):
     name = cleanup.name("inputs")
-    mc = mapping_client(linked_map(name), docker_api, verify_delay=0)
+    mc = mapping_client(linked_map(name), docker_api, wait=False)
     mc.startup("db")
     generators = dict(mc.generators)
 

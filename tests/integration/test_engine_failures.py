@@ -71,13 +71,11 @@ def test_missing_image(docker_api, engine_images, cleanup: Cleanup):
 def test_container_that_exits_immediately(docker_api, engine_images, cleanup: Cleanup):
     name = cleanup.name("exits")
     cmap = two_level_map(name, create_options={"command": ["sh", "-c", "echo boom; exit 3"]})
-    # "right after start" means within verify_delay; the shared daemon can be slow to
-    # report an exit, so this test gives it a full second
-    mc = mapping_client(cmap, docker_api, verify_delay=1.0)
+    mc = mapping_client(cmap, docker_api, readiness=1.0)  # the health gate sees the exit
     with pytest.raises(ActionRunnerException) as info:
         mc.startup("bad")
     check_error(info.value, name, "start")
-    assert "exited (3)" in str(info.value).lower() and "boom" in str(info.value)
+    assert "exited with code 3" in str(info.value) and "boom" in str(info.value)
     # not left half-done: the broken container is gone, the next run creates it afresh
     assert container_names(docker_api, name) == {f"{name}.dep"}
     cmap.containers["bad"].create_options = {}

@@ -50,8 +50,8 @@ def test_env_values_are_masked_in_the_log_tail_of_a_start_error(bed, bed_api, ss
                              env=env)
         assert failed.returncode == 1
         (error,) = [line for line in failed.stdout.splitlines() if " ERROR " in line]
-        assert "container stopped right after start" in error
-        assert "last output: starting with token ***" in error, error
+        assert "exited with code 3" in error  # the health gate's error
+        assert "last log lines: starting with token ***" in error, error
         assert SECRET not in failed.stdout + failed.stderr
         # fixed map: the next run starts it
         (tmp_path / "map.yaml").write_text(text.replace("exit 3", "exec sleep 3600"))

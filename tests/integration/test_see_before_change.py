@@ -193,7 +193,9 @@ def test_status_sees_in_sync_drifted_stopped_missing_unhealthy_and_orphans(
         bed, bed_api, fleet, ssh_config):
     directory, name, data = fleet
     api = bed_api(HOST)
-    assert dockerfab(directory, ssh_config, "startup", "__all__", "-q").returncode == 0
+    # --no-wait: the health gate would fail "sick" (and remove it); status is to see it
+    assert dockerfab(directory, ssh_config, "startup", "__all__", "-q",
+                     "--no-wait").returncode == 0
     # the health check of "sick" fails after ~1 s; wait until Docker says so
     deadline = time.time() + 30
     while api.inspect_container(f"{name}.sick")["State"]["Health"]["Status"] != "unhealthy":

@@ -50,9 +50,17 @@ def test_map_action_flags_are_typed():
                                  "prepare_local": False, "fail_fast": False,
                                  "dry_run": False, "format": None, "quiet": False,
                                  "verbose": False, "adopt_foreign": False,
-                                 "replace_foreign": False}
+                                 "replace_foreign": False, "wait": True, "readiness": None,
+                                 "health_timeout": None}
     assert update.as_kwargs["force_update"] == ["a", "b"]
     assert update.as_kwargs["skip_limit_reset"] is True
+
+
+def test_starting_tasks_take_the_health_gate_flags():
+    for name in ("startup", "start", "restart", "update"):
+        [call] = parse(name, "web", "--no-wait", "--readiness", "1.5", "--health-timeout", "9")
+        assert call.as_kwargs["wait"] is False
+        assert (call.as_kwargs["readiness"], call.as_kwargs["health_timeout"]) == ("1.5", "9")
 
 
 def test_map_actions_end_with_summary_utilities_with_finish():
