@@ -9,6 +9,7 @@ user gets a POSIX ACL read entry on it for the test, nothing more; root login is
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -17,6 +18,7 @@ import struct
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,12 +47,13 @@ def _grant_read(path: Path, uid: int) -> None:
                 + b"".join(struct.pack("<HHI", *e) for e in entries))
 
 
-@pytest.fixture
-def sudo_user(bed):
-    """A throw-away user with passwordless sudo who may log in with the bed's key."""
+@contextlib.contextmanager
+def throwaway_user(prefix: str, sudo_rule: str) -> Iterator[tuple[str, Path]]:
+    """A throw-away user who may log in with the bed's key, with the sudoers rule
+    ``sudo_rule`` (e.g. ``ALL=(ALL) NOPASSWD: ALL``); yields its name and sudoers file."""
     if shutil.which("sudo") is None:
         pytest.fail("sudo is not installed (apt-get install sudo)", pytrace=False)
-    name = "dfsu" + uuid.uuid4().hex[:8]
+    name = prefix + uuid.uuid4().hex[:8]
     sudoers = Path("/etc/sudoers.d") / name
     keys = Path(AUTHORIZED_KEYS)
     mode = keys.stat().st_mode & 0o7777
@@ -59,10 +62,10 @@ def sudo_user(bed):
                     "--shell", "/bin/sh", "--groups", "docker", "--password", "*", name],
                    check=True)
     try:
-        sudoers.write_text(f"{name} ALL=(ALL) NOPASSWD: ALL\n")
+        sudoers.write_text(f"{name} {sudo_rule}\n")
         sudoers.chmod(0o440)
         _grant_read(keys, pwd.getpwnam(name).pw_uid)
-        yield name
+        yield name, sudoers
     finally:
         try:
             os.removexattr(keys, ACL_XATTR)
@@ -71,6 +74,13 @@ def sudo_user(bed):
         keys.chmod(mode)  # the ACL mask had become the group bits
         sudoers.unlink(missing_ok=True)
         subprocess.run(["userdel", name], check=True)
+
+
+@pytest.fixture
+def sudo_user(bed):
+    """A throw-away user with passwordless sudo who may log in with the bed's key."""
+    with throwaway_user("dfsu", "ALL=(ALL) NOPASSWD: ALL") as (name, _):
+        yield name
 
 
 @pytest.fixture

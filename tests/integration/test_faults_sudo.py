@@ -5,47 +5,26 @@ it (here: NOPASSWD added), the same run goes through."""
 from __future__ import annotations
 
 import os
-import pwd
-import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.bed.layout import AUTHORIZED_KEYS, RUN_DIR
+from tests.bed.layout import RUN_DIR
 from tests.integration.fabric_helpers import (
     run_program,
     write_project,
     write_ssh_config,
 )
-from tests.integration.test_fabric_sudo import ACL_XATTR, _grant_read
+from tests.integration.test_fabric_sudo import throwaway_user
 
 
 @pytest.fixture
 def password_sudo_user(bed):
     """A throw-away user whose sudo asks for a password (it has none that works)."""
-    name = "dfpw" + uuid.uuid4().hex[:8]
-    sudoers = Path("/etc/sudoers.d") / name
-    keys = Path(AUTHORIZED_KEYS)
-    mode = keys.stat().st_mode & 0o7777
-    subprocess.run(["useradd", "--no-create-home", "--home-dir", "/nonexistent",
-                    "--shell", "/bin/sh", "--groups", "docker", "--password", "*", name],
-                   check=True)
-    try:
-        sudoers.write_text(f"{name} ALL=(ALL) ALL\n")
-        sudoers.chmod(0o440)
-        _grant_read(keys, pwd.getpwnam(name).pw_uid)
-        yield name, sudoers
-    finally:
-        try:
-            os.removexattr(keys, ACL_XATTR)
-        except OSError:
-            pass
-        keys.chmod(mode)
-        sudoers.unlink(missing_ok=True)
-        subprocess.run(["userdel", name], check=True)
+    with throwaway_user("dfpw", "ALL=(ALL) ALL") as user:
+        yield user
 
 
 def test_sudo_without_password_runs_sudo_n(bed, bed_api, password_sudo_user, tmp_path):
