@@ -169,7 +169,13 @@ def prepare(connection: Connection, settings: DockerSettings) -> Connection:
 
 def close_connection(connection: Connection) -> None:
     """Close ``connection`` and let go of its jump host (closed with the last host behind it);
-    Fabric's own ``close`` leaves gateways open."""
+    Fabric's own ``close`` leaves gateways open. Its keepalive stops with it."""
+    from dockerfab.ssh.keepalive import keepalive_of
+
+    transport = connection.transport
+    keepalive = keepalive_of(transport) if transport is not None else None
+    if keepalive is not None:
+        keepalive.stop()
     try:
         connection.close()
     finally:
