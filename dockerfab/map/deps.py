@@ -24,16 +24,25 @@ from __future__ import annotations
 import graphlib
 import itertools
 from collections.abc import Hashable, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from dockerfab.errors import CircularDependency, MapIntegrityError
-from dockerfab.map.container import ContainerMap
 from dockerfab.map.input import InputConfigId, ItemType, MapConfigId
 from dockerfab.map.integrity import MapIndex
 from dockerfab.map.naming import BUILTIN_NETWORKS, container_name, image_name
 from dockerfab.map.select import expand_selection
 
+if TYPE_CHECKING:  # ContainerMap.check_integrity imports this module
+    from dockerfab.map.container import ContainerMap
+
 T = TypeVar("T", bound=Hashable)
+
+
+def _map_list(maps: ContainerMap | Iterable[ContainerMap]) -> list[ContainerMap]:
+    """A single map (told by its attributes, not its class) or several, as a list."""
+    if hasattr(maps, "containers") and hasattr(maps, "get_extended_map"):
+        return [cast("ContainerMap", maps)]
+    return list(cast("Iterable[ContainerMap]", maps))
 
 
 def describe_item(item: Any) -> str:
@@ -167,7 +176,7 @@ class DependencyGraph(Generic[T]):
 def map_graph(maps: ContainerMap | Iterable[ContainerMap]) -> DependencyGraph[MapConfigId]:
     """The item graph of one or more maps (abstract configurations left out)."""
     graph: DependencyGraph[MapConfigId] = DependencyGraph()
-    for container_map in ([maps] if isinstance(maps, ContainerMap) else maps):
+    for container_map in _map_list(maps):
         _add_map(graph, container_map)
     return graph
 
@@ -251,8 +260,8 @@ def container_items(maps: Mapping[str, ContainerMap] | ContainerMap,
     names; instances optional), MapConfigIds, or plain names in the default map. Groups and
     ``__all__`` expand to their configurations; abstract configurations are left out.
     (:func:`dockerfab.map.select.expand_selection` on the extended maps.)"""
-    if isinstance(maps, ContainerMap):
-        maps = {maps.name or "": maps}
+    if not isinstance(maps, Mapping):
+        maps = {m.name or "": m for m in _map_list(maps)}
     if default_map is None and len(maps) == 1:
         default_map = next(iter(maps))
     extended = {name: m.get_extended_map() for name, m in maps.items()}
