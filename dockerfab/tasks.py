@@ -149,18 +149,13 @@ def _maps(c: Any, settings: DockerSettings, complete: bool = True) -> list[Any] 
 
 def _check_names(maps: list[Any], names: list[str], instances: list[str]) -> None:
     """Names that no loaded map knows end the run before any host is contacted."""
-    from dockerfab.engine.client import MappingDockerClient
     from dockerfab.errors import DockerFabError
-    from dockerfab.map.select import expand_selection
+    from dockerfab.map.select import select_in
 
-    client = MappingDockerClient(maps)
     try:
-        expand_selection(client.get_policy().container_maps, names, None, instances or None,
-                         client.default_map)
+        select_in(maps, names, instances or None)
     except DockerFabError as exc:
         raise Exit(f"dockerfab: {exc}", code=2) from None
-    finally:
-        client.close()
 
 
 def _map_task(c: Any, action: str, method: str, names: str, instances: str | None,

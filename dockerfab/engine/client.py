@@ -1,6 +1,9 @@
 """MappingDockerClient (spec 3.6.3, 3.8): applies container maps to Docker clients.
 
-Each action call observes the clients involved once, plans (pure), then executes the plan.
+Every action call is four steps: **select** (:meth:`MappingDockerClient.request`: the
+containers per client and their desired state, pure, :mod:`dockerfab.plan.request`),
+**observe** (:meth:`~MappingDockerClient.observe`: one snapshot per client), **plan**
+(``request.plan(snapshots)``, pure) and **execute** (:meth:`~MappingDockerClient.execute`).
 ``plan()`` stops after planning: it changes nothing and is what ``--dry-run`` shows.
 """
 from __future__ import annotations
@@ -20,24 +23,22 @@ from dockerfab.engine.health import (
 from dockerfab.engine.observe import OBSERVE_CONCURRENCY, observe
 from dockerfab.engine.policy import BasePolicy
 from dockerfab.engine.progress import ProgressCallback
+from dockerfab.engine.script import run_script
 from dockerfab.errors import (
     ActionRunnerException,
     DockerFabError,
     MapError,
     RemoteError,
 )
-from dockerfab.map.input import ExecPolicy, MapConfigId
-from dockerfab.map.select import expand_selection
+from dockerfab.map.input import MapConfigId
 from dockerfab.plan.actions import Action, ActionResult, Plan, Results
-from dockerfab.plan.desired import ClientInfo, DesiredContainer, DesiredStateBuilder
-from dockerfab.plan.generators import (
-    DEFAULT_GENERATORS,
-    AbstractStateGenerator,
-    GeneratorPair,
-)
-from dockerfab.plan.model import DEFAULT_CLIENT, map_clients
+from dockerfab.plan.desired import ClientInfo
+from dockerfab.plan.generators import DEFAULT_GENERATORS, GeneratorPair
+from dockerfab.plan.model import DEFAULT_CLIENT
 from dockerfab.plan.options import ActionOptions
 from dockerfab.plan.planner import PlanInput
+from dockerfab.plan.request import MapView, Request, build_request, call_steps
+from dockerfab.plan.snapshot import HostSnapshot
 
 DockerClientRunner = Executor  # the spec's name for the runner (3.10.2)
 
@@ -129,15 +130,17 @@ class MappingDockerClient:
         self.refresh_names()
 
     def get_policy(self) -> BasePolicy:
-        """The policy over the current (merged) maps; rebuilt after refresh_names()."""
+        """The policy (names of spec 3.10.1, custom ``<name>_action`` methods) over the maps
+        merged when it was made; rebuilt after refresh_names(). Actions never plan from it:
+        they merge the maps afresh (:meth:`view`), so an edited map needs no refresh."""
         if self._policy is None:
             merged = {name: m.get_extended_map() for name, m in self._maps.items()}
             self._policy = self._policy_class(merged, self._clients)
         return self._policy
 
     def refresh_names(self) -> None:
-        """Forget cached state. Every action observes its hosts afresh anyway, so this only
-        drops the merged maps and dependency graph (needed after changing a map)."""
+        """Forget the cached policy (and the merged maps it holds). Every action observes its
+        hosts and merges its maps afresh anyway."""
         self._policy = None
 
     # ----- clients -----------------------------------------------------------------------
@@ -157,116 +160,57 @@ class MappingDockerClient:
             return ClientInfo(client_name)
         return ClientInfo.from_config(client_name, entry)
 
-    # ----- planning ----------------------------------------------------------------------
-    def plan(self, action: str, container: Any = None, instances: Any = None,
-             map_name: str | None = None, **kwargs: Any) -> Plan:
-        """The ordered plan of ``action`` for ``container`` (names, groups, ``__all__``, ids),
-        WITHOUT changing anything: only list and inspect calls are made. The plan also
-        names the containers examined (``plan.unchanged``: those it leaves alone)."""
-        options = ActionOptions.from_kwargs(kwargs)
-        return self._plan(action, container, instances, map_name, options)
+    # ----- planning: select -> observe -> plan (dockerfab.plan.request) ----------------------
+    def view(self) -> MapView:
+        """The maps as they are now: merged, indexed and graphed afresh for every action, so
+        a map edited since the last action is planned as it is now."""
+        return MapView.of(self._maps)
 
-    def plan_inputs(self, action: str, container: Any = None, instances: Any = None,
-                    map_name: str | None = None, **kwargs: Any) -> list[PlanInput]:
-        """What planning ``action`` starts from, one :class:`PlanInput` per client: desired
-        state, one observed snapshot, levels and selection. Read-only like :meth:`plan`
-        (whose action generator turns these into actions); used by ``status``."""
-        options = ActionOptions.from_kwargs(kwargs)
-        state_cls, _ = self._generator_pair(action)
-        return self._plan_inputs(state_cls(options), container, instances, map_name, options)
+    def request(self, action: str, container: Any = None, instances: Any = None,
+                map_name: str | None = None, options: ActionOptions | None = None,
+                view: MapView | None = None) -> Request:
+        """Select the containers of ``action`` per client and build their desired state
+        (pure: no Docker call). ``options`` default to those of the spec (3.8.4)."""
+        return build_request(view or self.view(), action, self.generators, container,
+                             instances, map_name, options, self.client_info)
 
-    def _generator_pair(self, action: str) -> GeneratorPair:
-        try:
-            return self.generators[action]
-        except KeyError:
-            raise MapError(f"unknown action {action!r}") from None
-
-    def _plan(self, action: str, container: Any, instances: Any, map_name: str | None,
-              options: ActionOptions) -> Plan:
-        state_cls, action_cls = self._generator_pair(action)
-        inputs = self._plan_inputs(state_cls(options), container, instances, map_name, options)
-        generator = action_cls(options)
-        plan = Plan(examined=(name for inp in inputs for name in inp.desired))
-        for inp in inputs:
-            plan.extend(generator.get_actions(inp))
-        plan.sort(key=lambda a: a.step)
-        return plan
-
-    def _plan_inputs(self, state_gen: AbstractStateGenerator, container: Any, instances: Any,
-                     map_name: str | None, options: ActionOptions) -> list[PlanInput]:
-        policy = self.get_policy()
-        maps = policy.container_maps
-        graph = policy.graph()
-        selected_ids = expand_selection(maps, container, map_name, instances, self.default_map)
-        selected = {policy.cname(c.map_name, c.config_name, c.instance_name)
-                    for c in selected_ids}
-        # the clients of each item; the dependency path is followed per client
-        clients_of: dict[str, list[str]] = {}
-        for name, cid in graph.nodes.items():
-            cmap = maps[cid.map_name]
-            clients_of[name] = map_clients(cmap, cmap.containers.get_existing(cid.config_name))
-        client_names = list(dict.fromkeys(c for n in selected for c in clients_of[n]))
-        builders: dict[tuple[str, str, bool], DesiredStateBuilder] = {}
-        per_client: dict[str, dict[str, DesiredContainer]] = {}
-        per_client_levels: dict[str, list[list[str]]] = {}
-        for client_name in client_names:
-            start = {n for n in selected if client_name in clients_of[n]}
-            if state_gen.direction == "forward":
-                names = graph.closure(start)
-            elif state_gen.direction == "reverse":
-                names = graph.closure(start, reverse=True)
-            else:
-                names = start
-            names = {n for n in names if client_name in clients_of[n]}
-            per_client_levels[client_name] = graph.levels(names)
-            desired = per_client.setdefault(client_name, {})
-            for name in names:
-                cid = graph.nodes[name]
-                extra = name in selected and bool(options.extra)
-                key = (cid.map_name, client_name, extra)
-                if key not in builders:
-                    builders[key] = DesiredStateBuilder(
-                        maps[cid.map_name], self.client_info(client_name),
-                        options.extra if extra else None, complete=state_gen.complete)
-                desired[name] = builders[key].container(cid.config_name, cid.instance_name)
-
-        snapshots = self._observe(per_client, state_gen.observe_processes)
-        inputs: list[PlanInput] = []
-        for client_name, desired in per_client.items():
-            volumes: dict[str, Any] = {}
-            networks: dict[str, Any] = {}
-            for (_, cname, _), builder in builders.items():
-                if cname == client_name:
-                    volumes.update(builder.volumes)
-                    networks.update(builder.networks)
-            inputs.append(PlanInput(client=self.client_info(client_name),
-                                    snapshot=snapshots[client_name], desired=desired,
-                                    levels=per_client_levels[client_name],
-                                    volumes=volumes, networks=networks,
-                                    selected=selected & set(desired)))
-        return inputs
-
-    def _observe(self, per_client: dict[str, dict[str, DesiredContainer]],
-                 processes: bool) -> dict[str, Any]:
-        def one(client_name: str) -> Any:
-            desired = per_client[client_name]
-            top = [n for n, d in desired.items()
-                   if processes and any(c.policy == ExecPolicy.RESTART
-                                        for c in d.exec_commands)]
+    def observe(self, request: Request) -> dict[str, HostSnapshot]:
+        """One snapshot per client of ``request`` (list calls, one inspect per container on
+        the path, ``top`` where exec commands are checked); clients observed concurrently."""
+        def one(client_name: str) -> HostSnapshot:
+            part = request.clients[client_name]
             try:
-                return observe(self.docker_client(client_name), client_name, desired, top,
-                               OBSERVE_CONCURRENCY, self._observe_pool())
+                return observe(self.docker_client(client_name), client_name, part.desired,
+                               part.processes, OBSERVE_CONCURRENCY, self._observe_pool())
             except DockerFabError:
                 raise
             except Exception as exc:
                 raise RemoteError(f"could not read the host's state: {exc}", host=client_name,
                                   action="observe") from exc
 
-        names = list(per_client)
+        names = list(request.clients)
         if len(names) <= 1:
             return {n: one(n) for n in names}
         with ThreadPoolExecutor(max_workers=len(names)) as pool:
             return dict(zip(names, pool.map(one, names)))
+
+    def plan(self, action: str, container: Any = None, instances: Any = None,
+             map_name: str | None = None, **kwargs: Any) -> Plan:
+        """The ordered plan of ``action`` for ``container`` (names, groups, ``__all__``, ids),
+        WITHOUT changing anything: only list and inspect calls are made. The plan also
+        names the containers examined (``plan.unchanged``: those it leaves alone)."""
+        request = self.request(action, container, instances, map_name,
+                               ActionOptions.from_kwargs(kwargs))
+        return request.plan(self.observe(request))
+
+    def plan_inputs(self, action: str, container: Any = None, instances: Any = None,
+                    map_name: str | None = None, **kwargs: Any) -> list[PlanInput]:
+        """What planning ``action`` starts from, one :class:`PlanInput` per client: desired
+        state, one observed snapshot, levels and selection. Read-only like :meth:`plan`
+        (whose action generator turns these into actions); used by ``status``."""
+        request = self.request(action, container, instances, map_name,
+                               ActionOptions.from_kwargs(kwargs))
+        return request.inputs(self.observe(request))
 
     def _observe_pool(self) -> ThreadPoolExecutor:
         """Worker threads for observation, kept between actions (thread start-up is a
@@ -325,11 +269,9 @@ class MappingDockerClient:
                           stacklevel=3)
         results = Results()
         gate = self._gate(options)
-        if action == "update" and options.pull_before_update:
-            self.execute(self._plan("pull_images", container, instances, map_name, options),
-                         results, gate)
-        self.execute(self._plan(action, container, instances, map_name, options), results,
-                     gate)
+        for step in call_steps(action, options):  # each planned after the one before ran
+            request = self.request(step, container, instances, map_name, options)
+            self.execute(request.plan(self.observe(request)), results, gate)
         return results
 
     def create(self, container: Any = None, instances: Any = None, map_name: str | None = None,
@@ -398,8 +340,7 @@ class MappingDockerClient:
         if method is None:
             raise MapError(f"unknown action {action_name!r} (no {action_name}_action on "
                            f"{type(policy).__name__})")
-        ids = expand_selection(policy.container_maps, container, map_name, instances,
-                               self.default_map)
+        ids = self.view().select(container, instances, map_name)
         grouped: dict[tuple[str, str], list[str | None]] = {}
         for cid in ids:
             grouped.setdefault((cid.map_name, cid.config_name), []).append(cid.instance_name)
@@ -417,8 +358,6 @@ class MappingDockerClient:
     def run_script(self, container: Any, map_name: str | None = None,
                    instance: str | None = None, **kwargs: Any) -> dict[str, dict[str, Any]]:
         """Run a script or command in a fresh container of ``container`` (spec 3.8.3)."""
-        from dockerfab.engine.script import run_script
-
         return run_script(self, container, map_name, instance, **kwargs)
 
 

@@ -4,24 +4,47 @@ from __future__ import annotations
 
 import os
 import posixpath
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from dockerfab.errors import (
     ActionRunnerException,
     DockerFabError,
-    ScriptActionException,
 )
 from dockerfab.map.input import ItemType, MapConfigId
-from dockerfab.map.select import expand_selection
+from dockerfab.map.naming import container_name
 from dockerfab.plan import actions as A
 from dockerfab.plan.actions import Action, ActionResult
-from dockerfab.plan.model import map_clients, mget
+from dockerfab.plan.desired import ClientInfo
+from dockerfab.plan.model import mget
 from dockerfab.plan.options import ActionOptions
-
-if TYPE_CHECKING:
-    from dockerfab.engine.client import MappingDockerClient
+from dockerfab.plan.request import (
+    MapView,
+    Request,
+    script_container,
+    script_replacement,
+)
+from dockerfab.plan.snapshot import HostSnapshot
 
 DEFAULT_SCRIPT_DIR = "/tmp/script_run"
+
+
+class ScriptEngine(Protocol):
+    """What ``run_script`` needs of a MappingDockerClient (its public planning steps)."""
+
+    def view(self) -> MapView: ...
+
+    def request(self, action: str, container: Any = None, instances: Any = None,
+                map_name: str | None = None, options: ActionOptions | None = None,
+                view: MapView | None = None) -> Request: ...
+
+    def observe(self, request: Request) -> dict[str, HostSnapshot]: ...
+
+    def execute(self, plan: list[Action], results: list[ActionResult] | None = None
+                ) -> list[ActionResult]: ...
+
+    def docker_client(self, client_name: str) -> Any: ...
+
+    def client_info(self, client_name: str) -> ClientInfo: ...
 
 
 def _format(value: Any, script: str) -> Any:
@@ -32,45 +55,7 @@ def _format(value: Any, script: str) -> Any:
     return [str(v).replace("{script_path}", script) for v in value]
 
 
-def script_container(mc: MappingDockerClient, container: Any, map_name: str | None,
-                     instance: str | None) -> MapConfigId:
-    """The one container instance a script runs in; ScriptActionException if the selection
-    gives none or several."""
-    policy = mc.get_policy()
-    ids = expand_selection(policy.container_maps, container, map_name,
-                           [instance] if instance else None, mc.default_map)
-    if len(ids) != 1:
-        raise ScriptActionException(f"run_script needs exactly one container instance, "
-                                    f"{container!r} gives {len(ids)}", action="script")
-    return ids[0]
-
-
-def replace_existing(mc: MappingDockerClient, cid: MapConfigId, remove_existing_before: bool,
-                     step: int, results: list[ActionResult] | None = None) -> list[Action]:
-    """Stop (if running) and remove a container of the script container's name on each
-    client where one exists (one list call per client); without ``remove_existing_before``
-    such a container is refused with ScriptActionException carrying ``results``."""
-    policy = mc.get_policy()
-    cmap = policy.container_maps[cid.map_name]
-    name = policy.cname(cid.map_name, cid.config_name, cid.instance_name)
-    why = ["remove_existing_before"]
-    actions: list[Action] = []
-    for client_name in map_clients(cmap, cmap.containers.get_existing(cid.config_name)):
-        existing = mc.docker_client(client_name).containers(
-            all=True, filters={"name": f"^/{name}$"})
-        if not existing:
-            continue
-        if not remove_existing_before:
-            raise ScriptActionException(
-                f"container {name} exists; pass remove_existing_before=True to replace it",
-                results, host=client_name, action="script", item=name)
-        if existing[0].get("State") == "running":
-            actions.append(Action(A.STOP, name, client_name, why, step, cid))
-        actions.append(Action(A.REMOVE, name, client_name, why, step, cid))
-    return actions
-
-
-def run_script(mc: MappingDockerClient, container: Any, map_name: str | None = None,
+def run_script(mc: ScriptEngine, container: Any, map_name: str | None = None,
                instance: str | None = None, *, script_path: str | None = None,
                entrypoint: Any = None, command_format: Any = None,
                wait_timeout: float | None = None,
@@ -85,14 +70,15 @@ def run_script(mc: MappingDockerClient, container: Any, map_name: str | None = N
     for value in (remove_existing_after, remove_created_after):  # CLARIFICATIONS 8
         if value is not None:
             remove_after = bool(value)
-    policy = mc.get_policy()
-    cid = script_container(mc, container, map_name, instance)
+    view = mc.view()
+    cid = script_container(view, container, map_name, instance)
     results: list[ActionResult] = []
-    deps = policy.get_dependencies(cid)
+    deps = view.dependencies(cid)
     if deps:
         startup = ActionOptions.from_kwargs(kwargs)
         startup.extra = {}  # script arguments are for the script's container only
-        mc.execute(mc._plan("startup", deps, None, None, startup), results)
+        request = mc.request("startup", deps, options=startup, view=view)
+        mc.execute(request.plan(mc.observe(request)), results)
 
     if script_path:
         # a directory: trailing slash, an existing local directory (local daemon), or no
@@ -113,17 +99,18 @@ def run_script(mc: MappingDockerClient, container: Any, map_name: str | None = N
         extra["command"] = _format(command_format, in_container)
     if host_dir:
         extra["binds"] = [f"{host_dir}:{container_script_dir}:rw"]
-    cmap = policy.container_maps[cid.map_name]
-    config = cmap.containers.get_existing(cid.config_name)
-    name = policy.cname(cid.map_name, cid.config_name, cid.instance_name)
+    config = view.maps[cid.map_name].containers.get_existing(cid.config_name)
+    name = container_name(cid.map_name, cid.config_name, cid.instance_name)
 
-    # an existing container of the configuration: refused, or removed first
-    removal = replace_existing(mc, cid, remove_existing_before, 0, results)
+    # an existing container of the configuration: refused, or removed first; then it is
+    # created like ``create`` would (image, networks, attached volumes included)
+    request = mc.request("create", [cid], options=options, view=view)
+    removal, snapshots = script_replacement(request, mc.observe(request), name,
+                                            remove_existing_before, 0, results)
     if removal:
         mc.execute(removal, results)
-    # create it like ``create`` would (image, networks, attached volumes included)
     created_from = len(results)
-    mc.execute(mc._plan("create", [cid], None, None, options), results)
+    mc.execute(request.plan(snapshots), results)
     created = {r.client: r.result["Id"] for r in results[created_from:]
                if r.kind == A.CREATE and r.item == name}
 
@@ -155,4 +142,4 @@ def run_script(mc: MappingDockerClient, container: Any, map_name: str | None = N
     return output
 
 
-__all__ = ["ItemType", "MapConfigId", "replace_existing", "run_script", "script_container"]
+__all__ = ["ItemType", "MapConfigId", "ScriptEngine", "run_script"]

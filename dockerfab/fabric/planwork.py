@@ -10,6 +10,8 @@ from typing import Any
 from dockerfab.errors import PartialResultsError
 from dockerfab.fabric.actions import mapping_client
 from dockerfab.fabric.run import HostSession, Work
+from dockerfab.plan.options import ActionOptions
+from dockerfab.plan.request import call_steps
 
 
 def _close(client: Any) -> None:
@@ -46,9 +48,10 @@ def map_run(maps: Sequence[Any], method: str, names: Sequence[str],
         kwargs = _kwargs(options, instances)
         _report_pulls(client, session)
         try:
-            if method == "update" and kwargs.get("pull_before_update"):
-                # the update is planned after the pull, against the new image ids
-                results = client.update(list(names), **kwargs)
+            if len(call_steps(method, ActionOptions.from_kwargs(dict(kwargs)))) > 1:
+                # each step is planned after the one before ran (the update against the
+                # pulled image ids), so there is no one plan to show first
+                results = client.run_action(method, list(names), **kwargs)
             else:
                 plan = plan_call(client, method, list(names), **kwargs)
                 session.reporter.plan(session.label, plan, len(plan.unchanged),

@@ -173,18 +173,22 @@ class DependencyGraph(Generic[T]):
         return exc
 
 
-def map_graph(maps: ContainerMap | Iterable[ContainerMap]) -> DependencyGraph[MapConfigId]:
-    """The item graph of one or more maps (abstract configurations left out)."""
+def map_graph(maps: ContainerMap | Iterable[ContainerMap], *,
+              indexes: Mapping[str, MapIndex] | None = None) -> DependencyGraph[MapConfigId]:
+    """The item graph of one or more maps (abstract configurations left out). With
+    ``indexes`` (map name -> MapIndex of its extended map, e.g. a planner's) the maps are
+    not merged again: the indexed extended maps are read."""
     graph: DependencyGraph[MapConfigId] = DependencyGraph()
     for container_map in _map_list(maps):
-        _add_map(graph, container_map)
+        index = (indexes or {}).get(container_map.name or "")
+        _add_map(graph, container_map, index or MapIndex(container_map.get_extended_map()))
     return graph
 
 
-def _add_map(graph: DependencyGraph[MapConfigId], original: ContainerMap) -> None:
-    m = original.get_extended_map()
+def _add_map(graph: DependencyGraph[MapConfigId], original: ContainerMap,
+             index: MapIndex) -> None:
+    m = index.map
     map_name = m.name or ""
-    index = MapIndex(m)
 
     for name, config in m.containers:
         if name not in index.deployable:

@@ -6,7 +6,7 @@ deployable configurations. Pure: works on (extended) :class:`ContainerMap` objec
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dockerfab.errors import MapIntegrityError
@@ -28,6 +28,15 @@ def expand_selection(maps: Mapping[str, Any], selection: Any, map_name: str | No
         for cid in _expand_one(maps, entry, map_name, wanted_instances, default_map):
             result[cid] = None
     return list(result)
+
+
+def select_in(maps: Iterable[Any], selection: Any, instances: Any = None
+              ) -> list[MapConfigId]:
+    """:func:`expand_selection` over a list of (unmerged) maps, the way a
+    MappingDockerClient of those maps reads it (one map is the default map)."""
+    merged = {m.name: m.get_extended_map() for m in maps}
+    default = next(iter(merged)) if len(merged) == 1 else None
+    return expand_selection(merged, selection, None, instances, default)
 
 
 def _instances(config: Any) -> list[str | None]:

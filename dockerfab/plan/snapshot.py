@@ -5,6 +5,7 @@ container the plan looks at; the planners only ever read them.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,12 @@ class HostSnapshot:
 
     def container(self, name: str) -> ContainerState | None:
         return self.containers.get(name)
+
+    def without_container(self, name: str) -> HostSnapshot:
+        """This snapshot as it is after container ``name`` was removed (a copy)."""
+        after = copy.copy(self)
+        after.containers = {n: c for n, c in self.containers.items() if n != name}
+        return after
 
     def image_id(self, image: str) -> str | None:
         """The id of the image ``image`` names (any spelling the daemon accepts)."""

@@ -160,6 +160,28 @@ def test_leaf_environment_change_recreates_exactly_that_container(docker_api, en
     assert {k for k in after if after[k] != before[k]} == {f"{name}.att"}
 
 
+def test_a_long_lived_client_sees_map_edits_without_refresh(docker_api, engine_images,
+                                                              cleanup: Cleanup):
+    """Issue 8 item 7: the client was used before the map changed; its next action plans
+    from the map as it is now (no refresh_names(), no new client)."""
+    name = cleanup.name("edit")
+    cmap = ContainerMap(name, {"app": {"image": IMAGE, "stop_timeout": 1, "create_options": {
+        "command": ["sh", "-c", "exec sleep 3602"]}}})
+    mc = mapping_client(cmap, docker_api)
+    mc.startup("app")
+    assert mc.plan("update", "app") == []
+    cmap.containers["app"].create_options = {"command": ["sh", "-c", "exec sleep 3602"],
+                                             "environment": {"EDITED": "1"}}
+    cmap.containers["helper"] = {"image": IMAGE, "stop_timeout": 1}
+    assert [(a.kind, a.reasons) for a in mc.plan("update", "app")
+            if a.kind == "create"] == [("create", ["env EDITED missing"])]
+    mc.update("app")
+    config = docker_api.inspect_container(f"{name}.app")["Config"]
+    assert "EDITED=1" in config["Env"]
+    assert mc.plan("update", "app") == []
+    assert [a.item for a in mc.plan("create", "helper")] == [f"{name}.helper"]
+
+
 def test_exec_commands_initial_once_restart_each_start(docker_api, engine_images,
                                                        cleanup: Cleanup):
     name = cleanup.name("exec")

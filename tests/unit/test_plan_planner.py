@@ -11,9 +11,10 @@ from dockerfab.map.container import ContainerMap
 from dockerfab.map.input import CmdCheck, ItemType, MapConfigId
 from dockerfab.plan import planner
 from dockerfab.plan.compare import missing_exec_commands, recreate_reasons
-from dockerfab.plan.desired import ClientInfo, DesiredStateBuilder
+from dockerfab.plan.generators import DEFAULT_GENERATORS
 from dockerfab.plan.options import ActionOptions
 from dockerfab.plan.planner import PlanInput
+from dockerfab.plan.request import MapView, build_request
 from dockerfab.plan.snapshot import ContainerState, HostSnapshot
 from tests.unit.test_plan_support import IMAGE_IDS, example_map, observed, snapshot_of
 
@@ -24,19 +25,15 @@ EXAMPLE_VOLUMES = ("example_map.app_log", "example_map.app_server_socket",
 def make_input(cmap: ContainerMap, snapshot: Callable[[dict[str, Any]], HostSnapshot],
                selected: list[str] | None = None, reverse: bool = False,
                extra: dict[str, Any] | None = None) -> PlanInput:
-    merged = cmap.get_extended_map()
-    policy = BasePolicy({cmap.name: merged}, {})
-    graph = policy.graph()
-    chosen = set(selected or graph.nodes)
-    names = graph.closure(chosen, reverse=reverse)
-    builder = DesiredStateBuilder(merged, ClientInfo("__default__"))
-    # like the engine: the action's keyword arguments reach the selected containers only
-    chosen_builder = DesiredStateBuilder(merged, ClientInfo("__default__"), extra)
-    desired = {n: (chosen_builder if n in chosen else builder).container(
-        graph.nodes[n].config_name, graph.nodes[n].instance_name) for n in names}
-    return PlanInput(ClientInfo("__default__"), snapshot(desired), desired,
-                     graph.levels(names), {**builder.volumes, **chosen_builder.volumes},
-                     {**builder.networks, **chosen_builder.networks}, chosen)
+    """One client's PlanInput, assembled the way the engine does (dockerfab.plan.request),
+    with ``snapshot(desired)`` standing in for the observation."""
+    action = "stop" if reverse else "create"  # the direction of the dependency path
+    view = MapView.of({cmap.name: cmap})
+    request = build_request(view, action, DEFAULT_GENERATORS,
+                            selected if selected is not None else "__all__",
+                            options=ActionOptions(extra=dict(extra or {})))
+    (part,) = request.clients.values()
+    return part.input(snapshot(part.desired))
 
 
 def empty(desired: dict[str, Any]) -> HostSnapshot:
