@@ -113,7 +113,7 @@ class DockerClientWrapper(docker.APIClient):
 
     # --- building --------------------------------------------------------------------------
 
-    def build(self, path: str | None = None, tag: str | None = None, *,  # type: ignore[override]
+    def build(self, path: str | None = None, tag: str | None = None, *,
               add_tags: Sequence[str] | None = None, add_latest_tag: bool = False,
               raise_on_error: bool = False, **kwargs: Any) -> str | None:
         """Build an image named ``tag`` (mandatory) and return its id, or None if the build
@@ -179,7 +179,7 @@ class DockerClientWrapper(docker.APIClient):
 
     # --- registry access -------------------------------------------------------------------
 
-    def login(self, username: str, password: str | None = None,  # type: ignore[override]
+    def login(self, username: str, password: str | None = None,
               email: str | None = None, registry: str | None = None, reauth: bool = False,
               **kwargs: Any) -> bool:
         """Log in to a registry; True if it accepted, False (logged) if it refused or could
@@ -204,7 +204,7 @@ class DockerClientWrapper(docker.APIClient):
             self.push_log(f"{action} {repository} failed: {errors[-1]}", logging.ERROR)
         return not errors
 
-    def pull(self, repository: str, tag: str | None = None,  # type: ignore[override]
+    def pull(self, repository: str, tag: str | None = None,
              **kwargs: Any) -> Any:
         """Pull an image; True on success, False (logged) if the registry refused it or
         could not be reached. Progress goes to :meth:`push_progress`.
@@ -214,7 +214,7 @@ class DockerClientWrapper(docker.APIClient):
             return super().pull(repository, tag, **kwargs)
         return self._registry_stream("pull", super().pull, repository, tag, kwargs)
 
-    def push(self, repository: str, tag: str | None = None,  # type: ignore[override]
+    def push(self, repository: str, tag: str | None = None,
              **kwargs: Any) -> Any:
         """Push an image; True on success, False (logged) otherwise, like :meth:`pull`.
 

@@ -59,6 +59,8 @@ class MappingDockerClient:
     ``container_maps``: a ContainerMap, or a list, tuple or dict of them. ``docker_client``:
     the default client (a ``docker.APIClient`` or a ClientConfiguration), known as
     ``__default__``. ``clients``: further ClientConfigurations (or API clients) by name.
+    ``docker_clients``: live API clients by client name, used instead of asking the
+    configurations for one (a host session hands its clients in this way).
     ``listener`` receives an ActionEvent per action phase; ``concurrency`` bounds how many
     items of one dependency level run at once. ``wait``, ``readiness`` and
     ``health_timeout`` set the health gate (every start waits until the container is
@@ -69,13 +71,16 @@ class MappingDockerClient:
     """
 
     def __init__(self, container_maps: Any = None, docker_client: Any = None,
-                 clients: Mapping[str, Any] | None = None, *, listener: Listener | None = None,
+                 clients: Mapping[str, Any] | None = None, *,
+                 docker_clients: Mapping[str, Any] | None = None,
+                 listener: Listener | None = None,
                  concurrency: int = DEFAULT_CONCURRENCY,
                  helper_image: str = DEFAULT_HELPER_IMAGE, wait: bool | None = None,
                  readiness: float | None = None,
                  health_timeout: float | None = None) -> None:
         self._maps = _as_maps(container_maps)
         self._clients: dict[str, Any] = dict(clients or {})
+        self._docker_clients: dict[str, Any] = dict(docker_clients or {})
         if docker_client is not None:
             self._clients[DEFAULT_CLIENT] = docker_client
         self.listener = listener
@@ -145,7 +150,10 @@ class MappingDockerClient:
 
     # ----- clients -----------------------------------------------------------------------
     def docker_client(self, client_name: str) -> Any:
-        """The Docker API client for a client name (created once per configuration)."""
+        """The Docker API client for a client name: the one handed in (``docker_clients``),
+        else the API client given as the entry, else the configuration's ``get_client()``."""
+        if client_name in self._docker_clients:
+            return self._docker_clients[client_name]
         try:
             entry = self._clients[client_name]
         except KeyError:

@@ -69,8 +69,8 @@ def pull_image(client: Any, image: str, auth_config: dict[str, Any] | None = Non
     counter = PullProgress()
     what = f"pull {image}"
     last = ""
-    for line in docker.APIClient.pull(client, repo, tag=tag, stream=True, decode=True,
-                                      auth_config=auth_config):
+    # an explicit stream=True gets the SDK's stream also from a DockerClientWrapper
+    for line in client.pull(repo, tag=tag, stream=True, decode=True, auth_config=auth_config):
         if isinstance(line, dict):
             if line.get("error"):
                 raise RemoteError(str(line["error"]), action="pull", item=image)

@@ -52,17 +52,12 @@ def mapping_client(session: HostSession, maps: Sequence[Any]) -> Any:
     plus the client configurations that live on the host, all on its one connection."""
     from dockerfab.engine.client import MappingDockerClient
 
-    settings = session.settings
-    host = session.label
     clients: dict[str, FabricClientConfiguration] = dict(session.target.clients)
-    for cfg in clients.values():
-        cfg.bind(session.connection, settings, host=host, client=session.client)
-    default = FabricClientConfiguration(base_url=settings.docker_url,
-                                        fabric_host=session.target.host)
-    default.bind(session.connection, settings, host=host, client=session.client)
     from_cli = session.target.connection is not None or session.target.host is None
-    return MappingDockerClient(maps_for_host(maps, set(clients), from_cli), default,
-                               clients=clients, listener=session.reporter.listener(host),
+    settings = session.settings
+    return MappingDockerClient(maps_for_host(maps, set(clients), from_cli), session.client,
+                               clients=clients, docker_clients=session.docker_clients(),
+                               listener=session.reporter.listener(session.label),
                                wait=settings.wait, readiness=settings.readiness,
                                health_timeout=settings.health_timeout)
 

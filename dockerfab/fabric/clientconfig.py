@@ -6,32 +6,27 @@ from typing import Any
 
 from fabric import Config, Connection
 
+from dockerfab.client.made import forget, made_client
 from dockerfab.fabric.client import DockerFabricClient, fabric_docker_client
-from dockerfab.fabric.connection import close_connection, connect
+from dockerfab.fabric.connection import connect
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.map.config.client import ClientConfiguration
+
+#: client id -> the connection a standalone get_client() opened for it
+_connections: dict[int, Connection] = {}
 
 
 class FabricClientConfiguration(ClientConfiguration):
     """Client configuration for the host named in ``fabric_host`` (``user@host:port`` or an
-    ssh_config alias). :meth:`get_client` returns a :class:`DockerFabricClient` that talks
-    to ``base_url`` on that host through SSH; without ``fabric_host``, to a local daemon.
+    ssh_config alias): configuration only.
 
-    The tasks :meth:`bind` each configuration to the connection their run has open, so all
-    clients of one host share it. Used alone, :meth:`get_client` opens a connection with
-    Fabric's default configuration (``~/.ssh/config``, keys, agent); :meth:`close` ends it.
+    The tasks never ask it for a client: each host session makes the clients of the
+    configurations on its host on its one connection (:func:`session_clients`) and hands
+    them to the engine. Used alone, :meth:`get_client` returns a
+    :class:`DockerFabricClient` that talks to ``base_url`` on that host over a connection
+    opened with Fabric's default configuration (``~/.ssh/config``, keys, agent); without
+    ``fabric_host``, to a local daemon. :meth:`close` ends both.
     """
-
-    def __init__(self, values: Any = None, **kwargs: Any) -> None:
-        object.__setattr__(self, "_connection", None)
-        object.__setattr__(self, "_owns_connection", False)
-        super().__init__(values, **kwargs)
-
-    def copy(self) -> FabricClientConfiguration:
-        new = super().copy()
-        object.__setattr__(new, "_connection", None)
-        object.__setattr__(new, "_owns_connection", False)
-        return new  # type: ignore[return-value]
 
     def docker_settings(self, base: DockerSettings | None = None) -> DockerSettings:
         """``base`` (or the defaults) with this configuration's URL, version and timeout."""
@@ -45,37 +40,48 @@ class FabricClientConfiguration(ClientConfiguration):
             changes["timeout"] = self.timeout
         return dataclasses.replace(base, **changes)
 
-    def bind(self, connection: Connection | None, settings: DockerSettings, *,
-             host: str | None = None, client: DockerFabricClient | None = None) -> None:
-        """Use ``connection`` (open, owned by the caller) for this configuration's client.
-        ``client`` is reused when it already talks to the same daemon URL."""
-        mine = self.docker_settings(settings)
-        if client is None or mine != settings:
-            client = fabric_docker_client(connection, mine, host=host)
-        object.__setattr__(self, "_client", client)
-        object.__setattr__(self, "_connection", connection)
-
-    def get_client(self) -> Any:
-        if self.client is not None:  # a ready client given by the user
-            return self.client
-        if self._client is None:
-            if self.fabric_host:
-                settings = self.docker_settings()
-                connection = connect(self.fabric_host, Config(), settings)
-                object.__setattr__(self, "_connection", connection)
-                object.__setattr__(self, "_owns_connection", True)
-                client = fabric_docker_client(connection, settings, host=self.fabric_host)
-            else:
-                client = fabric_docker_client(None, self.docker_settings())
-            object.__setattr__(self, "_client", client)
-        return self._client
+    def make_client(self) -> DockerFabricClient:
+        settings = self.docker_settings()
+        if not self.fabric_host:
+            return fabric_docker_client(None, settings)
+        connection = connect(self.fabric_host, Config(), settings)
+        try:
+            client = fabric_docker_client(connection, settings, host=self.fabric_host)
+        except BaseException:
+            connection.close()
+            raise
+        _connections[id(client)] = connection
+        return client
 
     def close(self) -> None:
-        """Close the client and the connection this object opened (not a bound one)."""
-        if self._client is not None:
-            self._client.close()
-            object.__setattr__(self, "_client", None)
-        if self._owns_connection and self._connection is not None:
-            close_connection(self._connection)
-        object.__setattr__(self, "_connection", None)
-        object.__setattr__(self, "_owns_connection", False)
+        """Close the client :meth:`get_client` made, and the connection it opened."""
+        client = forget(self)
+        if client is not None:
+            client.close()
+            connection = _connections.pop(id(client), None)
+            if connection is not None:
+                connection.close()
+
+    @property
+    def connected(self) -> bool:
+        """Whether :meth:`get_client` has made a client that is not closed yet."""
+        return made_client(self) is not None
+
+
+def session_clients(connection: Connection | None, settings: DockerSettings,
+                    default: DockerFabricClient, configs: dict[str, FabricClientConfiguration],
+                    host: str) -> dict[str, DockerFabricClient]:
+    """The Docker clients of the client configurations that live on one host, by name, all
+    on its one ``connection``: ``default`` (the session's client) for each that talks to the
+    same daemon URL, version and time-out, a new client on the connection for the others.
+    The caller closes the clients that are not ``default``."""
+    clients: dict[str, DockerFabricClient] = {}
+    made: list[tuple[DockerSettings, DockerFabricClient]] = [(settings, default)]
+    for name, config in configs.items():
+        mine = config.docker_settings(settings)
+        client = next((c for s, c in made if s == mine), None)
+        if client is None:
+            client = fabric_docker_client(connection, mine, host=host)
+            made.append((mine, client))
+        clients[name] = client
+    return clients

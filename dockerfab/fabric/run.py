@@ -71,10 +71,22 @@ class HostSession:
     client: DockerFabricClient
     settings: DockerSettings
     reporter: Reporter
+    _clients: dict[str, DockerFabricClient] | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
         return self.target.label
+
+    def docker_clients(self) -> dict[str, DockerFabricClient]:
+        """The Docker clients of the client configurations on this host, by name, all on
+        the session's one connection (made on first use, closed with the session): what
+        the engine is handed, next to :attr:`client` as the default client."""
+        if self._clients is None:
+            from dockerfab.fabric.clientconfig import session_clients
+
+            self._clients = session_clients(self.connection, self.settings, self.client,
+                                            self.target.clients, self.label)
+        return self._clients
 
 
 # What a task does on one host: returns (unchanged count or None, JSON-able result or None).
@@ -104,6 +116,9 @@ def open_session(target: HostTarget, config: Any, settings: DockerSettings,
 
 def close_session(session: HostSession) -> None:
     try:
+        for client in {id(c): c for c in (session._clients or {}).values()}.values():
+            if client is not session.client:
+                client.close()
         session.client.close()
     finally:
         if session.connection is not None:

@@ -18,9 +18,9 @@ def test_two_hosts(bed, bed_api):
     cleanups = {k: Cleanup(api) for k, api in apis.items()}
     name = cleanups["h1"].name("clients")
     cleanups["h2"].maps.append(name)
-    clients = {k: ClientConfiguration(interfaces={"private": "127.0.0.1"}) for k in apis}
-    for key, api in apis.items():  # the fixture's clients on the hosts' sockets
-        object.__setattr__(clients[key], "_client", api)
+    # the fixture's clients on the hosts' sockets, given as ready clients
+    clients = {k: ClientConfiguration(interfaces={"private": "127.0.0.1"}, client=api)
+               for k, api in apis.items()}
     cmap = ContainerMap(name, {
         "clients": ["h1", "h2"],
         "app": {"image": IMAGE, "stop_timeout": 2, "exposes": [(80, 18080, "private")]},

@@ -203,3 +203,18 @@ def test_exposes_with_the_spec_client_interfaces():
                  for b in config.exposes]
     assert published == [(80, 80, "178.0.0.10"), (9443, 443, None), (8000, 8000, "10.0.0.10"),
                          (8111, None, None), (8000, 80, "2001:a01:a02:12f0::1")]
+
+
+def test_client_configuration_holds_configuration_only():
+    config = ClientConfiguration(base_url="unix:///nonexistent/docker.sock")
+    # features make no API call: 'auto' counts every feature as supported
+    assert all(config.features.values())
+    assert ClientConfiguration(version="1.23").features["healthcheck"] is False
+    config = ClientConfiguration(base_url="unix:///nonexistent/docker.sock", version="1.41")
+    client = config.get_client()  # made (no connection yet), kept beside the object
+    try:
+        assert config.get_client() is client
+        assert all(value is not client for value in vars(config).values())
+        assert config.copy() == config
+    finally:
+        client.close()

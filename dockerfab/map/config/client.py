@@ -27,6 +27,12 @@ def _api_tuple(version: Any) -> tuple[int, int]:
     return int(major), int(minor or 0)
 
 
+def features_for(api_version: Any) -> dict[str, bool]:
+    """Which features of :data:`FEATURES` an Engine API version (``'1.41'``) has."""
+    have = _api_tuple(api_version)
+    return {name: have >= needed for name, needed in FEATURES.items()}
+
+
 def _interfaces(value: Any) -> dict[str, Any]:
     """``{alias: address}``; addresses may be lazy (spec 3.10.3)."""
     if value is None:
@@ -65,7 +71,9 @@ def _masked_logins(logins: Any) -> Any:
 
 class ClientConfiguration(ConfigurationObject):
     """Connection settings of a Docker host. ``ClientConfiguration('tcp://host:2375')`` sets
-    ``base_url``. :meth:`get_client` creates the client once per object."""
+    ``base_url``. Configuration only: :meth:`get_client` makes the client once per object
+    and :mod:`dockerfab.client.made` keeps it (a client given as ``client=`` is part of the
+    configuration and is returned as it is)."""
 
     KIND = "client"
     PROPERTIES = (
@@ -96,7 +104,6 @@ class ClientConfiguration(ConfigurationObject):
     client: Any
 
     def __init__(self, values: Any = None, **kwargs: Any) -> None:
-        object.__setattr__(self, "_client", None)
         if values is not None and not isinstance(values, (dict, ConfigurationObject)):
             values = {"base_url": values}
         super().__init__(values, **kwargs)
@@ -110,20 +117,20 @@ class ClientConfiguration(ConfigurationObject):
         body = ", ".join(f"{k}={v!r}" for k, v in values.items())
         return f"{type(self).__name__}({body})"
 
-    def copy(self) -> ClientConfiguration:  # the cached client is not copied
-        new = super().copy()
-        object.__setattr__(new, "_client", None)
-        return new
-
     @property
     def features(self) -> dict[str, bool]:
-        """Which version-dependent features the client supports (spec 3.11.1): from
-        ``version`` when set, else from the API version the client negotiated."""
+        """Which version-dependent features the client supports (spec 3.11.1), from
+        ``version`` when set, else from the API version of a client given as ``client=``;
+        with neither (``auto``: negotiated when the client connects) every feature counts
+        as supported (all need API 1.25 or older). No API call here: use
+        :func:`features_for` with a live client's negotiated ``api_version`` when it
+        matters."""
         version = resolve_value(self.version)
         if version in (None, "auto"):
-            version = self.get_client().api_version
-        have = _api_tuple(version)
-        return {name: have >= needed for name, needed in FEATURES.items()}
+            version = getattr(self.client, "api_version", None)
+        if version in (None, "auto"):
+            return dict.fromkeys(FEATURES, True)
+        return features_for(version)
 
     def interface_address(self, alias: str, ipv6: bool = False) -> str:
         """Address of an interface alias (lazy values resolved); MapError if undefined."""
@@ -134,18 +141,22 @@ class ClientConfiguration(ConfigurationObject):
         return str(resolve_value(table[alias]))
 
     def get_client(self) -> Any:
-        """The Docker client of this configuration, created on first call and kept.
-        A client given as ``client=`` is returned as it is. Subclasses (e.g. the Fabric
-        client configuration) override this."""
+        """The Docker client of this configuration, created on first call and kept (in
+        :mod:`dockerfab.client.made`). A client given as ``client=`` is returned as it is.
+        Subclasses (e.g. the Fabric client configuration) override :meth:`make_client`."""
         if self.client is not None:
             return self.client
-        if self._client is None:
-            from dockerfab.client.wrapper import DockerClientWrapper
+        from dockerfab.client.made import client_for
 
-            kwargs: dict[str, Any] = {"base_url": self.base_url}
-            if self.version is not None:
-                kwargs["version"] = self.version
-            if self.timeout is not None:
-                kwargs["timeout"] = self.timeout
-            object.__setattr__(self, "_client", DockerClientWrapper(**kwargs))
-        return self._client
+        return client_for(self, self.make_client)
+
+    def make_client(self) -> Any:
+        """A new Docker client for this configuration (a ``DockerClientWrapper``)."""
+        from dockerfab.client.wrapper import DockerClientWrapper
+
+        kwargs: dict[str, Any] = {"base_url": self.base_url}
+        if self.version is not None:
+            kwargs["version"] = self.version
+        if self.timeout is not None:
+            kwargs["timeout"] = self.timeout
+        return DockerClientWrapper(**kwargs)
