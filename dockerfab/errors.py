@@ -3,6 +3,7 @@
 The tree::
 
     DockerFabError
+    ├── UsageError                command-line flags that contradict each other or name an unknown value
     ├── MapError                  bad map, clients or settings input (file, line, key path)
     │   ├── MapIntegrityError     a reference to an alias, container or network that is not defined
     │   └── CircularDependency    containers that depend on each other in a cycle
@@ -41,6 +42,10 @@ def format_key_path(path: KeyPath) -> str:
 
 class DockerFabError(Exception):
     """Root of dockerfab's exceptions. ``str(error)`` is the whole message for the user."""
+
+
+class UsageError(DockerFabError, ValueError):
+    """A task's flags contradict each other or name an unknown value (exit status 2)."""
 
 
 class MapError(DockerFabError, ValueError):

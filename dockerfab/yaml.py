@@ -624,7 +624,7 @@ def _type_name(value: Any) -> str:
 
 def load_map(stream: Stream, name: str | None = None, check_integrity: bool = True, *,
              source: str | None = None, loader: type[Loader] = Loader,
-             complete: bool = True) -> ContainerMap:
+             complete: bool = True, name_from_file: bool = False) -> ContainerMap:
     """Build a :class:`~dockerfab.map.container.ContainerMap` from a YAML stream (text,
     bytes or an open file).
 
@@ -635,6 +635,8 @@ def load_map(stream: Stream, name: str | None = None, check_integrity: bool = Tr
     ``complete=False`` checks only the references the dependency graph needs (what taking
     containers down needs), not whether every configuration could be created.
     ``source`` names the input in messages (default: the stream's file name).
+    ``name_from_file=True``: a map without ``name`` element is named after its file, as
+    with ``name=''``.
     """
     document = _parse(stream, source, loader)
     data = document.data
@@ -643,6 +645,8 @@ def load_map(stream: Stream, name: str | None = None, check_integrity: bool = Tr
                              f"found {_type_name(data)}")
     data = dict(data)
     root_name = data.pop("name", None)
+    if name is None and root_name is None and name_from_file:
+        name = ""
     if name == "":
         if document.source.startswith("<"):
             raise document.error("name='' takes the map name from the file name, "
@@ -672,13 +676,14 @@ def load_map(stream: Stream, name: str | None = None, check_integrity: bool = Tr
 
 def load_map_file(filename: str | os.PathLike[str], name: str | None = None,
                   check_integrity: bool = True, *,
-                  loader: type[Loader] = Loader, complete: bool = True) -> ContainerMap:
+                  loader: type[Loader] = Loader, complete: bool = True,
+                  name_from_file: bool = False) -> ContainerMap:
     """:func:`load_map` for a file; ``name=''`` names the map after the file
-    (``/srv/apps.yaml`` -> ``apps``)."""
+    (``/srv/apps.yaml`` -> ``apps``), ``name_from_file=True`` does when it has no name."""
     path = os.fspath(filename)
     with _open(path) as stream:
         return load_map(stream, name, check_integrity, source=path, loader=loader,
-                        complete=complete)
+                        complete=complete, name_from_file=name_from_file)
 
 
 def load_clients(stream: Stream, cfg_class: type | None = None, *, source: str | None = None,

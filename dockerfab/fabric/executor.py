@@ -1,39 +1,43 @@
-"""An Executor that runs the per-host calls of one task concurrently.
+"""The ``dockerfab`` program's executor: the ``-H`` hosts of a task go to its one call.
 
-Fabric's own executor turns ``-H h1,h2 task`` into one call per host and runs them one after
-another. :class:`ParallelExecutor` runs the calls of one task for different hosts at the
-same time (at most ``docker.parallel`` at once), so a run takes about as long as its
-slowest host. Pre- and post-tasks (the summary) still run once, in order.
+Fabric's own executor turns ``-H h1,h2 task`` into one call per host, run one after another.
+:class:`ParallelExecutor` calls the task once instead and hands it the hosts' connections
+through the run (:attr:`dockerfab.fabric.pipeline.Run.cli_hosts`), so everything that
+belongs to the whole run (settings, maps, name checks) happens once and the hosts go
+through the run's one bounded fan-out (:meth:`~dockerfab.fabric.pipeline.Run.on_hosts`),
+like the hosts of a clients file. Pre- and post-tasks (the summary) still run once, in
+order.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fabric import Executor
 from fabric.tasks import ConnectionCall
-from invoke import Call
+from invoke import Call, Context
+
+from dockerfab.fabric.pipeline import Run
 
 
 class ParallelExecutor(Executor):
-    """Fabric's Executor, with consecutive per-host calls of a task run in threads."""
+    """Fabric's Executor, with the per-host calls of a task made into one call."""
 
     def execute(self, *tasks: Any) -> dict[Any, Any]:
         calls = self.expand_calls(self.normalize(tasks))
         results: dict[Any, Any] = {}
-        for group in _groups(calls):
-            # Contexts are made one by one in this thread: they share the config object.
-            prepared = [(call, self._context(call)) for call in group]
-            if len(prepared) == 1:
-                call, context = prepared[0]
+        for group in group_calls(calls):
+            call = group[0]
+            contexts = [self._context(c) for c in group]
+            run = Run.of(self.config)  # made once, when the first task's config is loaded
+            if isinstance(call, ConnectionCall):
+                run.cli_hosts = contexts
+                context: Any = Context(config=self.config)
+            else:
+                context = contexts[0]
+            try:
                 results[call.task] = call.task(context, *call.args, **call.kwargs)
-                continue
-            with ThreadPoolExecutor(max_workers=self._workers(len(prepared)),
-                                    thread_name_prefix="dockerfab-call") as pool:
-                futures = [pool.submit(call.task, context, *call.args, **call.kwargs)
-                           for call, context in prepared]
-                values = [f.result() for f in futures]
-            results[group[0].task] = values
+            finally:
+                run.cli_hosts = []
         return results
 
     def _context(self, call: Call) -> Any:
@@ -42,14 +46,8 @@ class ParallelExecutor(Executor):
         config.load_shell_env()
         return call.make_context(config)
 
-    def _workers(self, count: int) -> int:
-        from dockerfab.fabric.settings import DockerSettings
 
-        parallel = DockerSettings.from_config(self.config).parallel
-        return max(1, min(count, parallel or count))
-
-
-def _groups(calls: list[Call]) -> list[list[Call]]:
+def group_calls(calls: list[Call]) -> list[list[Call]]:
     """Split calls into runs of per-host calls of the same task; everything else alone."""
     groups: list[list[Call]] = []
     for call in calls:

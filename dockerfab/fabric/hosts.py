@@ -1,6 +1,6 @@
 """Which hosts a task works on, and the maps and client configurations it works with.
 
-Hosts come from ``-H`` (Fabric hands each task call a ``Connection``) or, without ``-H``,
+Hosts come from ``-H`` (one ``Connection`` each) or, without ``-H``,
 from the client configurations that name a ``fabric_host``: each distinct host is one
 target, carrying the clients that live on it. With neither, the target is the local
 Docker daemon.
@@ -8,7 +8,7 @@ Docker daemon.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fabric import Connection
@@ -33,17 +33,10 @@ def load_maps(settings: DockerSettings, config: Any = None, complete: bool = Tru
     if not settings.maps:
         raise MapError("no map files configured: set docker.maps (fabric.yaml) or "
                        "DOCKERFAB_MAPS", ("docker", "maps"))
-    maps = []
-    for path in settings.maps:
-        full = os.path.abspath(os.path.expanduser(path))
-        try:
-            maps.append(load_map_file(full, loader=loader, complete=complete))
-        except MapError as exc:
-            if "has no name" not in exc.message:
-                raise
-            # no name element: named after the file
-            maps.append(load_map_file(full, "", loader=loader, complete=complete))
-    return maps
+    # a map without a name element is named after its file
+    return [load_map_file(os.path.abspath(os.path.expanduser(path)), loader=loader,
+                          complete=complete, name_from_file=True)
+            for path in settings.maps]
 
 
 def load_clients(settings: DockerSettings) -> dict[str, FabricClientConfiguration]:
@@ -75,13 +68,15 @@ def same_host(connection: Connection, fabric_host: str) -> bool:
             and probe.port == connection.port and probe.user == connection.user)
 
 
-def resolve_targets(context: Any, clients: Mapping[str, FabricClientConfiguration]
-                    ) -> list[HostTarget]:
-    """The hosts of this task call (see module docstring)."""
-    if isinstance(context, Connection):
-        on_host = {name: cfg for name, cfg in clients.items()
-                   if cfg.fabric_host and same_host(context, cfg.fabric_host)}
-        return [HostTarget(str(context.original_host), context, on_host)]
+def resolve_targets(hosts: Sequence[Connection],
+                    clients: Mapping[str, FabricClientConfiguration]) -> list[HostTarget]:
+    """The targets of a task call (see module docstring): one per ``-H`` connection in
+    ``hosts``, each with the clients that live on it; without any, one per client host."""
+    if hosts:
+        return [HostTarget(str(connection.original_host), connection,
+                           {name: cfg for name, cfg in clients.items()
+                            if cfg.fabric_host and same_host(connection, cfg.fabric_host)})
+                for connection in hosts]
     by_host: dict[str | None, dict[str, FabricClientConfiguration]] = {}
     for name, cfg in clients.items():
         by_host.setdefault(cfg.fabric_host or None, {})[name] = cfg

@@ -1,7 +1,8 @@
-"""Per-host work of the map tasks that plan first: real runs (plan, report, execute),
-dry runs (plan, report, change nothing) and fleet status. The engine calls are in
+"""The map tasks: what they do for the run (:func:`map_task`, :func:`script_task`,
+:func:`status_task`) and per host (real runs: plan, report, execute; dry runs: plan,
+report, change nothing; fleet status). The engine calls are in
 :mod:`dockerfab.engine.preview` and :mod:`dockerfab.engine.status`; this module only wires
-them to a host session and its reporter."""
+them to the run, a host session and its reporter."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -9,6 +10,8 @@ from typing import Any
 
 from dockerfab.errors import PartialResultsError
 from dockerfab.fabric.actions import mapping_client
+from dockerfab.fabric.flags import TaskFlags, gate_settings
+from dockerfab.fabric.pipeline import Run
 from dockerfab.fabric.run import HostSession, Work
 from dockerfab.plan.options import ActionOptions
 from dockerfab.plan.request import call_steps
@@ -135,3 +138,42 @@ def status_work(maps: Sequence[Any], remove: bool, confirm: Callable[[str], bool
             _close(client)
         return None, None
     return work
+
+
+#: Tasks that only take down what exists: they load maps whose other configurations are
+#: incomplete (an undefined interface, an attached volume without a path).
+TAKE_DOWN = frozenset({"shutdown", "stop", "remove", "restart", "kill"})
+
+
+def map_task(run: Run, context: Any, task: str, method: str, names: Sequence[str],
+             instances: Sequence[str], flags: TaskFlags, options: dict[str, Any]) -> None:
+    """A map action task on every host of the call: maps loaded and names checked once for
+    the run, then a real run or a dry run per host."""
+    run.settings = gate_settings(run.begin(task, flags), options)
+    maps = run.maps(complete=task not in TAKE_DOWN)
+    run.check_names(maps, names, instances)
+    make = map_dry_run if flags.dry_run else map_run
+    run.on_hosts(context, task, make(maps, method, list(names), list(instances), options))
+
+
+def script_task(run: Run, context: Any, task: str, name: str, instance: str | None,
+                local_script: str | None, options: dict[str, Any], download: str | None,
+                flags: TaskFlags) -> None:
+    """``script``/``single-cmd`` on every host of the call (or what it would do)."""
+    from dockerfab.fabric.actions import script_action
+
+    run.begin(task, flags)
+    maps = run.maps()
+    if flags.dry_run:
+        work = script_dry_run(maps, name, instance, local_script, options)
+    else:
+        work = script_action(maps, name, instance, local_script, options, download)
+    run.on_hosts(context, task, work)
+
+
+def status_task(run: Run, context: Any, flags: TaskFlags, remove: bool, yes: bool) -> None:
+    """``status`` on every host of the call; orphans removed with ``remove`` (asked first
+    unless ``yes``)."""
+    run.begin("status", flags)
+    work = status_work(run.maps(), remove, lambda q: yes or run.confirm(q))
+    run.on_hosts(context, "status", work)

@@ -1,21 +1,14 @@
-"""Running one task on several hosts: open, work, report, close; failures stay per host.
-
-A :class:`RunState` lives on the Invoke config object for the whole program run (Fabric and
-Invoke hand every task call the same config object), so per-host calls made one after
-another by ``fab`` and concurrently by ``dockerfab`` report into one summary.
-"""
+"""One host of a run: the target, its open session (connection and Docker clients), and
+opening and closing it. The run over all hosts is :mod:`dockerfab.fabric.pipeline`."""
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from fabric import Connection
 
-from dockerfab.errors import DockerFabError
 from dockerfab.fabric.client import DockerFabricClient, fabric_docker_client
 from dockerfab.fabric.connection import (
     accepted_keys,
@@ -27,26 +20,6 @@ from dockerfab.fabric.settings import DockerSettings
 from dockerfab.output import Reporter
 
 _log = logging.getLogger(__name__)
-_STATE_ATTR = "_dockerfab_run"
-_STATE_LOCK = threading.Lock()  # guards creating the state when calls start concurrently
-
-
-@dataclass
-class RunState:
-    """Per program run: the reporter, and whether ``--fail-fast`` asked to stop."""
-    reporter: Reporter
-    stop: threading.Event = field(default_factory=threading.Event)
-    prompt_lock: threading.Lock = field(default_factory=threading.Lock)  # one question at a time
-
-
-def run_state(config: Any, settings: DockerSettings) -> RunState:
-    """The run's state, created on the config object at the first task call."""
-    with _STATE_LOCK:
-        state = getattr(config, _STATE_ATTR, None)
-        if state is None:
-            state = RunState(Reporter.for_mode(settings.output))
-            config._set(**{_STATE_ATTR: state})  # a real attribute, not config data
-        return state
 
 
 @dataclass
@@ -125,35 +98,6 @@ def close_session(session: HostSession) -> None:
             close_connection(session.connection)
 
 
-def run_on_host(target: HostTarget, task: str, work: Work, config: Any,
-                settings: DockerSettings, state: RunState) -> bool:
-    """Do ``work`` on one host and record the outcome; never raises for host failures
-    (a bug, i.e. an exception outside dockerfab's tree, still propagates)."""
-    reporter = state.reporter
-    report = reporter.host(target.label, task)
-    if state.stop.is_set():
-        reporter.finish(target.label, "skipped: an earlier host failed (--fail-fast)")
-        return False
-    try:
-        session = open_session(target, config, settings, reporter)
-        try:
-            unchanged, result = work(session)
-        finally:
-            close_session(session)
-    except DockerFabError as exc:
-        reporter.finish(target.label, exc)
-        if settings.fail_fast:
-            state.stop.set()
-        return False
-    except Exception as exc:  # noqa: BLE001  transport dropped mid-run, Docker API errors
-        reporter.finish(target.label, unexpected_error_line(exc))
-        if settings.fail_fast:
-            state.stop.set()
-        return False
-    reporter.finish(target.label, unchanged=unchanged, result=result)
-    return report.ok
-
-
 def unexpected_error_line(exc: BaseException) -> str:
     """One line for an exception outside dockerfab's tree; its traceback is logged at debug
     level, which ``--debug`` prints."""
@@ -161,17 +105,3 @@ def unexpected_error_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or "no message"
     hint = "" if _log.isEnabledFor(logging.DEBUG) else " (--debug shows the traceback)"
     return f"{type(exc).__name__}: {text}{hint}"
-
-
-def run_on_hosts(targets: Sequence[HostTarget], task: str, work: Work, config: Any,
-                 settings: DockerSettings, state: RunState) -> bool:
-    """Run ``work`` on every target, ``settings.parallel`` at a time (0: all at once)."""
-    if len(targets) == 1:
-        return run_on_host(targets[0], task, work, config, settings, state)
-    workers = settings.parallel or len(targets)
-    with ThreadPoolExecutor(max_workers=max(1, workers),
-                            thread_name_prefix="dockerfab-host") as pool:
-        futures = [pool.submit(run_on_host, t, task, work, config, settings, state)
-                   for t in targets]
-        results = [f.result() for f in futures]  # every host, no short circuit
-        return all(results)

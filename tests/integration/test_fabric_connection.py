@@ -129,11 +129,11 @@ def test_connection_lost_mid_run_is_one_line_for_that_host(bed, config):
     line, the run goes on (nothing raised to the caller)."""
     import io
 
-    from dockerfab.fabric.run import RunState, run_on_host
+    from dockerfab.fabric.pipeline import Run
     from dockerfab.output import TextPrinter
 
     out = io.StringIO()
-    state = RunState(Reporter(TextPrinter(out)))
+    state = Run(config, Reporter(TextPrinter(out)), DockerSettings())
 
     def work(s):
         s.client.version()
@@ -141,7 +141,7 @@ def test_connection_lost_mid_run_is_one_line_for_that_host(bed, config):
         s.client.containers(all=True)
         return None, None
 
-    ok = run_on_host(HostTarget("bed1"), "startup", work, config, DockerSettings(), state)
+    ok = state.on_host(HostTarget("bed1"), "startup", work)
     assert ok is False
     (line,) = out.getvalue().splitlines()
     assert line.startswith("[bed1] ERROR startup: ")

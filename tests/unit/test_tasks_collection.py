@@ -8,7 +8,7 @@ from invoke.parser import Parser
 
 from dockerfab.fabric.actions import parse_ip_addr, split_list
 from dockerfab.fabric.clientconfig import FabricClientConfiguration
-from dockerfab.fabric.executor import _groups
+from dockerfab.fabric.executor import group_calls
 from dockerfab.fabric.hosts import resolve_targets
 from dockerfab.tasks import ns
 
@@ -96,7 +96,7 @@ def test_executor_groups_per_host_calls_of_one_task():
     for call in calls:
         expanded += [executor.parameterize(call, dict(h)) for h in hosts]
         expanded += [Call(t) for t in call.task.post]
-    groups = _groups(expanded)
+    groups = group_calls(expanded)
     assert [len(g) for g in groups] == [2, 1, 2, 1]
     assert [g[0].task.name for g in groups] == ["startup", "summary", "version", "finish"]
 
@@ -105,16 +105,16 @@ def test_targets_from_clients_group_by_fabric_host():
     clients = {"a1": FabricClientConfiguration(fabric_host="h1"),
                "a2": FabricClientConfiguration(fabric_host="h1", base_url="/other.sock"),
                "b": FabricClientConfiguration(fabric_host="h2")}
-    targets = resolve_targets(object(), clients)
+    targets = resolve_targets([], clients)
     assert [(t.host, sorted(t.clients)) for t in targets] == [("h1", ["a1", "a2"]),
                                                              ("h2", ["b"])]
-    assert [t.label for t in resolve_targets(object(), {})] == ["localhost"]
+    assert [t.label for t in resolve_targets([], {})] == ["localhost"]
 
 
 def test_targets_from_connection_take_that_hosts_clients():
     config = Config(overrides={"load_ssh_configs": False})
     clients = {"a": FabricClientConfiguration(fabric_host="root@h1"),
                "b": FabricClientConfiguration(fabric_host="h2")}
-    (target,) = resolve_targets(Connection("root@h1", config=config), clients)
+    (target,) = resolve_targets([Connection("root@h1", config=config)], clients)
     assert target.host == "h1" and sorted(target.clients) == ["a"]
     assert target.connection is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import yaml
 
 from dockerfab.map.container import ContainerMap
-from dockerfab.tasks import HIDDEN, _plain, hide_environment
+from dockerfab.output.showmap import HIDDEN, hide_environment, plain_map
 
 SECRET = "pw-41d9"
 
@@ -15,7 +15,7 @@ def test_show_hides_environment_values_but_keeps_names():
                                                                      "MODE": "prod"}}},
         "app": {"image": "app", "create_options": {"environment": [f"KEY={SECRET}"]},
                 "user": "app"}})
-    data = _plain(cmap)
+    data = plain_map(cmap)
     assert SECRET in yaml.safe_dump(data)  # --values shows them
     hidden = hide_environment(data)
     text = yaml.safe_dump(hidden)

@@ -1,0 +1,117 @@
+"""Task flags declared once: :class:`TaskFlags` and the :func:`host_task` decorator.
+
+A task body takes its own parameters and ``flags: TaskFlags``; :func:`host_task` adds the
+shared flags (``--fail-fast``, ``--dry-run``, ``--format``, ``--verbose``, ``--quiet``, as
+far as the task takes them) to the signature Invoke reads, with their help, collects them
+into one :class:`TaskFlags`, and turns a DockerFabError raised before any host is worked
+on (a bad flag, map or name) into exit status 2 with its one-line message.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from fabric.tasks import task
+from invoke import Exit
+
+from dockerfab.errors import DockerFabError, UsageError
+
+
+@dataclass(frozen=True)
+class TaskFlags:
+    """The output and failure flags of a task that works on hosts."""
+    fail_fast: bool = False
+    dry_run: bool = False
+    format: str | None = None
+    verbose: bool = False
+    quiet: bool = False
+
+
+FLAG_HELP = {
+    "fail_fast": "do not start further hosts once one has failed",
+    "dry_run": "print per host the actions it would take, each with its reason; change "
+               "nothing",
+    "format": "output format: text or json (default: the docker.output setting)",
+    "verbose": "more detail: the plan before a real run, reasons on every line",
+    "quiet": "less detail: no line per action, only failures, plans and the summary",
+}
+#: flag sets of the task kinds
+MAP_FLAGS = ("fail_fast", "dry_run", "format", "verbose", "quiet")
+STATUS_FLAGS = ("fail_fast", "format", "verbose", "quiet")
+_DEFAULTS = {f.name: f.default for f in fields(TaskFlags)}
+
+
+def host_task(*, flags: Iterable[str] = (), help: dict[str, str] | None = None,
+              **task_kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Make a Fabric task of ``body(c, ..., flags: TaskFlags)`` with the shared ``flags``
+    added to its command line; ``help`` documents the task's own parameters, the rest of
+    ``task_kwargs`` go to :func:`fabric.tasks.task` (``name``, ``post``, ``iterable``)."""
+    shared = tuple(flags)
+
+    def decorate(body: Callable[..., Any]) -> Any:
+        signature = inspect.signature(body)
+        own = [p for p in signature.parameters.values() if p.name != "flags"]
+        added = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                   default=_DEFAULTS[n]) for n in shared]
+
+        @functools.wraps(body)
+        def call(c: Any, *args: Any, **kwargs: Any) -> Any:
+            given = TaskFlags(**{n: kwargs.pop(n) for n in shared if n in kwargs})
+            try:
+                return body(c, *args, flags=given, **kwargs)
+            except DockerFabError as exc:  # before any host: a bad flag, map or name
+                raise Exit(f"dockerfab: {exc}", code=2) from None
+
+        call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*own, *added])
+        texts = {**(help or {}), **{n: FLAG_HELP[n] for n in shared}}
+        return task(help=texts, **task_kwargs)(call)
+    return decorate
+
+
+def number(value: Any) -> float | int | None:
+    """A numeric flag (``'10'``, ``'1.5'``); None for an empty one."""
+    if value is None or value == "":
+        return None
+    try:
+        result = float(value)
+    except ValueError:
+        raise UsageError(f"expected a number, not {value!r}") from None
+    return int(result) if result.is_integer() else result
+
+
+def cmd_check(value: str | None) -> Any:
+    """``--check-exec-commands`` full, partial or none."""
+    if value is None:
+        return None
+    from dockerfab.map.input import CmdCheck
+
+    try:
+        return CmdCheck[value.upper()]
+    except KeyError:
+        raise UsageError(f"--check-exec-commands must be full, partial or none, "
+                         f"not {value!r}") from None
+
+
+def gate_settings(settings: Any, options: dict[str, Any]) -> Any:
+    """``settings`` (DockerSettings) with a call's ``--no-wait``/``--readiness``/
+    ``--health-timeout``, which are taken out of ``options``."""
+    from dockerfab.errors import MapError
+    from dockerfab.fabric.settings import DockerSettings
+
+    changes: dict[str, Any] = {}
+    if options.pop("wait", True) is False:
+        changes["wait"] = False
+    for key in ("readiness", "health_timeout"):
+        value = options.pop(key, None)
+        if value is None:
+            continue
+        try:
+            changes[key] = getattr(DockerSettings.from_dict({key: value}), key)
+        except MapError as exc:
+            raise UsageError(f"--{key.replace('_', '-')}: {exc.message}") from None
+    return dataclasses.replace(settings, **changes) if changes else settings

@@ -1,0 +1,262 @@
+"""The run pipeline: one :class:`Run` per program run, one host fan-out for every task.
+
+A task body asks :meth:`Run.of` for the run and hands it the work for one host::
+
+    run = Run.of(c)                                  # settings, reporter, maps: once per run
+    run.begin("startup", flags)                      # the task's --format/--fail-fast/...
+    maps = run.maps()                                # loaded and integrity-checked once
+    run.check_names(names, instances)                # before any host is contacted
+    run.on_hosts(c, "startup", work)                 # the one fan-out, bounded
+
+The hosts are those of ``-H`` (``dockerfab`` collects them into one call of the task:
+:class:`dockerfab.fabric.executor.ParallelExecutor`; Fabric's own ``fab`` calls the task once
+per host, each with its :class:`~fabric.Connection`) or, without ``-H``, those of the client
+configurations that name a ``fabric_host`` (:func:`dockerfab.fabric.hosts.resolve_targets`);
+with neither, the local daemon. Whichever, they go through :meth:`Run.on_hosts`.
+
+Extension points (docs/architecture.rst, "The run pipeline"):
+
+* :attr:`Run.hooks`: :class:`HostHook` objects entered around the work of each host (a
+  per-host deploy lock for changing tasks; an audit record);
+* :attr:`Run.batches`: how targets are cut into batches run one after another (rolling
+  deploys); the default is one batch;
+* :attr:`Run.stop`: set it to stop starting hosts (``--fail-fast`` does; a Ctrl-C handler
+  may too); hosts not started yet are reported as skipped;
+* :attr:`Run.outcomes`: the per-run record of every host's result (``--retry-failed``, a
+  live board reporter);
+* :data:`DEFAULT_HOSTS_IN_FLIGHT`: the bound on hosts worked on at once when
+  ``docker.parallel`` is 0.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from fabric import Connection
+
+from dockerfab.errors import DockerFabError, UsageError
+from dockerfab.fabric.flags import TaskFlags
+from dockerfab.fabric.run import (
+    HostSession,
+    HostTarget,
+    Work,
+    close_session,
+    open_session,
+    unexpected_error_line,
+)
+from dockerfab.fabric.settings import DockerSettings
+from dockerfab.output import Reporter
+
+#: hosts worked on at once when ``docker.parallel`` is 0 (unset)
+DEFAULT_HOSTS_IN_FLIGHT = 32
+
+_RUN_ATTR = "_dockerfab_run"
+
+
+class HostHook(Protocol):
+    """Entered around the work on one open host (after connecting, before the work).
+    Raising a DockerFabError fails that host only, like any host failure."""
+
+    def around(self, session: HostSession, task: str) -> AbstractContextManager[None]: ...
+
+
+@dataclass
+class HostOutcome:
+    """What became of one host in one task of this run."""
+    host: str
+    task: str
+    ok: bool
+    error: str | None = None
+    skipped: bool = False
+
+
+def one_batch(targets: Sequence[HostTarget]) -> list[list[HostTarget]]:
+    return [list(targets)] if targets else []
+
+
+class Run:
+    """What belongs to the whole program run: the settings, the reporter, the maps and
+    client configurations (loaded and checked once), the stop event and the host fan-out.
+    """
+
+    def __init__(self, config: Any, reporter: Reporter | None = None,
+                 settings: DockerSettings | None = None) -> None:
+        self.config = config
+        self.settings = settings or DockerSettings.from_config(config)
+        self.reporter = reporter or Reporter.for_mode(self.settings.output)
+        #: set to start no further hosts (``--fail-fast``, Ctrl-C)
+        self.stop = threading.Event()
+        #: one question on the terminal at a time
+        self.prompt_lock = threading.Lock()
+        #: the ``-H`` hosts of the current task when the program fans out itself
+        self.cli_hosts: list[Connection] = []
+        self.hooks: list[HostHook] = []
+        self.batches: Callable[[Sequence[HostTarget]], list[list[HostTarget]]] = one_batch
+        self.outcomes: list[HostOutcome] = []
+        self._outcome_lock = threading.Lock()
+        self._maps: dict[bool, list[Any]] = {}
+        self._clients: dict[str, Any] | None = None
+        self._checked: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+
+    # ----- the run of a config -----------------------------------------------------------------
+    @classmethod
+    def of(cls, context: Any) -> Run:
+        """The run of this program run. ``dockerfab`` makes it before the first task
+        (:meth:`attach`); under Fabric's ``fab`` the first task call makes it (Fabric runs
+        the calls one after another)."""
+        config = context.config if hasattr(context, "config") else context
+        run = getattr(config, _RUN_ATTR, None)
+        if run is None:
+            run = cls.attach(config)
+        return run
+
+    @classmethod
+    def attach(cls, config: Any, reporter: Reporter | None = None) -> Run:
+        """Make the run of ``config`` (the one config object Invoke hands every task)."""
+        run = cls(config, reporter)
+        config._set(**{_RUN_ATTR: run})  # a real attribute, not config data
+        return run
+
+    # ----- a task's start ----------------------------------------------------------------------
+    def begin(self, task: str, flags: TaskFlags) -> DockerSettings:
+        """A task starts: its ``--fail-fast``/``--format`` apply to the settings, its output
+        flags to the reporter. Returns the settings it runs with."""
+        from dockerfab.output import MODES, NORMAL, QUIET, VERBOSE
+
+        changes: dict[str, Any] = {}
+        base = DockerSettings.from_config(self.config)
+        if flags.fail_fast and not base.fail_fast:
+            changes["fail_fast"] = True
+        if flags.format is not None:
+            if flags.format not in MODES:
+                raise UsageError(f"--format must be one of {', '.join(MODES)}, not "
+                                 f"{flags.format!r}")
+            changes["output"] = flags.format
+        if flags.verbose and flags.quiet:
+            raise UsageError("--verbose and --quiet exclude each other")
+        self.settings = dataclasses.replace(base, **changes) if changes else base
+        verbosity = VERBOSE if flags.verbose else QUIET if flags.quiet else NORMAL
+        self.reporter.begin(task, flags.dry_run, self.settings.output, verbosity)
+        return self.settings
+
+    # ----- what the run works with: loaded once --------------------------------------------------
+    def confirm(self, question: str) -> bool:
+        """Ask the user (one question at a time, on stderr with JSON output)."""
+        from dockerfab.output.prompt import confirm
+
+        return confirm(question, self.reporter, self.prompt_lock)
+
+    def end(self, full: bool) -> bool:
+        """End of a task: the summary (always with ``full``, else when a host failed);
+        True if every host was ok."""
+        return self.reporter.end(full)
+
+    def maps(self, complete: bool = True) -> list[Any]:
+        """The configured maps, loaded and integrity-checked once per run (``complete=False``:
+        references only, for tasks that take containers down)."""
+        if complete not in self._maps:
+            from dockerfab.fabric.hosts import load_maps
+
+            self._maps[complete] = load_maps(self.settings, self.config, complete)
+        return self._maps[complete]
+
+    def check_names(self, maps: Sequence[Any], names: Sequence[str],
+                    instances: Sequence[str]) -> None:
+        """Names that no loaded map knows raise MapError before any host is contacted
+        (checked once per run for the same names)."""
+        key = (tuple(names), tuple(instances))
+        if key in self._checked or not maps:
+            return
+        from dockerfab.map.select import select_in
+
+        select_in(maps, list(names), list(instances) or None)
+        self._checked.add(key)
+
+    def clients(self) -> dict[str, Any]:
+        """The client configurations of ``docker.clients``, loaded once per run."""
+        if self._clients is None:
+            from dockerfab.fabric.hosts import load_clients
+
+            self._clients = load_clients(self.settings)
+        return self._clients
+
+    def targets(self, context: Any) -> list[HostTarget]:
+        """The hosts of this task call: ``-H`` hosts, else the clients' hosts, else local."""
+        from dockerfab.fabric.hosts import resolve_targets
+
+        hosts: Sequence[Any] = self.cli_hosts or (
+            [context] if isinstance(context, Connection) else [])
+        return resolve_targets(hosts, self.clients())
+
+    # ----- the one fan-out ------------------------------------------------------------------------
+    def on_hosts(self, context: Any, task: str, work: Work) -> bool:
+        """Do ``work`` on every host of this call, batch after batch, at most
+        ``docker.parallel`` (else :data:`DEFAULT_HOSTS_IN_FLIGHT`) at once; failures are
+        recorded per host, never raised. True if every host was ok."""
+        ok = True
+        for batch in self.batches(self.targets(context)):
+            ok = self._batch(batch, task, work) and ok
+        return ok
+
+    def _batch(self, targets: Sequence[HostTarget], task: str, work: Work) -> bool:
+        if len(targets) == 1:
+            return self.on_host(targets[0], task, work)
+        workers = self.settings.parallel or min(len(targets), DEFAULT_HOSTS_IN_FLIGHT)
+        with ThreadPoolExecutor(max_workers=max(1, workers),
+                                thread_name_prefix="dockerfab-host") as pool:
+            futures = [pool.submit(self.on_host, t, task, work) for t in targets]
+            results = [f.result() for f in futures]  # every host, no short circuit
+            return all(results)
+
+    def on_host(self, target: HostTarget, task: str, work: Work) -> bool:
+        """Do ``work`` on one host and record the outcome; never raises for host failures
+        (a bug, i.e. an exception outside dockerfab's tree, still propagates)."""
+        reporter = self.reporter
+        report = reporter.host(target.label, task)
+        if self.stop.is_set():
+            reporter.finish(target.label, "skipped: an earlier host failed (--fail-fast)")
+            self._record(HostOutcome(target.label, task, False, "skipped", skipped=True))
+            return False
+        try:
+            session = open_session(target, self.config, self.settings, reporter)
+            try:
+                with self._hooks(session, task):
+                    unchanged, result = work(session)
+            finally:
+                close_session(session)
+        except DockerFabError as exc:
+            reporter.finish(target.label, exc)
+            return self._failed(target, task, str(exc))
+        except Exception as exc:  # noqa: BLE001  transport dropped mid-run, Docker API errors
+            line = unexpected_error_line(exc)
+            reporter.finish(target.label, line)
+            return self._failed(target, task, line)
+        reporter.finish(target.label, unchanged=unchanged, result=result)
+        self._record(HostOutcome(target.label, task, report.ok))
+        return report.ok
+
+    @contextlib.contextmanager
+    def _hooks(self, session: HostSession, task: str) -> Iterator[None]:
+        with contextlib.ExitStack() as stack:
+            for hook in self.hooks:
+                stack.enter_context(hook.around(session, task))
+            yield
+
+    def _failed(self, target: HostTarget, task: str, error: str) -> bool:
+        if self.settings.fail_fast:
+            self.stop.set()
+        self._record(HostOutcome(target.label, task, False, error))
+        return False
+
+    def _record(self, outcome: HostOutcome) -> None:
+        with self._outcome_lock:
+            self.outcomes.append(outcome)
+
+
+__all__ = ["DEFAULT_HOSTS_IN_FLIGHT", "HostHook", "HostOutcome", "Run"]
