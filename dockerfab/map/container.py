@@ -164,7 +164,8 @@ class ContainerMap:
     def config_path(self, name: str) -> tuple[str | int, ...]:
         """Key path of a configuration in the input it came from: ``('app',)`` or
         ``('containers', 'app')``; used in error paths."""
-        return self._paths.get(name, (name,))
+        path: tuple[str | int, ...] = self._paths.get(name, (name,))
+        return path
 
     def _deployable_names(self) -> list[str]:
         return [n for n, c in self.containers if not self._is_abstract(c)]

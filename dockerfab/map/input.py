@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from dockerfab.errors import MapError
 from dockerfab.functional import is_lazy
@@ -135,7 +135,7 @@ def _is_named_tuple(value: Any) -> bool:
     return isinstance(value, tuple) and hasattr(value, "_fields")
 
 
-def _is_value(value: Any) -> bool:
+def is_value(value: Any) -> bool:
     """A single value usable as a path, name or command: a string, or a lazy/registered value
     (anything that is not a container, number, bool or None)."""
     if isinstance(value, str) or is_lazy(value):  # a registered type may be a tuple
@@ -198,7 +198,7 @@ def get_str_list(value: Any, what: str = "name", *, allow_lazy: bool = False,
         if isinstance(item, str):
             if not item or (pattern is not None and not pattern.fullmatch(item)):
                 raise MapError(f"invalid {what} {item!r}", (i,))
-        elif not (allow_lazy and _is_value(item)):
+        elif not (allow_lazy and is_value(item)):
             raise MapError(f"expected a {what} (string), got {item!r}", (i,))
         if item not in result:
             result.append(item)
@@ -241,7 +241,8 @@ def _items(value: Any, convert_item: Callable[[Any, tuple[str | int, ...]], list
     return result
 
 
-def _name(value: Any, what: str, path: tuple[str | int, ...]) -> str:
+def name_value(value: Any, what: str, path: tuple[str | int, ...]) -> str:
+    """A non-empty name (a number given for one becomes its string)."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value:
@@ -254,7 +255,7 @@ def _name(value: Any, what: str, path: tuple[str | int, ...]) -> str:
 def _bind_pair(key: Any, val: Any, path: tuple[str | int, ...]) -> SharedVolume | HostVolume:
     """``alias: flag`` -> SharedVolume; ``container_path: host_path | (host_path, flag) |
     {instance: host_path}`` -> HostVolume."""
-    key = _name(key, "volume alias or container path", path)
+    key = name_value(key, "volume alias or container path", path)
     if _is_flag(val):
         if key.startswith("/"):
             raise MapError(f"container path {key!r} needs a host path, e.g. "
@@ -262,22 +263,23 @@ def _bind_pair(key: Any, val: Any, path: tuple[str | int, ...]) -> SharedVolume 
         return SharedVolume(key, read_only(val, path))
     if isinstance(val, dict):
         if _has_fields(val, HostVolume, ("host_path",)):
-            return _from_fields(HostVolume, {"path": key, **val}, path)
+            return cast(HostVolume, _from_fields(HostVolume, {"path": key, **val}, path))
         if _has_fields(val, SharedVolume, ()):
-            return _from_fields(SharedVolume, {"name": key, **val}, path)
+            return cast(SharedVolume, _from_fields(SharedVolume, {"name": key, **val}, path))
         return HostVolume(key, _instance_paths(val, path), False)
     if isinstance(val, _LIST_TYPES):
         if not 1 <= len(val) <= 2:
             raise MapError(f"expected (host_path, readonly), got {val!r}", path)
-        host_path = _host_path(val[0], path)
+        host_path = host_path_value(val[0], path)
         return HostVolume(key, host_path, read_only(val[1], path) if len(val) > 1 else False)
-    return HostVolume(key, _host_path(val, path), False)
+    return HostVolume(key, host_path_value(val, path), False)
 
 
-def _host_path(value: Any, path: tuple[str | int, ...]) -> Any:
+def host_path_value(value: Any, path: tuple[str | int, ...]) -> Any:
+    """A host path, or a dict of them per instance (each checked)."""
     if isinstance(value, dict):
         return _instance_paths(value, path)
-    if not _is_value(value):
+    if not is_value(value):
         raise MapError(f"expected a host path, got {value!r}", path)
     return check_host_path(value, path)
 
@@ -297,8 +299,8 @@ def _instance_paths(value: dict[Any, Any], path: tuple[str | int, ...]) -> dict[
     result: dict[Any, Any] = {}
     for key, item in value.items():
         if key is not None:
-            key = _name(key, "instance name", path)
-        if not _is_value(item):
+            key = name_value(key, "instance name", path)
+        if not is_value(item):
             raise MapError(f"expected a host path for instance {key!r}, got {item!r}", path)
         check_host_path(item, path)
         result[key] = item
@@ -307,10 +309,10 @@ def _instance_paths(value: dict[Any, Any], path: tuple[str | int, ...]) -> dict[
 
 def _bind_item(item: Any, path: tuple[str | int, ...]) -> list[SharedVolume | HostVolume]:
     if isinstance(item, HostVolume):
-        return [HostVolume(_name(item.path, "container path", path),
-                           _host_path(item.host_path, path), read_only(item.readonly, path))]
+        return [HostVolume(name_value(item.path, "container path", path),
+                           host_path_value(item.host_path, path), read_only(item.readonly, path))]
     if isinstance(item, SharedVolume):
-        return [SharedVolume(_name(item.name, "volume alias", path),
+        return [SharedVolume(name_value(item.name, "volume alias", path),
                              read_only(item.readonly, path))]
     if isinstance(item, dict):
         if _has_fields(item, HostVolume, ("path", "host_path")):
@@ -324,11 +326,11 @@ def _bind_item(item: Any, path: tuple[str | int, ...]) -> list[SharedVolume | Ho
         if len(item) == 2:
             return [_bind_pair(item[0], item[1], path)]
         if len(item) == 3:
-            return [HostVolume(_name(item[0], "container path", path),
-                               _host_path(item[1], path), read_only(item[2], path))]
+            return [HostVolume(name_value(item[0], "container path", path),
+                               host_path_value(item[1], path), read_only(item[2], path))]
         raise MapError(f"expected alias, (alias, readonly) or (path, host_path, readonly), "
                        f"got {item!r}", path)
-    return [SharedVolume(_name(item, "volume alias", path))]
+    return [SharedVolume(name_value(item, "volume alias", path))]
 
 
 def get_shared_volumes(value: Any) -> list[SharedVolume | HostVolume]:
@@ -343,7 +345,7 @@ def get_shared_volumes(value: Any) -> list[SharedVolume | HostVolume]:
 
 def _used_pair(key: Any, val: Any, path: tuple[str | int, ...]) -> SharedVolume | UsedVolume:
     """``name: flag`` -> SharedVolume; ``name: path | (path, flag)`` -> UsedVolume."""
-    key = _name(key, "container or volume name", path)
+    key = name_value(key, "container or volume name", path)
     if _is_flag(val):
         return SharedVolume(key, read_only(val, path))
     if isinstance(val, dict):
@@ -354,11 +356,11 @@ def _used_pair(key: Any, val: Any, path: tuple[str | int, ...]) -> SharedVolume 
         if len(val) == 1:
             return _used_pair(key, val[0], path)
         if len(val) == 2:
-            if not _is_value(val[0]):
+            if not is_value(val[0]):
                 raise MapError(f"expected (container_path, readonly), got {val!r}", path)
             return UsedVolume(key, val[0], read_only(val[1], path))
         raise MapError(f"expected (container_path, readonly), got {val!r}", path)
-    if not _is_value(val):
+    if not is_value(val):
         raise MapError(f"expected a container path or access flag, got {val!r}", path)
     return UsedVolume(key, val, False)
 
@@ -366,14 +368,14 @@ def _used_pair(key: Any, val: Any, path: tuple[str | int, ...]) -> SharedVolume 
 def _used_item(item: Any, path: tuple[str | int, ...]) -> list[SharedVolume | UsedVolume]:
     if isinstance(item, UsedVolume):
         if item.path is None:
-            return [SharedVolume(_name(item.name, "volume name", path),
+            return [SharedVolume(name_value(item.name, "volume name", path),
                                  read_only(item.readonly, path))]
-        if not _is_value(item.path):
+        if not is_value(item.path):
             raise MapError(f"expected a container path, got {item.path!r}", path)
-        return [UsedVolume(_name(item.name, "volume name", path), item.path,
+        return [UsedVolume(name_value(item.name, "volume name", path), item.path,
                            read_only(item.readonly, path))]
     if isinstance(item, SharedVolume):
-        return [SharedVolume(_name(item.name, "container or volume name", path),
+        return [SharedVolume(name_value(item.name, "container or volume name", path),
                              read_only(item.readonly, path))]
     if isinstance(item, dict):
         if _has_fields(item, UsedVolume, ("name",)):
@@ -388,7 +390,7 @@ def _used_item(item: Any, path: tuple[str | int, ...]) -> list[SharedVolume | Us
             return [_used_pair(item[0], (item[1], item[2]), path)]
         raise MapError(f"expected name, (name, readonly) or (name, path, readonly), "
                        f"got {item!r}", path)
-    return [SharedVolume(_name(item, "container or volume name", path))]
+    return [SharedVolume(name_value(item, "container or volume name", path))]
 
 
 def get_used_volumes(value: Any) -> list[SharedVolume | UsedVolume]:
@@ -399,14 +401,14 @@ def get_used_volumes(value: Any) -> list[SharedVolume | UsedVolume]:
 
 
 def _attached_pair(key: Any, val: Any, path: tuple[str | int, ...]) -> UsedVolume:
-    key = _name(key, "volume alias", path)
+    key = name_value(key, "volume alias", path)
     if val is None:
         return UsedVolume(key)
     if isinstance(val, dict) and _has_fields(val, UsedVolume, ()):
         return _attached_item(_from_fields(UsedVolume, {"name": key, **val}, path), path)[0]
     if isinstance(val, _LIST_TYPES) and len(val) == 2:
         return _attached_item(UsedVolume(key, val[0], val[1]), path)[0]
-    if not _is_value(val):
+    if not is_value(val):
         raise MapError(f"expected the volume's container path, got {val!r}", path)
     return UsedVolume(key, val)
 
@@ -414,9 +416,9 @@ def _attached_pair(key: Any, val: Any, path: tuple[str | int, ...]) -> UsedVolum
 def _attached_item(item: Any, path: tuple[str | int, ...]) -> list[UsedVolume]:
     if isinstance(item, (UsedVolume, SharedVolume)):
         vol_path = getattr(item, "path", None)
-        if vol_path is not None and not _is_value(vol_path):
+        if vol_path is not None and not is_value(vol_path):
             raise MapError(f"expected a container path, got {vol_path!r}", path)
-        return [UsedVolume(_name(item.name, "volume alias", path), vol_path,
+        return [UsedVolume(name_value(item.name, "volume alias", path), vol_path,
                            read_only(item.readonly, path))]
     if isinstance(item, dict):
         if _has_fields(item, UsedVolume, ("name",)):
@@ -426,7 +428,7 @@ def _attached_item(item: Any, path: tuple[str | int, ...]) -> list[UsedVolume]:
         if 1 <= len(item) <= 3:
             return _attached_item(UsedVolume(*item), path)
         raise MapError(f"expected alias or (alias, path), got {item!r}", path)
-    return [UsedVolume(_name(item, "volume alias", path))]
+    return [UsedVolume(name_value(item, "volume alias", path))]
 
 
 def get_attached_volumes(value: Any) -> list[UsedVolume]:
@@ -438,8 +440,8 @@ def get_attached_volumes(value: Any) -> list[UsedVolume]:
 # --- links -------------------------------------------------------------------------------
 
 def _link_pair(key: Any, val: Any, path: tuple[str | int, ...]) -> ContainerLink:
-    key = _name(key, "container name", path)
-    return ContainerLink(key, None if val is None else _name(val, "link alias", path))
+    key = name_value(key, "container name", path)
+    return ContainerLink(key, None if val is None else name_value(val, "link alias", path))
 
 
 def _link_item(item: Any, path: tuple[str | int, ...]) -> list[ContainerLink]:
@@ -479,7 +481,7 @@ def _port(value: Any, path: tuple[str | int, ...]) -> Any:
 
 def _host_port(value: Any, path: tuple[str | int, ...]) -> Any:
     """Host port: None, int, numeric string or a lazy value (resolved by the engine)."""
-    if value is None or _is_value(value) and not isinstance(value, str):
+    if value is None or is_value(value) and not isinstance(value, str):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise MapError(f"invalid host port {value!r}", path)
@@ -493,7 +495,7 @@ def _host_port(value: Any, path: tuple[str | int, ...]) -> Any:
 def _binding(path: tuple[str | int, ...], exposed: Any, host: Any = None,
              interface: Any = None, ipv6: Any = False) -> PortBinding:
     if interface is not None:
-        interface = _name(interface, "interface alias", path)
+        interface = name_value(interface, "interface alias", path)
     return PortBinding(_port(exposed, path), _host_port(host, path), interface,
                        get_bool(ipv6, path, "invalid ipv6 flag {!r} (true or false)"))
 
@@ -546,7 +548,7 @@ _ENDPOINT_KEYS = {"ipv4": "ipv4_address", "ipv6": "ipv6_address",
 
 def _endpoint(name: Any, path: tuple[str | int, ...], *args: Any, **kwargs: Any
               ) -> NetworkEndpoint:
-    name = _name(name, "network name", path)
+    name = name_value(name, "network name", path)
     if len(args) > 5:
         raise MapError(f"too many endpoint settings for network {name!r}", path)
     fields = dict(zip(NetworkEndpoint._fields[1:], args))
@@ -560,7 +562,7 @@ def _endpoint(name: Any, path: tuple[str | int, ...], *args: Any, **kwargs: Any
     links = fields.get("links")
     ips = fields.get("link_local_ips")
     for key in ("ipv4_address", "ipv6_address"):
-        if fields.get(key) is not None and not _is_value(fields[key]):
+        if fields.get(key) is not None and not is_value(fields[key]):
             raise MapError(f"invalid {key} {fields[key]!r} for network {name!r}", path)
     try:
         return NetworkEndpoint(
@@ -634,7 +636,7 @@ def _command(value: Any, path: tuple[str | int, ...]) -> Any:
             raise MapError("empty command", path)
         return [str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
                 for v in value]
-    if not _is_value(value) or value == "":
+    if not is_value(value) or value == "":
         raise MapError(f"expected a command line or list, got {value!r}", path)
     return value
 
@@ -716,7 +718,7 @@ def get_healthcheck(value: Any) -> HealthCheck | None:
         if not test or not all(isinstance(t, str) for t in test):
             raise MapError(f"invalid healthcheck test {test!r}", ("test",))
         test = list(test)
-    elif not _is_value(test):
+    elif not is_value(test):
         raise MapError(f"invalid healthcheck test {test!r}", ("test",))
     for name in ("interval", "timeout", "start_period"):
         parse_duration(getattr(value, name), (name,))
@@ -736,7 +738,7 @@ _USER_RE = re.compile(rf"{_USER_PART}(:{_USER_PART})?")
 def get_user(value: Any, path: tuple[str | int, ...] = ()) -> Any:
     """User for ``user``/chown: uid (int >= 0), 'name', 'uid:gid', 'name:group', or lazy;
     None means unset. Returned as given (validated)."""
-    if value is None or (_is_value(value) and not isinstance(value, str)):
+    if value is None or (is_value(value) and not isinstance(value, str)):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         if value < 0:
@@ -754,7 +756,7 @@ _OCTAL_RE = re.compile(r"0?[0-7]{3,4}|0o[0-7]{1,4}")
 def get_permissions(value: Any, path: tuple[str | int, ...] = ()) -> Any:
     """chmod mode: symbolic ('u=rwX,g=rX,o=') or octal ('0750', '750'); an int is the mode
     value itself (0o750, YAML ``0750``) and is returned as an octal string. Lazy kept."""
-    if value is None or (_is_value(value) and not isinstance(value, str)):
+    if value is None or (is_value(value) and not isinstance(value, str)):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         if not 0 <= value <= 0o7777:

@@ -122,7 +122,8 @@ class MapIndex:
 
     def attached(self, ref: AttachedRef) -> UsedVolume:
         """The ``attaches`` entry of the owner that ``ref`` names."""
-        return next(a for a in self.configs[ref.parent].attaches if a.name == ref.alias)
+        attaches: list[UsedVolume] = self.configs[ref.parent].attaches
+        return next(a for a in attaches if a.name == ref.alias)
 
     def network_mode_instance(self, mode: object) -> Instance | None:
         """The container instance whose network stack ``network_mode`` shares (the first

@@ -7,7 +7,7 @@ helpers so the planner does not depend on how the model stores things.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from dockerfab.functional import resolve_value
 
@@ -76,8 +76,8 @@ def volume_path(container_map: Any, alias: str) -> str | None:
     if conf is None:
         return None
     if isinstance(conf, str) or not hasattr(conf, "__dict__") and not isinstance(conf, dict):
-        return resolve_value(conf)
-    return resolve_value(mget(conf, "default_path"))
+        return cast("str | None", resolve_value(conf))
+    return cast("str | None", resolve_value(mget(conf, "default_path")))
 
 
 def host_root(container_map: Any) -> str | None:
@@ -98,10 +98,10 @@ def host_path(container_map: Any, alias: str, instance: str | None) -> str | Non
 def join_root(root: str | None, path: Any) -> str | None:
     if path is None:
         return None
-    path = str(path)
-    if root and not path.startswith("/"):
-        return root.rstrip("/") + "/" + path
-    return path
+    text = str(path)
+    if root and not text.startswith("/"):
+        return root.rstrip("/") + "/" + text
+    return text
 
 
 def map_clients(container_map: Any, config: Any) -> list[str]:

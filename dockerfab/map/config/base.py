@@ -123,7 +123,7 @@ class ConfigurationObject:
         if isinstance(key, str):
             key = cls.ALIASES.get(key, key)
             if key in cls._props:
-                return key
+                return str(key)
         raise unknown_key_error(key, list(cls._props) + list(cls.ALIASES), cls.KIND, path)
 
     def set(self, key: str, value: Any) -> None:
@@ -249,7 +249,7 @@ class ConfigurationObject:
         assert isinstance(other, ConfigurationObject)
         self.clean()
         other.clean()
-        return self._values == other._values
+        return bool(self._values == other._values)
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -14,7 +14,7 @@ NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def _number(value: Any) -> Any:
-    if value is None or inp._is_value(value) and not isinstance(value, str):
+    if value is None or inp.is_value(value) and not isinstance(value, str):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise MapError(f"expected a number of seconds, got {value!r}")
@@ -30,7 +30,7 @@ def _signal(value: Any) -> Any:
 
 
 def _optional_str(value: Any) -> Any:
-    if value is None or inp._is_value(value):
+    if value is None or inp.is_value(value):
         return value
     raise MapError(f"expected a string, got {value!r}")
 
@@ -44,7 +44,7 @@ def _options(value: Any) -> Any:
             if not isinstance(key, str):
                 raise MapError(f"option names must be strings, got {key!r}")
         return value
-    if callable(value) or inp._is_value(value) and not isinstance(value, str):
+    if callable(value) or inp.is_value(value) and not isinstance(value, str):
         return value
     raise MapError(f"expected a dictionary of options, got {value!r}")
 
@@ -84,7 +84,7 @@ def _shares(value: Any) -> list[Any]:
 
 
 def _network_mode(value: Any) -> Any:
-    if value is None or inp._is_value(value):
+    if value is None or inp.is_value(value):
         return value
     raise MapError(f"invalid network_mode {value!r} (bridge, host, none/disabled, "
                    f"container:<name>, or a configuration name)")

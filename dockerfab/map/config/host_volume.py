@@ -51,7 +51,7 @@ class HostVolumeConfiguration:
         if key == "root":
             object.__setattr__(self, "root", value)
         else:
-            self._paths[inp._name(key, "volume alias", ())] = value
+            self._paths[inp.name_value(key, "volume alias", ())] = value
 
     def __delitem__(self, key: str) -> None:
         del self._paths[key]
@@ -94,11 +94,11 @@ class HostVolumeConfiguration:
 
     def clean(self) -> None:
         """Validate every path (string, lazy value or ``{instance: path}``)."""
-        if self.root is not None and not inp._is_value(self.root):
+        if self.root is not None and not inp.is_value(self.root):
             raise MapError(f"expected a path for the host root, got {self.root!r}", ("root",))
         for alias, value in list(self._paths.items()):
             try:
-                self._paths[alias] = inp._host_path(value, ())
+                self._paths[alias] = inp.host_path_value(value, ())
             except MapError as exc:
                 raise exc.at(alias) from None
 
@@ -126,7 +126,7 @@ class HostVolumeConfiguration:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, HostVolumeConfiguration):
             return NotImplemented
-        return self.root == other.root and self._paths == other._paths
+        return bool(self.root == other.root and self._paths == other._paths)
 
     __hash__ = None  # type: ignore[assignment]
 

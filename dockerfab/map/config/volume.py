@@ -35,7 +35,7 @@ class VolumeConfiguration(ConfigurationObject):
             values = {"default_path": values}
         super().__init__(values, **kwargs)
 
-    def as_dict(self) -> dict[str, Any]:  # type: ignore[override]
+    def as_dict(self) -> Any:
         """As the base class; but only a path gives just that string (the compact input)."""
         result = super().as_dict()
         if list(result) == ["default_path"]:
