@@ -62,8 +62,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str, str, Any]] = {
                 "[Test:[CMD-SHELL, exit 0], Interval:2s, Timeout:1m30s]"), "create",
                lambda i: i["Config"]["Healthcheck"] == {
                    "Test": ["CMD-SHELL", "exit 0"], "Interval": 2 * SEC, "Timeout": 90 * SEC}),
-    "health-gone": ({"healthcheck": ["CMD", "true"]}, {},
-                    "healthcheck [Test:[CMD, true]] -> (unset)", "create",
+    "health-gone": ({"healthcheck": {"test": ["CMD", "true"], "interval": "1s"}}, {},
+                    "healthcheck [Test:[CMD, true], Interval:1s] -> (unset)", "create",
                     lambda i: not i["Config"].get("Healthcheck")),
     "capadd": ({"host_config": {"cap_add": ["NET_ADMIN"]}},
                {"host_config": {"cap_add": ["net_admin", "SYS_TIME"]}},
