@@ -172,6 +172,7 @@ def script_action(maps: Sequence[Any], name: str, instance: str | None, local_sc
 
 
 def show_script_result(session: HostSession, client_name: str, outcome: Any) -> None:
+    """Report one client's ``run_script`` outcome: exit code and log, or the error."""
     if not isinstance(outcome, dict):
         session.reporter.data(session.label, f"{client_name} result", outcome)
         return

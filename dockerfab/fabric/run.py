@@ -88,6 +88,7 @@ def open_session(target: HostTarget, config: Any, settings: DockerSettings,
 
 
 def close_session(session: HostSession) -> None:
+    """Close a host's Docker client, then the connection the run opened for it."""
     try:
         for client in {id(c): c for c in (session._clients or {}).values()}.values():
             if client is not session.client:

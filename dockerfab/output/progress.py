@@ -7,6 +7,7 @@ from typing import TextIO
 
 
 def size(count: float) -> str:
+    """A byte count in MiB with one decimal (``1.5 MiB``)."""
     return f"{count / 2**20:.1f} MiB"
 
 
