@@ -17,7 +17,8 @@ _EXPORTS: dict[str, str] = {
     **{name: "dockerfab.errors" for name in (
         "DockerFabError", "MapError", "MapIntegrityError", "CircularDependency", "BuildError",
         "RemoteError", "ForeignObjectError", "VolumeChangeError", "ActionRunnerException",
-        "ScriptActionException", "PartialResultsError", "HealthGateFailed", "ConnectionFailed",
+        "ScriptActionException", "PartialResultsError", "HealthGateFailed", "Interrupted",
+        "ConnectionFailed",
         "HostKeyError")},
     # input tuples and flags
     **{name: "dockerfab.map.input" for name in (

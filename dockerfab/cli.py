@@ -32,10 +32,13 @@ def make_program() -> DockerfabProgram:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point (``dockerfab = dockerfab.cli:main``)."""
+    """Console entry point (``dockerfab = dockerfab.cli:main``). SIGINT/SIGTERM stop the
+    run cleanly (exit 130), a second one at once (:mod:`dockerfab.interrupts`)."""
+    from dockerfab import interrupts
     from dockerfab.errors import DockerFabError, MapError
     from dockerfab.fabric.run import unexpected_error_line
 
+    interrupts.install()
     try:
         make_program().run(sys.argv if argv is None else ["dockerfab", *argv])
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly

@@ -12,7 +12,8 @@ The tree::
     │   ├── ForeignObjectError    a map item's name is taken by something dockerfab did not create
     │   ├── VolumeChangeError     an attached volume changed; re-creating it would lose its data
     │   ├── ActionRunnerException a map action failed part-way; carries the partial results
-    │   │   └── ScriptActionException  run_script could not run its script
+    │   │   ├── ScriptActionException  run_script could not run its script
+    │   │   └── Interrupted       SIGINT/SIGTERM stopped the run; what was and was not done
     │   ├── PartialResultsError   a DockerClientWrapper utility failed part-way
     │   └── HealthGateFailed      a started container did not become ready (health gate)
     └── ConnectionFailed          a host could not be reached (SSH, host key, Docker socket)
@@ -204,6 +205,19 @@ class HealthGateFailed(RemoteError):
         super().__init__(message, **kwargs)
         self.reason = reason
         self.output = output
+
+
+class Interrupted(ActionRunnerException):
+    """The run was stopped (SIGINT, SIGTERM, :func:`dockerfab.interrupts.request_stop`)
+    before it was done. ``results``: what was done; ``not_done``: the planned actions that
+    were not started; ``missing``: what the hosts lack because of it, one line per
+    container (``m.web: removed, not re-created``). A re-run converges."""
+
+    def __init__(self, message: str, results: Any = None, *, not_done: Sequence[Any] = (),
+                 missing: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(message, results, **kwargs)
+        self.not_done = list(not_done)
+        self.missing = list(missing)
 
 
 class ConnectionFailed(DockerFabError):

@@ -57,16 +57,19 @@ GATE_HELP = {
 
 @task
 def summary(c: Context) -> None:
-    """Print the per-host summary of the run; exit status 1 when any host failed."""
-    if not Run.of(c).end(full=True):
-        raise Exit(code=1)
+    """Print the per-host summary of the run; exit status 1 when any host failed, 130
+    when the run was interrupted."""
+    code = Run.exit_code(Run.of(c).end(full=True))
+    if code:
+        raise Exit(code=code)
 
 
 @task
 def finish(c: Context) -> None:
     """End of a host utility: the summary only when a host failed, and the exit status."""
-    if not Run.of(c).end(full=False):
-        raise Exit(code=1)
+    code = Run.exit_code(Run.of(c).end(full=False))
+    if code:
+        raise Exit(code=code)
 
 
 def map_task(**help: str) -> Callable[[Callable[..., Any]], Any]:
@@ -290,8 +293,9 @@ def status_summary(c: Context) -> None:
     """End of ``status``: the per-host table; exit 1 when a host failed, 3 when anything is
     out of sync (drifted, stopped, missing, unhealthy, orphaned)."""
     reporter = Run.of(c).reporter
-    if not reporter.summary():
-        raise Exit(code=1)
+    code = Run.exit_code(reporter.summary())
+    if code:
+        raise Exit(code=code)
     if not reporter.last_in_sync:
         raise Exit(code=OUT_OF_SYNC_EXIT)
 

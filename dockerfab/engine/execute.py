@@ -15,7 +15,7 @@ import docker
 import docker.auth
 import docker.errors
 
-from dockerfab import shortcuts
+from dockerfab import interrupts, shortcuts
 from dockerfab.engine import compat
 from dockerfab.engine.events import DONE, FAILED, START, ActionEvent, Listener
 from dockerfab.engine.health import (
@@ -30,6 +30,7 @@ from dockerfab.errors import (
     ActionRunnerException,
     ConnectionFailed,
     DockerFabError,
+    Interrupted,
     RemoteError,
 )
 from dockerfab.map.naming import split_image
@@ -100,6 +101,45 @@ def _gate_facts(action: Action) -> dict[str, Any]:
             "secrets": env_secrets(d.environment)}
 
 
+def _by_item(actions: list[Action]) -> dict[tuple[str, str], list[Action]]:
+    """Actions per (client, container), in plan order, containers in the order of their
+    first action (dependencies before dependents in forward plans)."""
+    out: dict[tuple[str, str], list[Action]] = {}
+    for action in actions:
+        if action.kind in (A.CREATE, A.START, A.STOP, A.REMOVE, A.RESTART, A.EXEC,
+                           A.CONNECT, A.DISCONNECT, A.UPDATE_LIMITS):
+            out.setdefault((action.client, action.item), []).append(action)
+    return out
+
+
+def _desired(plan: list[Action], key: tuple[str, str]) -> DesiredContainer | None:
+    for action in plan:
+        if (action.client, action.item) == key and action.args.get("desired") is not None:
+            d: DesiredContainer = action.args["desired"]
+            return d
+    return None
+
+
+def _deps(plan: list[Action], key: tuple[str, str]) -> list[tuple[str, str]]:
+    d = _desired(plan, key)
+    return [(key[0], dep) for dep in (d.depends_on if d is not None else {})]
+
+
+def _waits_for(key: tuple[str, str], plan: list[Action], left: list[Action],
+               unavailable: set[tuple[str, str]]) -> list[str]:
+    """What a removed (or created) container needs before it can be created (started)
+    now: images, networks, volumes not made yet, dependencies not there or not running."""
+    d = _desired(plan, key)
+    if d is None:
+        return ["its configuration"]
+    needs = {d.image, *d.networks, *d.attached, *d.volumes_used}
+    waits = [f"{a.kind} {a.item}" for a in left if a.client == key[0] and a.item != key[1]
+             and a.kind in (A.PULL_IMAGE, A.CREATE_NETWORK, A.CREATE_VOLUME, A.PREPARE_VOLUME)
+             and a.item in needs]
+    waits += [dep for _, dep in _deps(plan, key) if (key[0], dep) in unavailable]
+    return waits
+
+
 class AbstractRunner:
     """A runner (spec 3.10.2) performs planned actions on clients. ``MappingDockerClient``
     creates ``runner_class(clients, listener=..., concurrency=..., helper_image=...,
@@ -127,8 +167,12 @@ class Executor(AbstractRunner):
                  concurrency: int = DEFAULT_CONCURRENCY,
                  helper_image: str = DEFAULT_HELPER_IMAGE, gate: GateOptions | None = None,
                  auth_configs: dict[str, Any] | None = None,
-                 progress: ProgressCallback | None = None) -> None:
+                 progress: ProgressCallback | None = None,
+                 stop: threading.Event | None = None) -> None:
         self.clients = clients
+        #: set: no further action starts; the run ends with Interrupted (default: the
+        #: process-wide event of dockerfab.interrupts, set by SIGINT/SIGTERM)
+        self.stop = stop if stop is not None else interrupts.stop_event()
         self.progress = progress  # byte progress of image pulls
         self.listener = listener
         self.concurrency = max(1, concurrency)
@@ -149,13 +193,21 @@ class Executor(AbstractRunner):
         """Execute ``plan``; returns the results (appended to ``results`` if given)."""
         results = results if results is not None else []
         ordered = sorted(enumerate(plan), key=lambda p: (p[1].step, p[0]))
-        gates = self._open_gates(plan)
+        gates = self._open_gates(plan) if not self.stop.is_set() else StartGates(self.gate)
+        done_before = len(results)
         try:
             for _, step_items in groupby(ordered, key=lambda p: p[1].step):
+                if self.stop.is_set():
+                    break
                 sequences: dict[tuple[str, str], list[Action]] = {}
                 for _, action in step_items:
                     sequences.setdefault((action.client, action.item), []).append(action)
                 self._run_step(list(sequences.values()), results)
+            if self.stop.is_set():
+                done = {id(r.action) for r in results[done_before:]}
+                left = [a for _, a in ordered if id(a) not in done]
+                if left:
+                    self._interrupted([a for _, a in ordered], left, results)
         finally:
             gates.close()
             self._gates = {}
@@ -185,6 +237,8 @@ class Executor(AbstractRunner):
 
         def run_sequence(sequence: list[Action]) -> None:
             for action in sequence:
+                if self.stop.is_set():  # interrupted: no new action starts
+                    return
                 created = (action.client, action.item) in self._created
                 gate = self._gates.get(action.client) if action.kind in GATED else None
                 watch = None
@@ -259,18 +313,84 @@ class Executor(AbstractRunner):
             by_gate.setdefault(id(gate), (gate, []))[1].append(watch)
         if len(by_gate) == 1:
             [(gate, watches)] = by_gate.values()
-            gate.wait(watches, decided=decided)
-            return
-        lock = threading.Lock()
+            gate.wait(watches, self.stop, decided=decided)
+        else:
+            lock = threading.Lock()
 
-        def locked(watch: Watch) -> None:
-            with lock:
-                decided(watch)
+            def locked(watch: Watch) -> None:
+                with lock:
+                    decided(watch)
 
-        with ThreadPoolExecutor(max_workers=len(by_gate)) as pool:  # hosts wait together
-            for future in [pool.submit(g.wait, ws, None, False, locked)
-                           for g, ws in by_gate.values()]:
-                future.result()
+            with ThreadPoolExecutor(max_workers=len(by_gate)) as pool:  # hosts wait together
+                for future in [pool.submit(g.wait, ws, self.stop, False, locked)
+                               for g, ws in by_gate.values()]:
+                    future.result()
+        for action, result, began, watch, _, _ in gated:
+            if not watch.decided:  # interrupted while waiting: started, not confirmed
+                note = "readiness not confirmed (interrupted)"
+                duration = time.monotonic() - began
+                self._emit(action, DONE, duration, note=note)
+                results.append(ActionResult(action, result.result, duration))
+
+    # ----- interrupts --------------------------------------------------------------------
+    def _interrupted(self, plan: list[Action], left: list[Action],
+                     results: list[ActionResult]) -> None:
+        """The run was stopped with ``left`` not started. A container that a stop or
+        removal left broken is made whole again if that can be done at once (a stopped
+        one is started again; a removed or created one gets its remaining actions if what
+        it needs is there), else it is named as missing. Raises Interrupted."""
+        done = {id(r.action) for r in results}
+        unavailable: set[tuple[str, str]] = set()  # containers not there or not running
+        repaired: list[Action] = []
+        missing: list[str] = []
+        for key, item_left in _by_item(left).items():
+            if not any(a.kind in (A.CREATE, A.START) for a in item_left):
+                continue  # stopping or removing it was the point; nothing to restore
+            item_done = [a for a in plan if (a.client, a.item) == key and id(a) in done]
+            kinds = {a.kind for a in item_done}
+            removed, created = A.REMOVE in kinds, A.CREATE in kinds
+            if A.STOP in kinds and not removed and not created:
+                repair = [Action(A.START, key[1], key[0], ["started again (interrupted)"],
+                          item_left[0].step, item_left[0].config_id)]
+                what = "stopped"
+            elif removed or created:
+                repair = [a for a in item_left if a.kind != A.REMOVE]
+                what = "removed, not re-created" if removed and not created else \
+                    "created, not started"
+            else:  # not touched: as before the run; running only if the plan stops it
+                if not any(a.kind == A.STOP for a in item_left):
+                    unavailable.add(key)
+                continue
+            waits = _waits_for(key, plan, left, unavailable) if what != "stopped" else \
+                [f"{k[1]}" for k in _deps(plan, key) if k in unavailable]
+            if waits:
+                unavailable.add(key)
+                missing.append(f"{key[1]}: {what} (needs {', '.join(waits)})")
+                continue
+            try:
+                for action in repair:
+                    results.append(self._run_action(action, created))
+                    repaired.append(action)
+            except BaseException as exc:  # noqa: BLE001 - reported as missing
+                unavailable.add(key)
+                missing.append(f"{key[1]}: {what}; making it whole failed: {error_text(exc)}")
+        not_done = [a for a in left if a not in repaired and id(a) not in done]
+        total = len(plan)
+        count = total - len(not_done)
+        why = interrupts.reason() or "stop requested"
+        text = f"interrupted ({why}): {count} of {total} actions done"
+        if not_done:
+            names = [f"{a.kind} {a.item}" for a in not_done]
+            text += f"; not started: {', '.join(names[:6])}" + (
+                f" (+{len(names) - 6} more)" if len(names) > 6 else "")
+        if missing:
+            text += "; missing: " + "; ".join(missing)
+        if repaired:
+            whole = sorted({a.item for a in repaired})
+            text += "; made whole again: " + ", ".join(whole)
+        first = not_done[0] if not_done else left[0]
+        raise Interrupted(text, results, not_done=not_done, missing=missing,
+                          host=first.client)
 
     # ----- one action --------------------------------------------------------------------
     def _emit(self, action: Action, phase: str, duration: float = 0.0,

@@ -40,7 +40,8 @@ from typing import Any, Protocol
 
 from fabric import Connection
 
-from dockerfab.errors import DockerFabError, UsageError
+from dockerfab import interrupts
+from dockerfab.errors import DockerFabError, Interrupted, UsageError
 from dockerfab.fabric.flags import TaskFlags
 from dockerfab.fabric.run import (
     HostSession,
@@ -126,8 +127,16 @@ class Run:
     # ----- a task's start ----------------------------------------------------------------------
     def begin(self, task: str, flags: TaskFlags) -> DockerSettings:
         """A task starts: its ``--fail-fast``/``--format`` apply to the settings, its output
-        flags to the reporter. Returns the settings it runs with."""
+        flags to the reporter. Returns the settings it runs with. Under Fabric's ``fab``,
+        Ctrl-C and SIGTERM stop the run cleanly from here on (``dockerfab`` handles them
+        from its start; other programs calling the tasks keep their own handling)."""
+        import os
+        import sys
+
         from dockerfab.output import MODES, NORMAL, QUIET, VERBOSE
+
+        if os.path.basename(sys.argv[0] if sys.argv else "") == "fab":
+            interrupts.install()
 
         changes: dict[str, Any] = {}
         base = DockerSettings.from_config(self.config)
@@ -156,6 +165,14 @@ class Run:
         """End of a task: the summary (always with ``full``, else when a host failed);
         True if every host was ok."""
         return self.reporter.end(full)
+
+    @staticmethod
+    def exit_code(ok: bool) -> int:
+        """The exit status after a task's summary: 130 once interrupted (Ctrl-C, SIGTERM),
+        else 1 if a host failed, else 0."""
+        if interrupts.stop_requested():
+            return interrupts.EXIT_INTERRUPTED
+        return 0 if ok else 1
 
     def maps(self, complete: bool = True) -> list[Any]:
         """The configured maps, loaded and integrity-checked once per run (``complete=False``:
@@ -223,6 +240,11 @@ class Run:
             reporter.finish(target.label, "skipped: an earlier host failed (--fail-fast)")
             self._record(HostOutcome(target.label, task, False, "skipped", skipped=True))
             return False
+        if interrupts.stop_requested():  # Ctrl-C/SIGTERM: no new host starts
+            line = f"not started: interrupted ({interrupts.reason()})"
+            reporter.finish(target.label, line, interrupted=True)
+            self._record(HostOutcome(target.label, task, False, line, skipped=True))
+            return False
         try:
             session = open_session(target, self.config, self.settings, reporter)
             try:
@@ -230,6 +252,10 @@ class Run:
                     unchanged, result = work(session)
             finally:
                 close_session(session)
+        except Interrupted as exc:  # what was done and what was not (no --fail-fast stop)
+            reporter.finish(target.label, exc, interrupted=True)
+            self._record(HostOutcome(target.label, task, False, str(exc)))
+            return False
         except DockerFabError as exc:
             reporter.finish(target.label, exc)
             return self._failed(target, task, str(exc))

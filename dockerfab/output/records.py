@@ -78,6 +78,7 @@ class HostReport:
     unchanged: int | None = None
     failed: int = 0
     error: str | None = None  # one line: why the host failed
+    interrupted: bool = False  # stopped by SIGINT/SIGTERM (error says what was not done)
     result: Any = None  # task-specific data for JSON (e.g. script logs)
     actions: list[dict[str, Any]] | None = None  # planned (dry run) or done actions
     status: list[Any] | None = None  # ClientStatus per client (status task)
@@ -109,7 +110,7 @@ class HostReport:
         data: dict[str, Any] = {
             "host": self.host, "task": self.task, **self.counts, "unchanged": self.unchanged,
             "failed": self.failed, "seconds": round(self.elapsed, 3), "ok": self.ok,
-            "error": self.error}
+            "error": self.error, "interrupted": self.interrupted}
         if self.actions is not None:
             data["actions"] = self.actions
         if self.status is not None:

@@ -125,10 +125,13 @@ class Reporter:
             self.printer.data(host, title, value)
 
     def finish(self, host: str, error: BaseException | str | None = None,
-               unchanged: int | None = None, result: Any = None) -> HostReport:
-        """Close ``host``'s report: its one-line error (if any) and final numbers."""
+               unchanged: int | None = None, result: Any = None,
+               interrupted: bool = False) -> HostReport:
+        """Close ``host``'s report: its one-line error (if any) and final numbers;
+        ``interrupted``: the error says what a stopped run did and did not do."""
         with self._lock:
             report = self.host(host)
+            report.interrupted = interrupted
             report.finished = time.monotonic()
             if unchanged is not None:
                 report.unchanged = unchanged

@@ -60,9 +60,13 @@ def summary_table(reports: Sequence[HostReport]) -> str:
         rows = [[r.host, *(r.status_counts().values() if r.status is not None
                            else [None] * len(STATUS_COLUMNS)),
                  f"{r.elapsed:.1f}s",
-                 "FAILED" if not r.ok else ("in sync" if r.in_sync else "OUT OF SYNC")]
+                 _result(r) if not r.ok else ("in sync" if r.in_sync else "OUT OF SYNC")]
                 for r in reports]
         return format_table(STATUS_HEADERS, rows)
     rows = [[r.host, *r.counts.values(), r.unchanged, r.failed, f"{r.elapsed:.1f}s",
-             "ok" if r.ok else "FAILED"] for r in reports]
+             "ok" if r.ok else _result(r)] for r in reports]
     return format_table(SUMMARY_HEADERS, rows)
+
+
+def _result(report: HostReport) -> str:
+    return "INTERRUPTED" if report.interrupted else "FAILED"

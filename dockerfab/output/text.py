@@ -78,7 +78,8 @@ class TextPrinter:
         self._write(f"[{host}] {text}" if host else text)
 
     def error(self, report: HostReport) -> None:
-        self._write(f"[{report.host}] ERROR {report.task}: {report.error}")
+        label = "INTERRUPTED" if report.interrupted else "ERROR"
+        self._write(f"[{report.host}] {label} {report.task}: {report.error}")
 
     def data(self, host: str | None, title: str, value: Any) -> None:
         """Task output (tables, YAML, versions): printed as given."""
@@ -122,3 +123,6 @@ class TextPrinter:
         self._write("")
         self._write(title)
         self._write(summary_table(reports))
+        for report in reports:  # an interrupted run: what each host did not get done
+            if report.interrupted and report.error:
+                self._write(f"[{report.host}] {report.error}")
