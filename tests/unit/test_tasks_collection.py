@@ -118,3 +118,30 @@ def test_targets_from_connection_take_that_hosts_clients():
     (target,) = resolve_targets([Connection("root@h1", config=config)], clients)
     assert target.host == "h1" and sorted(target.clients) == ["a"]
     assert target.connection is not None
+
+
+def test_the_program_hands_all_h_hosts_to_one_call_of_a_task():
+    """-H h1,h2: the task runs once, with both hosts in the run (one fan-out), not once per
+    host; the post-task runs once after it."""
+    from fabric.tasks import task
+
+    from dockerfab.cli import DockerfabProgram
+    from dockerfab.fabric.executor import ParallelExecutor
+    from dockerfab.fabric.pipeline import Run
+
+    calls = []
+
+    @task
+    def after(c):
+        calls.append(("after", [h.host for h in Run.of(c).cli_hosts]))
+
+    @task(post=[after])
+    def probe(c):
+        run = Run.of(c)
+        calls.append(("probe", [h.host for h in run.cli_hosts], id(run)))
+
+    program = DockerfabProgram(name="dockerfab", binary="dockerfab", version="0",
+                               namespace=Collection(probe, after),
+                               executor_class=ParallelExecutor, config_class=Config)
+    program.run(["dockerfab", "-H", "h1,h2", "probe"], exit=False)
+    assert [c[:2] for c in calls] == [("probe", ["h1", "h2"]), ("after", [])]
