@@ -662,20 +662,20 @@ app:
     (("host", "root"), 1),               # host.root is written as host_root
 ])
 def test_model_paths_are_located(path, line):
-    document = dyaml._parse(LOCATE_TEXT, "loc.yaml", dyaml.Loader)
+    document = dyaml.parse_document(LOCATE_TEXT, "loc.yaml", dyaml.Loader)
     error = document.locate(MapError("problem", path))
     assert (error.file, error.line) == ("loc.yaml", line)
     assert error.path == path  # the path itself is reported as the model gave it
 
 
 def test_located_error_keeps_a_file_set_elsewhere():
-    document = dyaml._parse(LOCATE_TEXT, "loc.yaml", dyaml.Loader)
+    document = dyaml.parse_document(LOCATE_TEXT, "loc.yaml", dyaml.Loader)
     error = document.locate(MapError("x", ("app",), file="other.yaml", line=3))
     assert (error.file, error.line) == ("other.yaml", 3)
 
 
 def test_error_without_path_gets_file_but_no_line():
-    document = dyaml._parse(LOCATE_TEXT, "loc.yaml", dyaml.Loader)
+    document = dyaml.parse_document(LOCATE_TEXT, "loc.yaml", dyaml.Loader)
     error = document.locate(MapError("the whole map is wrong"))
     assert (error.file, error.line, str(error)) == ("loc.yaml", None,
                                                     "loc.yaml: the whole map is wrong")

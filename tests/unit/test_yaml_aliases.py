@@ -7,13 +7,8 @@ import pytest
 import yaml as pyyaml
 
 from dockerfab.errors import MapError
-from dockerfab.yaml import (
-    MAX_EXPANDED_VALUES,
-    Loader,
-    _Positions,
-    expanded_size,
-    load_map,
-)
+from dockerfab.yaml import Loader, load_map
+from dockerfab.yamldoc import MAX_EXPANDED_VALUES, Positions, expanded_size
 
 
 def laughs(levels: int, width: int = 9) -> str:
@@ -36,7 +31,7 @@ def test_position_tracker_walks_each_node_once():
     text = laughs(5)  # 9**6 values when expanded, 6 * 10 nodes written
     loader, root = composed(text)
     try:
-        positions = _Positions.build(loader, root)
+        positions = Positions.build(loader, root)
     finally:
         loader.dispose()
     written = 1 + 2 * 7 + 6 * 9 + 9  # root, keys and lists, aliases and scalars
