@@ -306,3 +306,18 @@ def test_several_aliases_of_one_link_plan_nothing_when_unchanged():
                                                  **{"m.app": observed(before)}))
     (first, *_) = planner.plan_update(inp, ActionOptions())
     assert first.reasons == ["link b missing"]
+
+
+def test_exposed_ports_and_anonymous_volumes_no_longer_set_are_changes():
+    old = ContainerMap("m", {"app": {"image": "/base", "exposes": [80, 8080],
+                                     "shares": ["/data", "/cache"]}})
+    before = make_input(old, empty).desired["m.app"]
+    state = observed(before)
+    state.inspect["Config"]["Volumes"] = {"/data": {}, "/cache": {}, "/image": {}}
+    state.inspect["Config"]["ExposedPorts"]["9000/tcp"] = {}  # the image's
+    new = ContainerMap("m", {"app": {"image": "/base", "exposes": [80],
+                                     "shares": ["/data"]}})
+    d = make_input(new, empty).desired["m.app"]
+    assert recreate_reasons(d, state, snapshot_of({d.name: d})) == [
+        "port 8080/tcp no longer exposed", "volume /cache no longer declared"]
+    assert recreate_reasons(before, state, snapshot_of({d.name: before})) == []
