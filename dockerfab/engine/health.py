@@ -106,6 +106,7 @@ class Watch:
     mode: str = READY
     started: float = 0.0  # monotonic time of the start call's answer
     container_id: str | None = None
+    checked: bool = False  # looked at by a list call once (at the readiness delay)
     outcome: str | None = None
     failure: str | None = None
     output: str = ""
@@ -255,7 +256,8 @@ class HealthGate:
             elif action in ("start", "restart"):
                 w._fail("restarted (restart loop)")
             elif action.startswith("health_status"):
-                status = action.partition(":")[2].strip()
+                # Docker: "health_status: healthy"; Podman also names it in an attribute
+                status = action.partition(":")[2].strip() or str(attrs.get("health_status", ""))
                 if status == "unhealthy":
                     w._fail("unhealthy", "health")
                 elif status == "healthy" and w.mode != STAY:
@@ -348,9 +350,12 @@ class HealthGate:
         return all(w.decided for w in watches)
 
     def _deadline(self, w: Watch) -> float:
-        if w.mode == HEALTH:
+        """When a watch is looked at: after the readiness delay (also one with a health
+        check, in case its events do not come: a lost stream, a daemon that words them
+        differently), then, still starting, at the time-out."""
+        if w.mode == HEALTH and w.checked:
             return w.started + self.options.timeout
-        return w.started + self.options.readiness
+        return w.started + min(self.options.readiness, self.options.timeout)
 
     def _check(self, due: Sequence[Watch], adopt: bool = False) -> None:
         """One list call for the due containers; an inspect for each one timed out."""
@@ -372,6 +377,7 @@ class HealthGate:
                     w._fail("the container was replaced while waiting for it", "none")
                     continue
                 self._judge(w, entry, adopt)
+                w.checked = True
 
     def _judge(self, w: Watch, entry: dict[str, Any], adopt: bool) -> None:
         """Decide (or move on) a due watch from its list entry."""
@@ -395,15 +401,13 @@ class HealthGate:
                 w.outcome = f"stayed up {self.options.readiness:g}s"
         elif "(healthy)" in status:
             w.outcome = "healthy"
-        elif "health: starting" in status:
-            if w.mode == HEALTH:  # the time-out is over
+        elif "health: starting" in status or (w.mode == HEALTH and not adopt):
+            if time.monotonic() >= w.started + self.options.timeout:
                 w._fail(f"not healthy after {self.options.timeout:g}s", "health")
-            elif w.mode == READY:
-                w.mode = HEALTH  # the image has a health check: wait for it
+            else:
+                w.mode = HEALTH  # (the image's) health check: wait for it
         elif adopt:
             pass  # running: its readiness delay (or stay) starts now
-        elif w.mode == HEALTH:
-            w._fail(f"not healthy after {self.options.timeout:g}s", "health")
         else:
             w.outcome = f"running {self.options.readiness:g}s"
 

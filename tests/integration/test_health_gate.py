@@ -108,7 +108,7 @@ def test_healthy_container_passes_before_its_dependent_starts(api, direct, name)
     assert [(r.kind, r.item) for r in results if r.kind == "start"] == [
         ("start", f"{name}.db"), ("start", f"{name}.app")]
     db_done, db_event = events.one("start", f"{name}.db", "done")
-    assert db_event.note == "healthy" and 0.9 < db_event.duration < 3
+    assert db_event.note == "healthy" and db_event.duration > 0.9  # not "running 3s"
     app_begun, _ = events.one("start", f"{name}.app", "start")
     assert app_begun >= db_done
     _, app_event = events.one("start", f"{name}.app", "done")
@@ -130,7 +130,7 @@ def test_health_check_of_the_image_is_waited_for(api, direct, name, host):
         cmap = ContainerMap(name, {"web": {"image": tag, "create_options": {"command": [
             "sh", "-c", "sleep 2; touch /tmp/ready; " + IDLE]}}})
         events = Events()
-        client(cmap, api, events, readiness=0.3).startup("web")
+        client(cmap, api, events, readiness=0.3, health_timeout=60).startup("web")
         _, done = events.one("start", f"{name}.web", "done")
         assert done.note == "healthy" and done.duration >= 2
         assert state(direct, f"{name}.web")["Health"]["Status"] == "healthy"
@@ -198,7 +198,7 @@ def test_one_shot_container_exiting_0_is_done(api, direct, name):
     results = client(cmap, api, events, readiness=3).startup("app")
     assert ("start", f"{name}.seed") in [(r.kind, r.item) for r in results]
     seed_done, seed = events.one("start", f"{name}.seed", "done")
-    assert seed.note == "exited 0" and seed.duration < 3
+    assert seed.note == "exited 0"
     app_begun, _ = events.one("start", f"{name}.app", "start")
     assert app_begun >= seed_done
     assert state(direct, f"{name}.seed")["ExitCode"] == 0
@@ -206,12 +206,12 @@ def test_one_shot_container_exiting_0_is_done(api, direct, name):
 
 
 def test_no_wait_skips_the_gate(api, direct, name):
-    cmap = ContainerMap(name, {"worker": {"image": IMAGE, "create_options": {
-        "command": ["sh", "-c", "sleep 1; exit 3"]}}})
+    cmap = ContainerMap(name, {"worker": {"image": IMAGE, "stop_timeout": 1, "create_options": {
+        "command": ["sh", "-c", "sleep 30; exit 3"]}}})
     events = Events()
     client(cmap, api, events, readiness=3).startup("worker", wait=False)
     _, done = events.one("start", f"{name}.worker", "done")
-    assert done.note is None and done.duration < 1
+    assert done.note is None  # no gate: a gated start says how it passed
     assert state(direct, f"{name}.worker")["Running"]  # not waited for: still running
 
 

@@ -40,3 +40,24 @@ def test_a_stopped_executor_starts_nothing_and_says_what_was_not_done():
         assert "0 of 2 actions done; not started: create m.web, start m.web" in str(exc)
     else:
         raise AssertionError("no Interrupted")
+
+
+def test_what_a_removed_container_waits_for():
+    """Pure: a removed container can be re-created at once only if its image, networks,
+    volumes and dependencies are there."""
+    from dockerfab.engine.execute import _waits_for
+    from dockerfab.map.input import ItemType, MapConfigId
+    from dockerfab.plan.desired import DesiredContainer
+
+    d = DesiredContainer(name="m.app", config_id=MapConfigId(ItemType.CONTAINER, "m", "app"),
+                         image="app:2", create_kwargs={}, host_config={},
+                         networks={"m.net": {}}, attached=["m.data"],
+                         depends_on={"m.db": "link"})
+    create = Action("create", "m.app", "h", step=6, args={"desired": d})
+    pull = Action("pull_image", "app:2", "h", step=0)
+    net = Action("create_network", "m.net", "h", step=1)
+    plan = [pull, net, create]
+    assert _waits_for(("h", "m.app"), plan, [create], set()) == []
+    assert _waits_for(("h", "m.app"), plan, [pull, net, create], set()) == [
+        "pull_image app:2", "create_network m.net"]
+    assert _waits_for(("h", "m.app"), plan, [create], {("h", "m.db")}) == ["m.db"]
