@@ -106,7 +106,7 @@ def export_compose(c, names, output=None, client=None):
                         f"names {len(involved)} maps ({', '.join(involved)})")
         info = None
         if client is not None:
-            clients = load_clients(settings)
+            clients = load_clients(settings, c.config)
             if client not in clients:
                 raise _fail(f"client {client!r} is not in docker.clients")
             info = ClientInfo.from_config(client, clients[client])

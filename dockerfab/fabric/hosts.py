@@ -39,17 +39,20 @@ def load_maps(settings: DockerSettings, config: Any = None, complete: bool = Tru
             for path in settings.maps]
 
 
-def load_clients(settings: DockerSettings) -> dict[str, FabricClientConfiguration]:
+def load_clients(settings: DockerSettings, config: Any = None
+                 ) -> dict[str, FabricClientConfiguration]:
     """The client configurations of ``docker.clients`` (a file or a mapping), as
-    :class:`FabricClientConfiguration` objects."""
+    :class:`FabricClientConfiguration` objects; ``!env`` in a file also reads ``config``
+    (the task's Fabric configuration), as in maps."""
     source = settings.clients
     if source is None:
         return {}
     if isinstance(source, str):
-        from dockerfab.yaml import load_clients_file
+        from dockerfab.yaml import Loader, load_clients_file
 
+        loader = Loader if config is None else Loader.with_config(config)
         return load_clients_file(os.path.abspath(os.path.expanduser(source)),
-                                 FabricClientConfiguration)
+                                 FabricClientConfiguration, loader=loader)
     clients: dict[str, FabricClientConfiguration] = {}
     for name, values in source.items():
         if not isinstance(values, Mapping):

@@ -200,7 +200,7 @@ class Run:
         if self._clients is None:
             from dockerfab.fabric.hosts import load_clients
 
-            self._clients = load_clients(self.settings)
+            self._clients = load_clients(self.settings, self.config)
         return self._clients
 
     def targets(self, context: Any) -> list[HostTarget]:

@@ -90,3 +90,19 @@ def test_desired_state_for_taking_down_needs_no_interface_or_path():
     lenient = DesiredStateBuilder(m, ClientInfo("c"), complete=False)
     assert lenient.container("no_iface", None).name == "m.no_iface"
     assert lenient.container("no_path", None).attached == ["m.nowhere"]
+
+
+def test_clients_file_env_reads_the_fabric_configuration(tmp_path, monkeypatch):
+    from dockerfab.fabric.hosts import load_clients
+    from dockerfab.fabric.settings import DockerSettings
+
+    monkeypatch.delenv("web_host", raising=False)
+    path = tmp_path / "clients.yaml"
+    path.write_text("web1: {fabric_host: !env web_host, interfaces: {private: !env "
+                    "[net.private, 10.0.0.1]}}\n")
+    config = Config(overrides={"web_host": "deploy@web1.example.com", "net": {}})
+    clients = load_clients(DockerSettings(clients=str(path)), config)
+    assert clients["web1"].fabric_host == "deploy@web1.example.com"
+    assert clients["web1"].interfaces == {"private": "10.0.0.1"}
+    with pytest.raises(MapError, match="web_host is not set"):
+        load_clients(DockerSettings(clients=str(path)))
