@@ -122,7 +122,7 @@ class ResourcesMixin:
         spec = self.volumes.get(source, {}) if source in self.volumes else None
         if spec is None:
             raise MapError(f"{where}: volume {source!r} is not declared in the top-level "
-                           f"volumes", ("volumes", source))
+                           f"volumes")
         spec = spec or {}
         if spec.get("external"):
             self.warn(f"{where}: external volume {source!r} is not managed by the map; "
@@ -161,7 +161,7 @@ class ResourcesMixin:
         for network, options in wanted.items():
             if network != "default" and network not in self.networks:
                 raise MapError(f"{where}: network {network!r} is not declared in the "
-                               f"top-level networks", ("networks", network))
+                               f"top-level networks")
             if (self.networks.get(network) or {}).get("external"):
                 self.warn(f"{where}: external network {network!r} is not managed by the "
                           f"map; left out")
