@@ -15,12 +15,16 @@ The tree::
     │   │   ├── ScriptActionException  run_script could not run its script
     │   │   └── Interrupted       SIGINT/SIGTERM stopped the run; what was and was not done
     │   ├── PartialResultsError   a DockerClientWrapper utility failed part-way
-    │   └── HealthGateFailed      a started container did not become ready (health gate)
+    │   ├── HealthGateFailed      a started container did not become ready (health gate)
+    │   ├── HostLocked            another run holds the host's deploy lock (exit status 5)
+    │   └── RolledBack            a rollout failed and the host was rolled back (exit status 4)
     └── ConnectionFailed          a host could not be reached (SSH, host key, Docker socket)
         └── HostKeyError          the host's key is unknown or changed
 
 Callers that only want "did dockerfab refuse this" catch :class:`DockerFabError`; its
 ``str()`` is a complete one-line message meant for the user, no traceback needed.
+``exit_code`` is the program's exit status when a host fails with the error (the table is
+in docs/reliability.rst).
 """
 from __future__ import annotations
 
@@ -44,6 +48,9 @@ def format_key_path(path: KeyPath) -> str:
 class DockerFabError(Exception):
     """Root of dockerfab's exceptions. ``str(error)`` is the whole message for the user."""
 
+    #: Exit status of the program when a host fails with this error.
+    exit_code = 1
+
 
 class UsageError(DockerFabError, ValueError):
     """A task's flags contradict each other or name an unknown value (exit status 2)."""
@@ -55,6 +62,8 @@ class MapError(DockerFabError, ValueError):
     ``path`` is the key path inside the input (``('app_server', 'binds', 1)``); ``file`` and
     ``line`` are filled in by the YAML loader where the input came from a file.
     """
+
+    exit_code = 2
 
     def __init__(self, message: str, path: KeyPath = (), *, file: str | None = None,
                  line: int | None = None) -> None:
@@ -135,6 +144,23 @@ class VolumeChangeError(RemoteError):
                  **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.changes = dict(changes or {})
+
+
+class HostLocked(RemoteError):
+    """Another run holds the deploy lock of the host; ``holder`` says who, since when, with
+    which task (a :class:`dockerfab.rollout.holder.Holder`, or None if unreadable)."""
+
+    exit_code = 5
+
+    def __init__(self, message: str, holder: Any = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.holder = holder
+
+
+class RolledBack(RemoteError):
+    """A rollout failed and this host went back to the release it had before it."""
+
+    exit_code = 4
 
 
 class PartialResults(list):  # type: ignore[type-arg]

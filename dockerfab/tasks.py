@@ -45,6 +45,15 @@ ADOPT_HELP = {"adopt_foreign": "use containers, volumes and networks named like 
 FOREIGN_HELP = {**ADOPT_HELP,
                 "replace_foreign": "remove such items and create them from the map "
                                    "(a volume's data is lost)"}
+LOCK_HELP = {"lock_wait": "seconds to wait for another run's deploy lock on a host "
+                         "(default: the docker.lock_wait setting, 0: fail at once, exit 5)"}
+ROLLOUT_HELP = {
+    "batch": "roll out in batches: N hosts or P% of them at a time, in the order given "
+             "(default: the docker.rollout setting; none: every host at once)",
+    "watch": "seconds a batch must stay healthy before the next starts (default 0)",
+    "max_failures": "failed hosts allowed before the rollout stops (default 0)",
+    "on_failure": "when the rollout fails: rollback (default; the hosts it reached go back "
+                  "to their release from before it, exit 4), stop, or continue"}
 GATE_HELP = {
     "wait": "wait until each started container is healthy, or running --readiness seconds "
             "without a restart, or exited 0 (default on; --no-wait: done once started)",
@@ -55,11 +64,19 @@ GATE_HELP = {
 }
 
 
+def _exit_status(run: Run, ok: bool) -> int:
+    """The exit status after a summary: 130 once interrupted, else the hosts' (1 failed, 4
+    rolled back, 5 locked; see docs/reliability.rst), 0 when every host was ok."""
+    code = Run.exit_code(ok)
+    return (run.reporter.last_exit_code or code) if code == 1 else code
+
+
 @task
 def summary(c: Context) -> None:
-    """Print the per-host summary of the run; exit status 1 when any host failed, 130
-    when the run was interrupted."""
-    code = Run.exit_code(Run.of(c).end(full=True))
+    """Print the per-host summary of the run; exit status 1 when any host failed (4 rolled
+    back, 5 locked: docs/reliability.rst), 130 when the run was interrupted."""
+    run = Run.of(c)
+    code = _exit_status(run, run.end(full=True))
     if code:
         raise Exit(code=code)
 
@@ -67,7 +84,8 @@ def summary(c: Context) -> None:
 @task
 def finish(c: Context) -> None:
     """End of a host utility: the summary only when a host failed, and the exit status."""
-    code = Run.exit_code(Run.of(c).end(full=False))
+    run = Run.of(c)
+    code = _exit_status(run, run.end(full=False))
     if code:
         raise Exit(code=code)
 
@@ -86,16 +104,17 @@ def _map(c: Context, action: str, names: str, instances: str | None, flags: Task
 # --- map actions ---------------------------------------------------------------------------
 
 @map_task(**GATE_HELP, prepare_local="prepare attached volumes with commands on the host "
-          "(default on; --no-prepare-local: in a helper container)", **FOREIGN_HELP)
+          "(default on; --no-prepare-local: in a helper container)", **FOREIGN_HELP,
+          **LOCK_HELP)
 def startup(c: Context, names: str, instances: str | None = None, prepare_local: bool = True,
             adopt_foreign: bool = False, replace_foreign: bool = False, wait: bool = True,
-            readiness: str | None = None, health_timeout: str | None = None, *,
-            flags: TaskFlags) -> None:
+            readiness: str | None = None, health_timeout: str | None = None,
+            lock_wait: str | None = None, *, flags: TaskFlags) -> None:
     """Create and start containers and their dependencies; re-create broken ones (keeping
     their anonymous volumes)."""
     _map(c, "startup", names, instances, flags, prepare_local=prepare_local,
          adopt_foreign=adopt_foreign, replace_foreign=replace_foreign, wait=wait,
-         readiness=readiness, health_timeout=health_timeout)
+         readiness=readiness, health_timeout=health_timeout, lock_wait=lock_wait)
 
 
 @map_task(remove_persistent="also remove persistent containers (default on)",
@@ -176,23 +195,30 @@ def restart(c: Context, names: str, instances: str | None = None,
                            "none",
     "prepare_local": PREPARE_HELP,
     "recreate_volumes": "re-create attached volumes whose driver, options or labels changed "
-                        "(their data is lost)", **FOREIGN_HELP})
+                        "(their data is lost)", **FOREIGN_HELP, **LOCK_HELP, **ROLLOUT_HELP})
 def update(c: Context, names: str, instances: str | None = None,
            pull_before_update: bool = False, force_update: list[str] | None = None,
            skip_limit_reset: bool = False, update_persistent: bool = False,
            check_exec_commands: str | None = None, prepare_local: bool = True,
            recreate_volumes: bool = False, adopt_foreign: bool = False,
            replace_foreign: bool = False, wait: bool = True, readiness: str | None = None,
-           health_timeout: str | None = None, *, flags: TaskFlags) -> None:
+           health_timeout: str | None = None, lock_wait: str | None = None,
+           batch: str | None = None, watch: str | None = None,
+           max_failures: str | None = None, on_failure: str | None = None, *,
+           flags: TaskFlags) -> None:
     """Bring containers in line with the map: recreate (keeping anonymous volumes),
-    reconnect, update limits, re-create changed networks, start."""
+    reconnect, update limits, re-create changed networks, start.
+
+    With --batch, host by host (or N, or P% at a time), each batch watched for --watch
+    seconds; a failed rollout takes the hosts it reached back (docs/rollouts.rst)."""
     _map(c, "update", names, instances, flags, pull_before_update=pull_before_update,
          force_update=split_list(force_update) or None, skip_limit_reset=skip_limit_reset,
          update_persistent=update_persistent,
          check_exec_commands=cmd_check(check_exec_commands), prepare_local=prepare_local,
          recreate_volumes=recreate_volumes, adopt_foreign=adopt_foreign,
          replace_foreign=replace_foreign, wait=wait, readiness=readiness,
-         health_timeout=health_timeout)
+         health_timeout=health_timeout, lock_wait=lock_wait, batch=batch, watch=watch,
+         max_failures=max_failures, on_failure=on_failure)
 
 
 @map_task(signal="signal to send (name or number, default SIGKILL)", **ADOPT_HELP)
@@ -293,7 +319,7 @@ def status_summary(c: Context) -> None:
     """End of ``status``: the per-host table; exit 1 when a host failed, 3 when anything is
     out of sync (drifted, stopped, missing, unhealthy, orphaned)."""
     reporter = Run.of(c).reporter
-    code = Run.exit_code(reporter.summary())
+    code = _exit_status(Run.of(c), reporter.summary())
     if code:
         raise Exit(code=code)
     if not reporter.last_in_sync:
@@ -322,6 +348,92 @@ def show(c: Context, values: bool = False, *, flags: TaskFlags) -> None:
     values read with !env hidden."""
     for container_map in Run.of(c).maps():
         print(map_yaml(container_map, values), end="")
+
+
+# --- releases, rollback, deploy lock, audit log ---------------------------------------------
+
+def _selected(run: Run, maps: list[Any], names: str | None) -> set[str] | None:
+    """Container names meant by ``names`` (None: all); unknown names raise MapError."""
+    if not names:
+        return None
+    from dockerfab.map.naming import container_name
+    from dockerfab.map.select import select_in
+
+    return {container_name(i.map_name, i.config_name, i.instance_name)
+            for i in select_in(maps, split_list(names))}
+
+
+@host_task(flags=MAP_FLAGS, post=[summary], help={
+    "names": "only these container configurations (and what depends on them), comma-"
+             "separated; default all",
+    "to": "the release to go back to (its id or a unique beginning); default the newest "
+          "one that differs from what runs now", **LOCK_HELP})
+def rollback(c: Context, names: str | None = None, to: str | None = None,
+             lock_wait: str | None = None, *, flags: TaskFlags) -> None:
+    """Re-create containers exactly as an earlier release had them (image and
+    configuration), in dependency order, each ready before the next; itself a release."""
+    from dockerfab.rollout.rolling import deploy
+    from dockerfab.rollout.work import rollback_work
+
+    run = Run.of(c)
+    settings = run.begin("rollback", flags)
+    maps = run.maps()
+    work = rollback_work(settings.state_dir, maps, _selected(run, maps, names), to,
+                         flags.dry_run, readiness=settings.readiness,
+                         timeout=settings.health_timeout, stop=run.stop)
+    if flags.dry_run:
+        run.on_hosts(c, "rollback", work)
+    else:
+        deploy(run, c, "rollback", split_list(names), maps, work, {"to": to},
+               {"lock_wait": lock_wait})
+
+
+@host_task(post=[finish], help={"names": "only these container configurations "
+                                         "(comma-separated)"})
+def releases(c: Context, names: str | None = None, *, flags: TaskFlags) -> None:
+    """The releases of each host, newest first, with what changed between them."""
+    from dockerfab.rollout.work import releases_work
+
+    run = Run.of(c)
+    run.begin("releases", flags)
+    maps = run.maps()
+    run.on_hosts(c, "releases", releases_work(run.settings.state_dir, maps,
+                                              _selected(run, maps, names)))
+
+
+@host_task(post=[finish])
+def lock(c: Context, *, flags: TaskFlags) -> None:
+    """The deploy locks held on each host: map, who, pid, since when, which task."""
+    from dockerfab.rollout.work import lock_work
+
+    run = Run.of(c)
+    run.begin("lock", flags)
+    run.on_hosts(c, "lock", lock_work(run.settings.state_dir))
+
+
+@host_task(post=[finish], help={"map": "only the lock of this map (default: every lock on "
+                                       "the host)"})
+def unlock(c: Context, map: str | None = None, *, flags: TaskFlags) -> None:
+    """Remove a deploy lock left behind by a run that was killed."""
+    from dockerfab.rollout.work import unlock_work
+
+    run = Run.of(c)
+    run.begin("unlock", flags)
+    run.on_hosts(c, "unlock", unlock_work(run.settings.state_dir, split_list(map)))
+
+
+@host_task(post=[finish], help={"last": "only the last N records",
+                                "map": "only the records of these maps (comma-separated)"})
+def audit(c: Context, last: str | None = None, map: str | None = None, *,
+          flags: TaskFlags) -> None:
+    """The audit log of each host: time, who, map, task, names, flags, result, release."""
+    from dockerfab.rollout.work import audit_work
+
+    run = Run.of(c)
+    run.begin("audit", flags)
+    count = number(last)
+    run.on_hosts(c, "audit", audit_work(run.settings.state_dir, split_list(map),
+                                        int(count) if count else None))
 
 
 # --- host utilities ------------------------------------------------------------------------
@@ -408,9 +520,14 @@ def cleanup_containers(c: Context, include_initial: bool = False, exclude: str |
     "keep_tags": "tags to keep with --remove-old (comma-separated)"})
 def cleanup_images(c: Context, remove_old: bool = False, keep_tags: str | None = None, *,
                    flags: TaskFlags) -> None:
-    """Remove untagged images (and with --remove-old, old tagged ones)."""
+    """Remove untagged images (and with --remove-old, old tagged ones); never an image
+    that a kept release (see ``releases``) needs."""
+    from dockerfab.rollout.guard import store_of
+
+    state_dir = Run.of(c).settings.state_dir
     _cleanup(c, "cleanup-images", "images", lambda s: s.client.cleanup_images(
-        remove_old=remove_old, keep_tags=split_list(keep_tags)))
+        remove_old=remove_old, keep_tags=split_list(keep_tags),
+        keep_ids=store_of(s, state_dir).release_images()))
 
 
 @host_task(name="remove-all-containers", post=[finish], help={
@@ -472,7 +589,7 @@ def get_ip(c: Context, interface: str | None = None, ipv6: bool = False, *,
 
 ns = Collection(
     startup, shutdown, create, start, stop, remove, restart, update, kill, pull_images,
-    script, single_cmd, show, status,
+    script, single_cmd, show, status, rollback, releases, lock, unlock, audit,
     version, info, list_containers, list_images, list_networks, list_volumes,
     cleanup_containers, cleanup_images, remove_all_containers, save_image, load_image, get_ip)
 # Compose files in and out (no hosts involved): dockerfab/compose_tasks.py

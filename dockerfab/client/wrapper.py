@@ -308,13 +308,15 @@ class DockerClientWrapper(docker.APIClient):
 
     def cleanup_images(self, remove_old: bool = False, keep_tags: Iterable[str] | None = None,
                        force: bool = False, raise_on_error: bool = True,
-                       list_only: bool = False) -> list[str]:
+                       list_only: bool = False, keep_ids: Iterable[str] = ()) -> list[str]:
         """Remove images without name and tag (``<none>``); with ``remove_old`` also tagged
         images none of whose tags is ``latest`` or in ``keep_tags`` (tags like ``'stable'``
-        or full ``'name:tag'``). Images used by a container are kept unless ``force``.
+        or full ``'name:tag'``). Images used by a container, and the images ``keep_ids``
+        (those kept releases need), are kept unless ``force``.
         Returns the ids removed (or, with ``list_only``, that would be removed)."""
         keep = {"latest", *(keep_tags or ())}
         used = set() if force else {c.get("ImageID") for c in self.containers(all=True)}
+        used |= set() if force else set(keep_ids)
         targets: list[Mapping[str, Any]] = []
         for image in self.images():
             if image["Id"] in used:

@@ -149,11 +149,19 @@ def map_task(run: Run, context: Any, task: str, method: str, names: Sequence[str
              instances: Sequence[str], flags: TaskFlags, options: dict[str, Any]) -> None:
     """A map action task on every host of the call: maps loaded and names checked once for
     the run, then a real run or a dry run per host."""
+    from dockerfab.rollout.rolling import deploy, take_rollout_flags
+
     run.settings = gate_settings(run.begin(task, flags), options)
+    rollout = take_rollout_flags(options)
     maps = run.maps(complete=task not in TAKE_DOWN)
     run.check_names(maps, names, instances)
-    make = map_dry_run if flags.dry_run else map_run
-    run.on_hosts(context, task, make(maps, method, list(names), list(instances), options))
+    if flags.dry_run:
+        run.on_hosts(context, task, map_dry_run(maps, method, list(names), list(instances),
+                                                options))
+        return
+    work = map_run(maps, method, list(names), list(instances), options)
+    deploy(run, context, task, names, maps, work, {"instances": list(instances), **options},
+           rollout)
 
 
 def script_task(run: Run, context: Any, task: str, name: str, instance: str | None,
@@ -161,14 +169,17 @@ def script_task(run: Run, context: Any, task: str, name: str, instance: str | No
                 flags: TaskFlags) -> None:
     """``script``/``single-cmd`` on every host of the call (or what it would do)."""
     from dockerfab.fabric.actions import script_action
+    from dockerfab.rollout.rolling import deploy
 
     run.begin(task, flags)
     maps = run.maps()
     if flags.dry_run:
-        work = script_dry_run(maps, name, instance, local_script, options)
-    else:
-        work = script_action(maps, name, instance, local_script, options, download)
-    run.on_hosts(context, task, work)
+        run.on_hosts(context, task, script_dry_run(maps, name, instance, local_script,
+                                                   options))
+        return
+    work = script_action(maps, name, instance, local_script, options, download)
+    deploy(run, context, task, [name], maps, work, {"instance": instance,
+                                                    "script": local_script}, {})
 
 
 def status_task(run: Run, context: Any, flags: TaskFlags, remove: bool, yes: bool) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dockerfab.errors import MapError
+from dockerfab.rollout.config import section_defaults, validate_section
 
 DEFAULT_BASE_URL = "unix:///var/run/docker.sock"
 
@@ -56,6 +57,21 @@ class DockerSettings:
     readiness: float = 5.0
     #: Seconds a started container with a health check has to become healthy.
     health_timeout: float = 60.0
+    #: Directory on each host for deploy locks, releases and the audit log; empty: the
+    #: daemon's ``dockerfab-state`` volume.
+    state_dir: str = ""
+    #: Seconds a changing run waits for another run's deploy lock (0: fail at once).
+    lock_wait: float = 0.0
+    #: Rolling deploys: ``batch``, ``watch``, ``max_failures``, ``on_failure``
+    #: (validated in :mod:`dockerfab.rollout.config`).
+    rollout: Mapping[str, Any] = dataclasses.field(
+        default_factory=lambda: section_defaults("rollout"))
+    #: Releases: ``keep`` (how many per map and host).
+    releases: Mapping[str, Any] = dataclasses.field(
+        default_factory=lambda: section_defaults("releases"))
+    #: Local commands: ``pre_deploy``, ``post_deploy``.
+    hooks: Mapping[str, Any] = dataclasses.field(
+        default_factory=lambda: section_defaults("hooks"))
 
     @property
     def command_timeout(self) -> float:
@@ -103,6 +119,8 @@ class DockerSettings:
                 continue
             try:
                 values[key] = _convert(key, value)
+            except MapError:
+                raise
             except (TypeError, ValueError) as exc:
                 raise MapError(str(exc), ("docker", key)) from None
         return cls(**values)
@@ -116,6 +134,9 @@ def defaults() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for field in dataclasses.fields(DockerSettings):
         if field.name == "clients":
+            continue
+        if field.name in _SECTIONS:  # a mapping, so a config file's mapping merges into it
+            out[field.name] = section_defaults(field.name)
             continue
         value = field.default
         out[field.name] = list(value) if isinstance(value, tuple) else value
@@ -134,8 +155,9 @@ def _get(config: Any, key: str) -> Any:
 _BOOLS = {"accept_unknown_hosts", "sudo", "fail_fast", "wait"}
 _LISTS = {"maps", "known_hosts"}
 _NUMBERS = {"timeout": float, "connect_timeout": float, "parallel": int,
-            "readiness": float, "health_timeout": float}
+            "readiness": float, "health_timeout": float, "lock_wait": float}
 _POSITIVE = {"timeout", "connect_timeout"}
+_SECTIONS = ("rollout", "releases", "hooks")
 _CHOICES = {"mode": ("auto", "streamlocal", "dial-stdio", "tcpip"), "output": ("text", "json")}
 
 
@@ -172,6 +194,8 @@ def _convert(key: str, value: Any) -> Any:
         if number < 0:
             raise ValueError(f"must not be negative, got {value!r}")
         return number
+    if key in _SECTIONS:
+        return validate_section(key, value)
     if key == "clients":
         if isinstance(value, (str, Mapping)):
             return value

@@ -79,6 +79,8 @@ class HostReport:
     failed: int = 0
     error: str | None = None  # one line: why the host failed
     interrupted: bool = False  # stopped by SIGINT/SIGTERM (error says what was not done)
+    exit_code: int = 0  # the program's exit status for this host's failure (errors.py)
+    release: str | None = None  # the release the host is at after a changing run
     result: Any = None  # task-specific data for JSON (e.g. script logs)
     actions: list[dict[str, Any]] | None = None  # planned (dry run) or done actions
     status: list[Any] | None = None  # ClientStatus per client (status task)
@@ -111,6 +113,8 @@ class HostReport:
             "host": self.host, "task": self.task, **self.counts, "unchanged": self.unchanged,
             "failed": self.failed, "seconds": round(self.elapsed, 3), "ok": self.ok,
             "error": self.error, "interrupted": self.interrupted}
+        if self.release is not None:
+            data["release"] = self.release
         if self.actions is not None:
             data["actions"] = self.actions
         if self.status is not None:
@@ -123,6 +127,20 @@ class HostReport:
         if self.result is not None:
             data["result"] = self.result
         return data
+
+
+#: Which exit status wins when hosts failed differently: rolled back, then a real failure,
+#: a configuration error, a locked host (docs/reliability.rst has the table).
+EXIT_PRECEDENCE = (4, 1, 2, 5)
+
+
+def exit_status(reports: list[HostReport]) -> int:
+    """The program's exit status for a run with these host reports (0: every host ok)."""
+    codes = {r.exit_code or 1 for r in reports if not r.ok}
+    for code in EXIT_PRECEDENCE:
+        if code in codes:
+            return code
+    return min(codes) if codes else 0
 
 
 @dataclass

@@ -18,6 +18,7 @@ from dockerfab.output.records import (
     action_dict,
     column,
     describe,
+    exit_status,
 )
 from dockerfab.output.text import TextPrinter
 
@@ -35,6 +36,7 @@ class Reporter:
         self.reports: dict[str, HostReport] = {}
         self.run = RunInfo()
         self.last_in_sync = True  # of the last summary (status task exit code)
+        self.last_exit_code = 0  # of the last summary: the program's exit status
         self._lock = threading.RLock()
 
     @classmethod
@@ -139,6 +141,7 @@ class Reporter:
                 report.result = result
             if error is not None:
                 report.error = describe(error, host)
+                report.exit_code = int(getattr(error, "exit_code", 1))
                 self.printer.error(report)
             return report
 
@@ -152,6 +155,7 @@ class Reporter:
         with self._lock:
             if full or not self.ok or self.printer.always_summary:
                 return self.summary()
+            self.last_exit_code = 0
             self.reports = {}
             self.run = RunInfo()
             return True
@@ -165,6 +169,7 @@ class Reporter:
             self.reports = {}
             self.run = RunInfo()
             self.last_in_sync = all(r.in_sync for r in reports)
+            self.last_exit_code = exit_status(reports)
             if reports:
                 self.printer.summary(reports, run)
             return all(r.ok for r in reports)

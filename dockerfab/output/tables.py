@@ -65,8 +65,14 @@ def summary_table(reports: Sequence[HostReport]) -> str:
         return format_table(STATUS_HEADERS, rows)
     rows = [[r.host, *r.counts.values(), r.unchanged, r.failed, f"{r.elapsed:.1f}s",
              "ok" if r.ok else _result(r)] for r in reports]
+    if any(r.release for r in reports):  # a changing run: the release each host is at
+        return format_table((*SUMMARY_HEADERS[:-1], "release", SUMMARY_HEADERS[-1]),
+                            [[*row[:-1], r.release or "-", row[-1]]
+                             for row, r in zip(rows, reports)])
     return format_table(SUMMARY_HEADERS, rows)
 
 
 def _result(report: HostReport) -> str:
-    return "INTERRUPTED" if report.interrupted else "FAILED"
+    if report.interrupted:
+        return "INTERRUPTED"
+    return {4: "ROLLED BACK", 5: "LOCKED"}.get(report.exit_code, "FAILED")

@@ -13,10 +13,11 @@ from dockerfab.fabric.hosts import resolve_targets
 from dockerfab.tasks import ns
 
 MAP_ACTIONS = ["startup", "shutdown", "create", "start", "stop", "remove", "restart",
-               "update", "kill", "pull-images", "script", "single-cmd", "show", "status"]
+               "update", "kill", "pull-images", "script", "single-cmd", "show", "status",
+               "rollback"]
 UTILITIES = ["version", "info", "list-containers", "list-images", "list-networks",
              "list-volumes", "cleanup-containers", "cleanup-images", "remove-all-containers",
-             "save-image", "load-image", "get-ip"]
+             "save-image", "load-image", "get-ip", "releases", "lock", "unlock", "audit"]
 LOCAL = ["import-compose", "export-compose"]  # no hosts involved
 
 
@@ -51,7 +52,8 @@ def test_map_action_flags_are_typed():
                                  "dry_run": False, "format": None, "quiet": False,
                                  "verbose": False, "adopt_foreign": False,
                                  "replace_foreign": False, "wait": True, "readiness": None,
-                                 "health_timeout": None}
+                                 "health_timeout": None,
+                                 "lock_wait": None}
     assert update.as_kwargs["force_update"] == ["a", "b"]
     assert update.as_kwargs["skip_limit_reset"] is True
 

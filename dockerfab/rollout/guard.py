@@ -1,0 +1,165 @@
+"""What every run that changes a host does around its work there: take the deploy lock of
+the host's maps, note the release the host is at, do the work, record the new release and
+an audit record, give the lock back (also after a failure or Ctrl-C)."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockerfab.fabric.run import HostSession, Work
+from dockerfab.rollout.config import RolloutOptions
+from dockerfab.rollout.holder import Holder, utc_stamp, who
+from dockerfab.rollout.recreate import snapshot
+from dockerfab.rollout.release import make_release, new_release_id, same_state
+from dockerfab.rollout.store import HostStore, state_root
+
+
+@dataclass
+class HostOutcome:
+    """What a run did to one host's releases: per map the release it was at before and the
+    one recorded after (None: nothing changed); ``notes`` go into the new release."""
+    before: dict[str, str | None] = field(default_factory=dict)
+    after: dict[str, str | None] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.after.values())
+
+
+@dataclass
+class ChangingRun:
+    """One call of a changing task: what it is (for the lock, releases and audit log), the
+    maps it works on and the rollout options; ``hosts`` collects each host's outcome."""
+    task: str
+    names: Sequence[str]
+    maps: Sequence[Any]
+    options: RolloutOptions
+    state_dir: str
+    flags: dict[str, Any] = field(default_factory=dict)
+    stop: threading.Event | None = None
+    hosts: dict[str, HostOutcome] = field(default_factory=dict)
+    #: Set when a rollout holds every host's lock for the whole run (the guard then
+    #: neither takes nor gives back locks).
+    holder: Holder | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def title(self) -> str:
+        return " ".join([self.task, *self.names])
+
+    def outcome(self, host: str) -> HostOutcome:
+        with self._lock:
+            return self.hosts.setdefault(host, HostOutcome())
+
+
+def host_maps(session: HostSession, maps: Sequence[Any]) -> list[Any]:
+    """The maps that apply to this host (as :func:`dockerfab.fabric.actions.mapping_client`
+    picks them)."""
+    from dockerfab.fabric.actions import maps_for_host
+
+    from_cli = session.target.connection is not None or session.target.host is None
+    return maps_for_host(maps, set(session.target.clients), from_cli)
+
+
+def store_of(session: HostSession, state_dir: str) -> HostStore:
+    """The host's store (see :mod:`dockerfab.rollout.store`)."""
+    return HostStore(session.client.run_cmd, session.label,
+                     state_root(session.client, state_dir))
+
+
+def guarded(work: Work, run: ChangingRun) -> Work:
+    """``work`` wrapped in the deploy lock, release records and the audit log."""
+    def locked_work(session: HostSession) -> tuple[int | None, Any]:
+        store = store_of(session, run.state_dir)
+        scopes = sorted({str(m.name) for m in host_maps(session, run.maps)})
+        holder = run.holder or Holder.here(run.title)
+        if run.holder is None:
+            store.lock(scopes, holder, run.options.lock_wait, run.stop)
+        outcome = run.outcome(session.label)
+        error: BaseException | None = None
+        try:
+            latest = {s: _current_release(store, session, s, run) for s in scopes}
+            outcome.before.update({s: (r or {}).get("id") for s, r in latest.items()})
+            unchanged, result = work(session)
+            if run.task == "rollback" and isinstance(result, dict):  # map -> release id
+                outcome.notes.update({s: f"back to {rid}" for s, rid in result.items()})
+            return unchanged, result
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            try:
+                _record(store, session, run, scopes, outcome, error)
+            finally:
+                if run.holder is None:
+                    store.unlock(scopes, holder)
+    return locked_work
+
+
+def _current_release(store: HostStore, session: HostSession, scope: str,
+                     run: ChangingRun) -> dict[str, Any] | None:
+    """The release the host is at: the newest recorded one, or (when the containers found
+    differ from it: a first deploy under dockerfab's releases, a change by hand) a new
+    release of what is there, so that a rollback has something to go back to."""
+    newest = next(iter(store.releases(scope, 1)), None)
+    records = snapshot(session.client, scope)
+    if same_state(records, newest) or not records:
+        return newest
+    found = make_release(new_release_id(), "found", scope, session.label, records,
+                         note=f"found on the host before {run.title}")
+    store.save_release(scope, found["id"], found, run.options.keep)
+    return found
+
+
+def _record(store: HostStore, session: HostSession, run: ChangingRun, scopes: list[str],
+            outcome: HostOutcome, error: BaseException | None) -> None:
+    note = "" if error is None else _result(error)
+    for scope in scopes:
+        records = snapshot(session.client, scope)
+        before_id = outcome.before.get(scope)
+        newest = next(iter(store.releases(scope, 1)), None)  # we hold the lock: still ours
+        before = newest if newest is not None and newest.get("id") == before_id else None
+        if same_state(records, before):
+            outcome.after[scope] = None
+            continue
+        text = " ".join(t for t in (outcome.notes.get(scope), note) if t)
+        release = make_release(new_release_id(), run.task, scope, session.label, records,
+                               note=text)
+        store.save_release(scope, release["id"], release, run.options.keep)
+        outcome.after[scope] = release["id"]
+    ids = [i for i in (outcome.after.get(s) or outcome.before.get(s) for s in scopes) if i]
+    session.reporter.host(session.label).release = ",".join(ids) or None
+    for scope in scopes:
+        store.append_audit(scope, {
+            "time": utc_stamp(), "who": who(), "host": session.label, "task": run.task,
+            "names": list(run.names), "map": scope, "flags": dict(run.flags),
+            "result": "ok" if error is None else note,
+            "release": outcome.after.get(scope) or outcome.before.get(scope)})
+
+
+def _result(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted"
+    text = " ".join(str(error).split()) or type(error).__name__
+    return f"failed: {text}"
+
+
+def changing_run(settings: Any, task: str, names: Sequence[str], maps: Sequence[Any],
+                 flags: dict[str, Any], stop: threading.Event | None = None,
+                 lock_wait: Any = None, **rollout: Any) -> ChangingRun:
+    """The :class:`ChangingRun` of a task call from its settings and flags (``rollout``:
+    batch, watch, max_failures, on_failure as given; None: the setting). ``flags``: the
+    call's options as the audit log records them (only values given, not defaults)."""
+    options = RolloutOptions.from_settings(settings, lock_wait=lock_wait, **rollout)
+    shown = {k: _plain(v) for k, v in flags.items() if v not in (None, False, [], ())}
+    return ChangingRun(task, list(names), list(maps), options, settings.state_dir, shown, stop)
+
+
+def _plain(value: Any) -> Any:
+    """A flag value as JSON takes it (enums by name)."""
+    if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
+        return value
+    return getattr(value, "name", str(value))

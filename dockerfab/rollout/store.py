@@ -1,0 +1,229 @@
+"""What dockerfab keeps on a host: the deploy locks, the releases and the audit log.
+
+Everything lives in one directory on the host: by default the Docker volume
+``dockerfab-state`` of the host's daemon (created on first use, reached through its
+mountpoint), so the state belongs to the daemon it describes; ``docker.state_dir`` names a
+directory instead. It is read and written with shell commands through the host client's
+``run_cmd`` (over the run's SSH connection; locally for a local daemon), so it survives the
+machine that ran a deploy and every controller sees the same::
+
+    <root>/maps/<map>/lock/holder          the deploy lock of a map (a directory: mkdir
+                                           is atomic) and who holds it
+    <root>/maps/<map>/releases/<id>.json   the last ``docker.releases.keep`` releases
+    <root>/maps/<map>/audit.jsonl          one JSON record per changing run (appended)
+
+The lock covers a map on a host: two runs of the same map on the same host never overlap;
+runs of different maps (which share no containers, volumes or networks) may.
+"""
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import re
+import shlex
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from dockerfab.errors import HostLocked, RemoteError
+from dockerfab.rollout.holder import Holder
+
+#: The Docker volume that holds the state when ``docker.state_dir`` is not set.
+STATE_VOLUME = "dockerfab-state"
+_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_ACQUIRED, _LOCKED = "dockerfab-lock-acquired", "dockerfab-lock-held"
+#: Seconds between two attempts while waiting for a lock (``--lock-wait``).
+POLL = 0.5
+
+
+def _check_name(kind: str, name: str) -> str:
+    if not _SAFE.match(name):
+        raise RemoteError(f"{kind} {name!r} cannot name a directory on the host",
+                          action="state")
+    return name
+
+
+class HostStore:
+    """The lock, releases and audit log on one host. ``run`` runs a command line there
+    and returns its output (``DockerFabricClient.run_cmd``)."""
+
+    def __init__(self, run: Callable[[str], str], host: str, root: str) -> None:
+        self.run = run
+        self.host = host
+        self.root = root.rstrip("/") or "/"
+
+    def _dir(self, scope: str) -> str:
+        return f"{self.root}/maps/{_check_name('map name', scope)}"
+
+    # --- lock ------------------------------------------------------------------------------
+
+    def try_lock(self, scope: str, holder: Holder) -> Holder | None:
+        """Take the lock of ``scope`` in one command; returns None when taken, else who
+        holds it (a :class:`Holder`, or an unknown one while the holder is being written)."""
+        d = shlex.quote(self._dir(scope))
+        out = self.run(
+            f"umask 077; mkdir -p -m 700 {d} && if mkdir {d}/lock 2>/dev/null; then "
+            f"printf '%s' {shlex.quote(holder.to_json())} > {d}/lock/holder && "
+            f"echo {_ACQUIRED}; else echo {_LOCKED}; cat {d}/lock/holder 2>/dev/null; fi")
+        status, _, rest = out.partition("\n")
+        if status.strip() == _ACQUIRED:
+            return None
+        return Holder.from_json(rest.strip()) or Holder("unknown", 0, "unknown", "unknown", "")
+
+    def lock(self, scopes: Iterable[str], holder: Holder, wait: float = 0.0,
+             stop: threading.Event | None = None) -> None:
+        """Take the locks of ``scopes`` (sorted, so two runs never wait for each other in a
+        circle), waiting up to ``wait`` seconds for each; raises :class:`HostLocked` naming
+        the holder. Locks taken before a failure are given back."""
+        taken: list[str] = []
+        try:
+            for scope in sorted(set(scopes)):
+                deadline = time.monotonic() + wait
+                while True:
+                    other = self.try_lock(scope, holder)
+                    if other is None:
+                        taken.append(scope)
+                        break
+                    if time.monotonic() >= deadline or (stop is not None and stop.is_set()):
+                        waited = f" (waited {wait:g}s)" if wait else ""
+                        raise HostLocked(f"locked by {other.describe()}{waited}; "
+                                         f"'dockerfab -H {self.host} unlock' removes a stale "
+                                         "lock", other, host=self.host, action="lock",
+                                         item=scope)
+                    if stop is not None:
+                        stop.wait(POLL)
+                    else:
+                        time.sleep(POLL)
+        except BaseException:
+            self.unlock(taken, holder)
+            raise
+
+    def unlock(self, scopes: Iterable[str], holder: Holder | None = None) -> list[str]:
+        """Remove the locks of ``scopes``: only those that still carry ``holder``'s token,
+        or, with ``holder=None`` (``dockerfab unlock``), whoever holds them. Returns the
+        scopes whose lock was removed."""
+        scopes = sorted(set(scopes))
+        if not scopes:
+            return []
+        parts = []
+        for scope in scopes:
+            d = shlex.quote(self._dir(scope))
+            check = (f"grep -qF {shlex.quote(holder.token)} {d}/lock/holder 2>/dev/null"
+                     if holder is not None else f"[ -d {d}/lock ]")
+            parts.append(f"if {check}; then rm -rf -- {d}/lock && echo {shlex.quote(scope)}; fi")
+        out = self.run("; ".join(parts))
+        return [line.strip() for line in out.splitlines() if line.strip()]
+
+    def holders(self) -> dict[str, Holder]:
+        """Every lock on the host: map name -> holder."""
+        root = shlex.quote(self.root + "/maps")
+        out = self.run(f"for d in {root}/*/lock; do [ -d \"$d\" ] || continue; "
+                       f"echo \"== $(basename \"$(dirname \"$d\")\")\"; "
+                       f"cat \"$d/holder\" 2>/dev/null; echo; done")
+        found: dict[str, Holder] = {}
+        scope = None
+        for line in out.splitlines():
+            if line.startswith("== "):
+                scope = line[3:].strip()
+                found[scope] = Holder("unknown", 0, "unknown", "unknown", "")
+            elif scope is not None and line.strip():
+                found[scope] = Holder.from_json(line) or found[scope]
+        return found
+
+    def scopes(self) -> list[str]:
+        """The maps that have state (a lock or releases) on the host."""
+        root = shlex.quote(self.root + "/maps")
+        out = self.run(f"ls -1 {root} 2>/dev/null; true")
+        return sorted(s for s in (line.strip() for line in out.splitlines()) if _SAFE.match(s))
+
+    # --- releases --------------------------------------------------------------------------
+
+    def releases(self, scope: str, count: int | None = None) -> list[dict[str, Any]]:
+        """The releases of ``scope`` (plain data), newest first."""
+        d = shlex.quote(self._dir(scope) + "/releases")
+        limit = f" | head -n {int(count)}" if count else ""
+        out = self.run(f"cd {d} 2>/dev/null || exit 0; for f in $(ls -1 | grep '[.]json$' "
+                       f"| sort -r{limit}); do cat \"$f\"; echo; done")
+        records = []
+        for line in out.splitlines():
+            if line.strip():
+                try:
+                    records.append(json.loads(line))
+                except ValueError:
+                    continue  # a damaged record: the others still count
+        return records
+
+    def save_release(self, scope: str, release_id: str, record: dict[str, Any],
+                     keep: int) -> None:
+        """Write a release (compressed in transit) and drop all but the newest ``keep``."""
+        _check_name("release id", release_id)
+        d = shlex.quote(self._dir(scope) + "/releases")
+        data = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+        packed = base64.b64encode(gzip.compress(data)).decode()
+        tmp, final = f".{release_id}.tmp", f"{release_id}.json"
+        self.run(f"umask 077; mkdir -p -m 700 {d} && cd {d} && printf '%s' {packed} | base64 -d | "
+                 f"gzip -dc > {tmp} && mv -f {tmp} {final} && ls -1 | grep '[.]json$' | "
+                 f"sort -r | tail -n +{max(1, keep) + 1} | xargs -r rm -f --")
+
+    def release_images(self) -> set[str]:
+        """The image ids that any kept release of any map on the host needs."""
+        root = shlex.quote(self.root + "/maps")
+        out = self.run(f"for f in {root}/*/releases/*.json; do [ -f \"$f\" ] && cat \"$f\" "
+                       "&& echo; done; true")
+        ids: set[str] = set()
+        for line in out.splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            for container in record.get("containers") or ():
+                if container.get("image_id"):
+                    ids.add(str(container["image_id"]))
+        return ids
+
+    # --- audit log -------------------------------------------------------------------------
+
+    def append_audit(self, scope: str, record: dict[str, Any]) -> None:
+        """Append one record (a single short write: concurrent appends do not mix)."""
+        line = json.dumps(record, sort_keys=True, separators=(",", ":"))
+        d = shlex.quote(self._dir(scope))
+        self.run(f"umask 077; mkdir -p -m 700 {d} && printf '%s\\n' {shlex.quote(line)} "
+                 f">> {d}/audit.jsonl")
+
+    def audit(self, scopes: Iterable[str] = (), last: int | None = None
+              ) -> list[dict[str, Any]]:
+        """The audit records of ``scopes`` (default: every map on the host), oldest first
+        (the last ``last`` of them)."""
+        paths = " ".join(shlex.quote(self._dir(s) + "/audit.jsonl") for s in scopes) or \
+            shlex.quote(self.root + "/maps") + "/*/audit.jsonl"
+        out = self.run(f"for f in {paths}; do [ -f \"$f\" ] && cat \"$f\"; done; true")
+        records = []
+        for line in out.splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue
+        records.sort(key=lambda r: str(r.get("time", "")))
+        return records[-last:] if last else records
+
+
+def state_root(client: Any, state_dir: str | None) -> str:
+    """Where the state lives on the client's host: ``state_dir``, or the mountpoint of the
+    daemon's ``dockerfab-state`` volume (created if missing: one API call)."""
+    if state_dir:
+        return state_dir
+    volume = client.create_volume(STATE_VOLUME, labels={"dockerfab.state": "1"})
+    mountpoint = volume.get("Mountpoint") if isinstance(volume, dict) else None
+    if not mountpoint:
+        mountpoint = client.inspect_volume(STATE_VOLUME).get("Mountpoint")
+    if not mountpoint:
+        raise RemoteError(f"volume {STATE_VOLUME} has no mountpoint on the host; set "
+                          "docker.state_dir", action="state")
+    return str(mountpoint)
+
+
+def lock_scopes(maps: Sequence[Any]) -> list[str]:
+    """The lock scopes of a run: the names of the maps it works on."""
+    return sorted({str(m.name) for m in maps if getattr(m, "name", None)})

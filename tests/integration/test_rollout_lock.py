@@ -1,0 +1,101 @@
+"""The per-host deploy lock, as two operators would meet it: two real ``dockerfab update``
+runs started at once against bed1, and a lock left behind by a run killed with SIGKILL."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+
+import pytest
+
+from tests.integration.fabric_helpers import write_ssh_config
+from tests.integration.rollout_helpers import SLOW_STOP, Project
+
+
+@pytest.fixture(scope="module")
+def ssh_config(bed, tmp_path_factory):
+    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
+
+
+@pytest.fixture
+def project(bed, bed_api, tmp_path, ssh_config):
+    p = Project(bed, bed_api, tmp_path, ssh_config, ("bed1",))
+    yield p
+    p.cleanup()
+
+
+def _deployed(project, tag):
+    """Start the map on an image whose stop takes SLOW_STOP seconds (so an update that
+    re-creates it runs for a while), then change the map."""
+    project.build(tag, healthy=None, slow_stop=True)
+    project.write_map(tag, mode="one", stop_timeout=SLOW_STOP)
+    assert project.run("-H", "bed1", "startup", "__all__").returncode == 0
+    project.write_map(tag, mode="two", stop_timeout=SLOW_STOP)
+
+
+def test_two_updates_at_once_one_works_the_other_exits_5_naming_the_holder(project):
+    _deployed(project, "1")
+    first = project.popen("-H", "bed1", "update", "__all__")
+    second = project.popen("-H", "bed1", "update", "__all__")
+    outs = [(p.wait(120), *p.communicate()) for p in (first, second)]
+    for code, out, err in outs:
+        print(code, out, err)
+    codes = sorted(code for code, _, _ in outs)
+    assert codes == [0, 5]
+    _, out, err = next(o for o in outs if o[0] == 5)
+    text = out + err
+    assert re.search(r"locked by \S+@\S+ \(pid \d+\) since \d{4}-\d\d-\d\dT[\d:]+Z, "
+                     r"task update __all__", text), text
+    # nothing half-done: every container is there, running, with the new configuration
+    app = project.container("bed1", "app")
+    assert app["State"]["Running"] and "MODE=two" in app["Config"]["Env"]
+    assert project.container("bed1", "web")["State"]["Running"]
+    assert project.run("-H", "bed1", "status").returncode == 0
+    assert project.run("-H", "bed1", "lock").stdout.count("no deploy lock held") == 1
+    # the audit log has the run that worked (the refused one changed nothing)
+    assert project.audit("bed1") == [("startup", "ok"), ("update", "ok")]
+
+
+def test_a_second_run_waits_with_lock_wait(project):
+    _deployed(project, "1")
+    first = project.popen("-H", "bed1", "update", "__all__")
+    _wait_for_lock(project, "bed1")
+    waited = project.run("-H", "bed1", "update", "__all__", "--lock-wait", "60")
+    assert first.wait(120) == 0
+    assert waited.returncode == 0  # it waited, then found nothing to do
+    assert "UNCHANGED" in waited.stdout
+
+
+def _wait_for_lock(project, host, timeout=30.0):
+    lock = f"{project.state_dir(host)}/lock/holder"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if project.host_shell(host, f"cat {lock} 2>/dev/null"):
+            return
+        time.sleep(0.1)
+    raise AssertionError("the first run never took the lock")
+
+
+def test_a_lock_left_by_a_killed_run_is_shown_and_removed_by_unlock(project):
+    _deployed(project, "1")
+    victim = project.popen("-H", "bed1", "update", "__all__")
+    _wait_for_lock(project, "bed1")
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(30)
+
+    shown = project.run("-H", "bed1", "lock")
+    assert shown.returncode == 0
+    assert project.name in shown.stdout and f" {victim.pid} " in shown.stdout
+    assert "update __all__" in shown.stdout
+
+    refused = project.run("-H", "bed1", "update", "__all__")
+    assert refused.returncode == 5
+    assert f"(pid {victim.pid})" in refused.stdout + refused.stderr
+
+    removed = project.run("-H", "bed1", "unlock")
+    assert removed.returncode == 0 and f"removed the lock of map {project.name}" in removed.stdout
+    assert "no deploy lock held" in project.run("-H", "bed1", "lock").stdout
+    # a re-run converges: whatever the killed run left, the map is in line afterwards
+    assert project.run("-H", "bed1", "update", "__all__").returncode == 0
+    assert project.run("-H", "bed1", "status").returncode == 0
