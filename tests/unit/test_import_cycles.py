@@ -1,4 +1,5 @@
-"""No import cycles between dockerfab's modules (read from the source, nothing imported).
+"""No import cycles between dockerfab's modules, and no private name used across packages
+(read from the source, nothing imported).
 
 Every ``import``/``from ... import`` of a dockerfab module counts, also inside functions
 (a lazy import only hides a cycle); imports under ``if TYPE_CHECKING:`` do not (they never
@@ -77,3 +78,46 @@ def test_the_check_sees_lazy_imports():
     graph = import_graph()
     assert "dockerfab.map.deps" in graph["dockerfab.map.container"]  # inside a method
     assert "dockerfab.map.container" not in graph["dockerfab.map.integrity"]  # TYPE_CHECKING
+
+
+def package_of(module: str) -> str:
+    return module.rpartition(".")[0]
+
+
+def private_uses(path: Path, modules: set[str]) -> list[str]:
+    """``_name``s of another package that ``path`` imports or calls through a module alias
+    (``from dockerfab.x import _f``, ``import dockerfab.x as m; m._f()``)."""
+    here = module_name(path)
+    here_package = here if path.name == "__init__.py" else package_of(here)
+    aliases: dict[str, str] = {}
+    found: list[str] = []
+    tree = ast.parse(path.read_text(), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level \
+                and node.module.split(".")[0] == "dockerfab":
+            for alias in node.names:
+                target = f"{node.module}.{alias.name}"
+                if target in modules:
+                    aliases[alias.asname or alias.name] = target
+                elif alias.name.startswith("_") and not alias.name.startswith("__") \
+                        and package_of(node.module) != here_package \
+                        and node.module != here_package:
+                    found.append(f"{here} imports {node.module}.{alias.name}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in modules and alias.asname:
+                    aliases[alias.asname] = alias.name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.attr.startswith("_") and not node.attr.startswith("__"):
+            target = aliases.get(node.value.id)
+            if target and package_of(target) != here_package:
+                found.append(f"{here} uses {target}.{node.attr}")
+    return found
+
+
+def test_no_private_names_across_packages():
+    paths = sorted(ROOT.rglob("*.py"))
+    modules = {module_name(p) for p in paths}
+    found = [use for p in paths for use in private_uses(p, modules)]
+    assert found == []
