@@ -10,7 +10,6 @@ from dockerfab.errors import (
     ActionRunnerException,
     DockerFabError,
 )
-from dockerfab.map.input import ItemType, MapConfigId
 from dockerfab.map.naming import container_name
 from dockerfab.plan import actions as A
 from dockerfab.plan.actions import Action, ActionResult
@@ -142,4 +141,4 @@ def run_script(mc: ScriptEngine, container: Any, map_name: str | None = None,
     return output
 
 
-__all__ = ["ItemType", "MapConfigId", "ScriptEngine", "run_script"]
+__all__ = ["ScriptEngine", "run_script"]
