@@ -139,7 +139,7 @@ def extra_sshd(host: BedHost, directory: Path, max_sessions: int) -> Iterator[tu
     proc = subprocess.Popen(["nsenter", "-t", str(host.sshd_pid), "-n", "-m", "-u",
                              "/usr/sbin/sshd", "-D", "-f", str(config), "-E", str(log)])
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # a loaded machine starts sshd slowly
         while True:
             with socket.socket() as probe:
                 probe.settimeout(0.5)
