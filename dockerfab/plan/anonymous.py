@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from dockerfab.plan.desired import DesiredContainer
 from dockerfab.plan.snapshot import ContainerState, HostSnapshot
@@ -57,6 +58,17 @@ def carried_volumes(state: ContainerState) -> list[str]:
     return [str(m["Source"]) for m in mounts
             if (m.get("Type") or "volume") == "volume"
             and ANONYMOUS_NAME.match(str(m.get("Source") or ""))]
+
+
+def without_carried(host_config: dict[str, Any]) -> dict[str, Any]:
+    """The host config without the mounts of carried anonymous volumes: they are not the
+    map's ``mounts`` (so a map that sets ``mounts`` still compares equal)."""
+    mounts = host_config.get("Mounts")
+    if not mounts:
+        return host_config
+    own = [m for m in mounts if not ((m.get("Type") or "volume") == "volume"
+                                     and ANONYMOUS_NAME.match(str(m.get("Source") or "")))]
+    return {**host_config, "Mounts": own or None}
 
 
 def kept_volumes(desired: DesiredContainer, state: ContainerState, snapshot: HostSnapshot

@@ -15,6 +15,7 @@ from typing import Any
 
 from dockerfab.map.input import CmdCheck, ExecCommand, ExecPolicy
 from dockerfab.plan import container_options, convert
+from dockerfab.plan.anonymous import without_carried
 from dockerfab.plan.desired import LABEL_EXPLICIT, DesiredContainer
 from dockerfab.plan.snapshot import ContainerState, HostSnapshot
 
@@ -121,7 +122,8 @@ def recreate_reasons(desired: DesiredContainer, state: ContainerState,
             not same_container and not user_network:
         reasons.append("network mode changed")
     # every other option of create_container and the host config
-    observed = container_options.Observed(config, host, state.labels, explicit)
+    observed = container_options.Observed(config, without_carried(host), state.labels,
+                                          explicit)
     reasons += container_options.option_reasons(desired.create_kwargs, desired.host_config,
                                                  observed, desired.options or None,
                                                  desired.name)

@@ -210,3 +210,17 @@ def test_unprepared_volume_is_prepared_and_shown():
     assert [(r.name, r.state) for r in status.resources] == [("example_map.app_log", "drifted")]
     assert "not prepared" in status.resources[0].reasons[0]
     assert not status.orphans  # the marker is not an orphan
+
+
+def test_kept_mounts_are_not_the_maps_mounts():
+    cmap = example_map()
+    cmap.containers["web_server"].host_config = {
+        "mounts": [{"Type": "tmpfs", "Target": "/scratch"}]}
+    inp = make_input(cmap, lambda d: snapshot_of(d, EXAMPLE_VOLUMES), [WEB])
+    host = inp.snapshot.containers[WEB].inspect["HostConfig"]
+    assert host["Mounts"]  # the map's, as the daemon keeps them
+    assert planner.plan_update(inp, ActionOptions()) == []
+    host["Mounts"] = [*host["Mounts"], {"Type": "volume", "Source": HEX, "Target": "/cache"}]
+    assert planner.plan_update(inp, ActionOptions()) == []  # kept from a predecessor
+    host["Mounts"] = [*host["Mounts"], {"Type": "volume", "Source": "other", "Target": "/o"}]
+    assert [a.kind for a in planner.plan_update(inp, ActionOptions())][:2] == ["stop", "remove"]
