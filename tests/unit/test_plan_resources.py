@@ -1,6 +1,8 @@
 """Volumes, networks, anonymous volumes and foreign items in planning (pure)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from dockerfab.errors import ForeignObjectError, MapError, VolumeChangeError
@@ -224,3 +226,37 @@ def test_kept_mounts_are_not_the_maps_mounts():
     assert planner.plan_update(inp, ActionOptions()) == []  # kept from a predecessor
     host["Mounts"] = [*host["Mounts"], {"Type": "volume", "Source": "other", "Target": "/o"}]
     assert [a.kind for a in planner.plan_update(inp, ActionOptions())][:2] == ["stop", "remove"]
+
+
+def test_replacing_a_foreign_volume_recreates_its_containers_around_it():
+    def snap(desired):
+        s = snapshot_of(desired, EXAMPLE_VOLUMES)
+        s.volumes["example_map.web_log"] = VolumeState("example_map.web_log")
+        s.containers[WEB].volumes = []  # not (yet) mounted by the map's container
+        return s
+
+    inp = make_input(example_map(), snap, [WEB])
+    plan = sorted(planner.plan_startup(inp, ActionOptions(replace_foreign=True)),
+                  key=lambda a: a.step)
+    kinds = [(a.kind, a.item) for a in plan]
+    assert kinds == [("stop", WEB), ("remove", WEB),
+                     ("remove_volume", "example_map.web_log"),
+                     ("create_volume", "example_map.web_log"), ("create", WEB), ("start", WEB)]
+    assert plan[0].reasons == ["volume example_map.web_log re-created"]
+    # a container outside the run still mounting it: nothing is planned, the error says who
+    def used(desired):
+        s = snap(desired)
+        s.containers["someone"] = replace(s.containers[WEB], name="someone", labels={},
+                                          volumes=["example_map.web_log"])
+        return s
+
+    with pytest.raises(VolumeChangeError, match="someone"):
+        planner.plan_startup(make_input(example_map(), used, [WEB]),
+                             ActionOptions(replace_foreign=True))
+
+
+def test_listed_endpoint_reconnects_with_what_the_list_shows():
+    endpoint = {"NetworkID": "n", "Aliases": ["db"], "Links": ["a:b"],
+                "IPAMConfig": {"IPv4Address": "198.18.200.5"}}
+    assert planner.listed_endpoint(endpoint) == {"ipv4_address": "198.18.200.5",
+                                                 "aliases": ["db"], "links": [("a", "b")]}
