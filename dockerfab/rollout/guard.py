@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dockerfab.errors import Interrupted
 from dockerfab.fabric.run import HostSession, Work
 from dockerfab.rollout.config import RolloutOptions
 from dockerfab.rollout.holder import Holder, utc_stamp, who
@@ -141,9 +142,10 @@ def _record(store: HostStore, session: HostSession, run: ChangingRun, scopes: li
 
 
 def _result(error: BaseException) -> str:
-    if isinstance(error, KeyboardInterrupt):
-        return "interrupted"
+    """An audit record's result: ``interrupted: ...`` (Ctrl-C, SIGTERM) or ``failed: ...``."""
     text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, (KeyboardInterrupt, Interrupted)):
+        return "interrupted" + (f": {text}" if isinstance(error, Interrupted) else "")
     return f"failed: {text}"
 
 

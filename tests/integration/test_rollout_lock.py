@@ -99,3 +99,39 @@ def test_a_lock_left_by_a_killed_run_is_shown_and_removed_by_unlock(project):
     # a re-run converges: whatever the killed run left, the map is in line afterwards
     assert project.run("-H", "bed1", "update", "__all__").returncode == 0
     assert project.run("-H", "bed1", "status").returncode == 0
+
+
+def test_ctrl_c_gives_the_lock_back(project):
+    _deployed(project, "1")
+    run = project.popen("-H", "bed1", "update", "__all__")
+    _wait_for_lock(project, "bed1")
+    run.send_signal(signal.SIGINT)
+    assert run.wait(120) == 130
+    assert "no deploy lock held" in project.run("-H", "bed1", "lock").stdout
+    # the next run takes the lock and converges
+    assert project.run("-H", "bed1", "update", "__all__").returncode == 0
+    assert project.run("-H", "bed1", "status").returncode == 0
+    task, result = project.audit("bed1")[1]
+    assert task == "update" and result.startswith("interrupted")
+
+
+def test_a_failing_pre_deploy_hook_stops_the_run_before_any_host(project, tmp_path):
+    project.build("1", healthy=None)
+    seen = tmp_path / "post.env"
+    project.write_map("1", hooks={"pre_deploy": "echo not today >&2; exit 3",
+                                  "post_deploy": f"env | grep ^DOCKERFAB_ > {seen}"})
+    began = time.time()
+    refused = project.run("-H", "bed1", "startup", "__all__")
+    assert refused.returncode == 1
+    assert "not started: pre_deploy hook failed (exit status 3): not today" in refused.stdout
+    assert project.events("bed1", began, time.time()) == []
+    assert project.bed_api("bed1").containers(all=True, filters={"name": project.name}) == []
+
+    project.write_map("1", hooks={"pre_deploy": "true",
+                                  "post_deploy": f"env | grep ^DOCKERFAB_ > {seen}"})
+    assert project.run("-H", "bed1", "startup", "__all__").returncode == 0
+    env = dict(line.split("=", 1) for line in seen.read_text().splitlines())
+    expected = {"DOCKERFAB_TASK": "startup", "DOCKERFAB_NAMES": "__all__",
+                "DOCKERFAB_HOSTS": "bed1", "DOCKERFAB_RESULT": "ok",
+                "DOCKERFAB_FAILED_HOSTS": ""}
+    assert {k: env.get(k) for k in expected} == expected
