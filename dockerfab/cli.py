@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from fabric import Config
 from fabric.main import Fab
+from invoke import Argument, Exit
 
 from dockerfab import __version__
 from dockerfab.fabric.executor import ParallelExecutor
@@ -15,12 +17,53 @@ from dockerfab.fabric.executor import ParallelExecutor
 class DockerfabProgram(Fab):
     """``fab`` with a fixed namespace (:data:`dockerfab.tasks.ns`). Project settings are
     read from ``fabric.yaml`` (or ``.yml``/``.json``/``.py``) in the working directory,
-    as ``fab`` reads them next to its fabfile."""
+    as ``fab`` reads them next to its fabfile. ``--parallel N`` bounds the hosts worked on
+    at once; every run leaves its per-host results in ``.dockerfab/last-run.json``, and
+    ``--retry-failed`` runs that run's tasks again on the hosts that were not ok."""
+
+    def core_args(self) -> list[Any]:
+        return [*super().core_args(),
+                Argument(names=("parallel",), kind=int,
+                         help="hosts worked on at once (default: docker.parallel, 32)"),
+                Argument(names=("retry-failed",), kind=bool,
+                         help="run the last run's tasks again, only on its hosts that "
+                              "failed or were not reached (.dockerfab/last-run.json)")]
+
+    def parse_core(self, *args: Any, **kwargs: Any) -> None:
+        from dockerfab.errors import DockerFabError
+        from dockerfab.fabric import lastrun
+
+        super().parse_core(*args, **kwargs)
+        parallel = self.args["parallel"].value
+        if parallel is not None:
+            if parallel < 0:
+                raise Exit("dockerfab: --parallel must be 0 (the default) or more", code=2)
+            os.environ["DOCKERFAB_PARALLEL"] = str(parallel)  # the flag beats the variable
+        request = lastrun.ProgramRequest(list(self.core.unparsed), self.args["hosts"].value,
+                                         os.getcwd())
+        if self.args["retry-failed"].value:
+            try:
+                request.retry_from(lastrun.load(request.directory))
+            except DockerFabError as exc:
+                raise Exit(f"dockerfab: {exc}", code=2) from None
+            if not request.retry:
+                print("dockerfab: nothing to retry: every host of the last run was ok",
+                      file=sys.stderr)
+                raise Exit(code=0)
+            self.core.unparsed = list(request.task_argv)
+            self.args["hosts"].value = request.hosts_arg
+        self._request = request
 
     def parse_collection(self) -> None:
         super().parse_collection()
         self.config.set_project_location(os.getcwd())
         self.config.load_project()
+
+    def update_config(self, *args: Any, **kwargs: Any) -> None:
+        super().update_config(*args, **kwargs)
+        request = getattr(self, "_request", None)
+        if request is not None:  # the executor records the run (dockerfab.fabric.lastrun)
+            self.config._set(_dockerfab_request=request)
 
 
 def make_program() -> DockerfabProgram:

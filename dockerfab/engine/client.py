@@ -75,6 +75,7 @@ class MappingDockerClient:
                  docker_clients: Mapping[str, Any] | None = None,
                  listener: Listener | None = None,
                  concurrency: int = DEFAULT_CONCURRENCY,
+                 observe_concurrency: int = OBSERVE_CONCURRENCY,
                  helper_image: str = DEFAULT_HELPER_IMAGE, wait: bool | None = None,
                  readiness: float | None = None,
                  health_timeout: float | None = None) -> None:
@@ -85,6 +86,8 @@ class MappingDockerClient:
             self._clients[DEFAULT_CLIENT] = docker_client
         self.listener = listener
         self.concurrency = concurrency
+        #: Docker calls in flight at once while observing (the observation threads)
+        self.observe_concurrency = max(1, observe_concurrency)
         self.helper_image = helper_image
         self.gate = GateOptions.defaults(wait, readiness, health_timeout)
         self._policy_class: type[BasePolicy] = BasePolicy
@@ -189,7 +192,8 @@ class MappingDockerClient:
             part = request.clients[client_name]
             try:
                 return observe(self.docker_client(client_name), client_name, part.desired,
-                               part.processes, OBSERVE_CONCURRENCY, self._observe_pool())
+                               part.processes, self.observe_concurrency,
+                               self._observe_pool())
             except DockerFabError:
                 raise
             except Exception as exc:
@@ -224,7 +228,7 @@ class MappingDockerClient:
         """Worker threads for observation, kept between actions (thread start-up is a
         noticeable part of a no-op update)."""
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=OBSERVE_CONCURRENCY,
+            self._pool = ThreadPoolExecutor(max_workers=self.observe_concurrency,
                                             thread_name_prefix="dockerfab-observe")
         return self._pool
 

@@ -54,6 +54,8 @@ def fabric_docker_client(connection: Connection | None, settings: DockerSettings
     url = settings.docker_url
     label = host or (str(connection.original_host) if connection is not None else "localhost")
     kwargs: dict[str, Any] = dict(client_kwargs, version=settings.version)
+    if settings.host_threads:  # as many channels kept as the host has threads calling
+        kwargs.setdefault("max_pool_size", settings.host_threads)
     if settings.timeout is not None:
         kwargs["timeout"] = settings.timeout
     try:

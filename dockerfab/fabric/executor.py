@@ -23,22 +23,41 @@ class ParallelExecutor(Executor):
     """Fabric's Executor, with the per-host calls of a task made into one call."""
 
     def execute(self, *tasks: Any) -> dict[Any, Any]:
+        import time
+
         calls = self.expand_calls(self.normalize(tasks))
         results: dict[Any, Any] = {}
-        for group in group_calls(calls):
-            call = group[0]
-            contexts = [self._context(c) for c in group]
-            run = Run.of(self.config)  # made once, when the first task's config is loaded
-            if isinstance(call, ConnectionCall):
-                run.cli_hosts = contexts
-                context: Any = Context(config=self.config)
-            else:
-                context = contexts[0]
-            try:
-                results[call.task] = call.task(context, *call.args, **call.kwargs)
-            finally:
-                run.cli_hosts = []
+        request = getattr(self.config, "_dockerfab_request", None)  # the dockerfab program's
+        started, run = time.time(), None
+        try:
+            for group in group_calls(calls):
+                run = self._call(group, results, request)
+        finally:
+            if request is not None and run is not None:
+                from dockerfab.fabric import lastrun
+
+                names = list(dict.fromkeys(o.task for o in run.outcomes))
+                lastrun.write(request.record(names, started, time.time() - started,
+                                             run.planned, run.outcomes), request.directory)
         return results
+
+    def _call(self, group: list[Call], results: dict[Any, Any], request: Any) -> Run:
+        """One task call for the group's hosts (all of a task's ``-H`` hosts)."""
+        call = group[0]
+        contexts = [self._context(c) for c in group]
+        run = Run.of(self.config)  # made once, when the first task's config is loaded
+        if request is not None and request.retry is not None:
+            run.only_hosts = set(request.retry)
+        if isinstance(call, ConnectionCall):
+            run.cli_hosts = contexts
+            context: Any = Context(config=self.config)
+        else:
+            context = contexts[0]
+        try:
+            results[call.task] = call.task(context, *call.args, **call.kwargs)
+        finally:
+            run.cli_hosts = []
+        return run
 
     def _context(self, call: Call) -> Any:
         config = self.config

@@ -24,8 +24,9 @@ Extension points (docs/architecture.rst, "The run pipeline"):
   may too); hosts not started yet are reported as skipped;
 * :attr:`Run.outcomes`: the per-run record of every host's result (``--retry-failed``, a
   live board reporter);
-* :data:`DEFAULT_HOSTS_IN_FLIGHT`: the bound on hosts worked on at once when
-  ``docker.parallel`` is 0.
+* :data:`DEFAULT_HOSTS_IN_FLIGHT`: the bound on hosts worked on at once unless
+  ``docker.parallel`` (``--parallel``) says otherwise; each host's threads and pooled
+  channels are bounded too (:func:`dockerfab.fabric.settings.threads_per_host`).
 """
 from __future__ import annotations
 
@@ -51,11 +52,12 @@ from dockerfab.fabric.run import (
     open_session,
     unexpected_error_line,
 )
-from dockerfab.fabric.settings import DockerSettings
+from dockerfab.fabric.settings import (
+    DEFAULT_HOSTS_IN_FLIGHT,
+    DockerSettings,
+    threads_per_host,
+)
 from dockerfab.output import Reporter
-
-#: hosts worked on at once when ``docker.parallel`` is 0 (unset)
-DEFAULT_HOSTS_IN_FLIGHT = 32
 
 _RUN_ATTR = "_dockerfab_run"
 
@@ -75,6 +77,8 @@ class HostOutcome:
     ok: bool
     error: str | None = None
     skipped: bool = False
+    #: False when the host could not be connected to (or was skipped)
+    reached: bool = True
 
 
 def one_batch(targets: Sequence[HostTarget]) -> list[list[HostTarget]]:
@@ -100,6 +104,10 @@ class Run:
         self.hooks: list[HostHook] = []
         self.batches: Callable[[Sequence[HostTarget]], list[list[HostTarget]]] = one_batch
         self.outcomes: list[HostOutcome] = []
+        #: every host a task of this run was to work on (the run record's hosts)
+        self.planned: list[str] = []
+        #: when set, only these hosts are worked on (``--retry-failed``)
+        self.only_hosts: set[str] | None = None
         self._outcome_lock = threading.Lock()
         self._maps: dict[bool, list[Any]] = {}
         self._clients: dict[str, Any] | None = None
@@ -209,44 +217,57 @@ class Run:
 
         hosts: Sequence[Any] = self.cli_hosts or (
             [context] if isinstance(context, Connection) else [])
-        return resolve_targets(hosts, self.clients())
+        targets = resolve_targets(hosts, self.clients())
+        if self.only_hosts is not None:
+            targets = [t for t in targets if t.label in self.only_hosts]
+        return targets
 
     # ----- the one fan-out ------------------------------------------------------------------------
     def on_hosts(self, context: Any, task: str, work: Work) -> bool:
         """Do ``work`` on every host of this call, batch after batch, at most
-        ``docker.parallel`` (else :data:`DEFAULT_HOSTS_IN_FLIGHT`) at once; failures are
+        ``docker.parallel`` (0: :data:`DEFAULT_HOSTS_IN_FLIGHT`) at once; failures are
         recorded per host, never raised. True if every host was ok."""
         ok = True
-        for batch in self.batches(self.targets(context)):
+        targets = self.targets(context)
+        with self._outcome_lock:
+            self.planned.extend(t.label for t in targets if t.label not in self.planned)
+        for batch in self.batches(targets):
             ok = self._batch(batch, task, work) and ok
         return ok
 
     def _batch(self, targets: Sequence[HostTarget], task: str, work: Work) -> bool:
+        workers = max(1, min(len(targets), self.settings.hosts_in_flight))
+        settings = dataclasses.replace(
+            self.settings, host_threads=threads_per_host(workers, self.settings.host_threads))
         if len(targets) == 1:
-            return self.on_host(targets[0], task, work)
-        workers = self.settings.parallel or min(len(targets), DEFAULT_HOSTS_IN_FLIGHT)
-        with ThreadPoolExecutor(max_workers=max(1, workers),
+            return self.on_host(targets[0], task, work, settings)
+        with ThreadPoolExecutor(max_workers=workers,
                                 thread_name_prefix="dockerfab-host") as pool:
-            futures = [pool.submit(self.on_host, t, task, work) for t in targets]
+            futures = [pool.submit(self.on_host, t, task, work, settings) for t in targets]
             results = [f.result() for f in futures]  # every host, no short circuit
             return all(results)
 
-    def on_host(self, target: HostTarget, task: str, work: Work) -> bool:
-        """Do ``work`` on one host and record the outcome; never raises for host failures
-        (a bug, i.e. an exception outside dockerfab's tree, still propagates)."""
+    def on_host(self, target: HostTarget, task: str, work: Work,
+                settings: DockerSettings | None = None) -> bool:
+        """Do ``work`` on one host (with ``settings``, else the run's) and record the
+        outcome; never raises for host failures (a bug, i.e. an exception outside
+        dockerfab's tree, still propagates)."""
         reporter = self.reporter
         report = reporter.host(target.label, task)
         if self.stop.is_set():
             reporter.finish(target.label, "skipped: an earlier host failed (--fail-fast)")
-            self._record(HostOutcome(target.label, task, False, "skipped", skipped=True))
+            self._record(HostOutcome(target.label, task, False, "skipped", skipped=True,
+                                     reached=False))
             return False
         if interrupts.stop_requested():  # Ctrl-C/SIGTERM: no new host starts
             line = f"not started: interrupted ({interrupts.reason()})"
             reporter.finish(target.label, line, interrupted=True)
-            self._record(HostOutcome(target.label, task, False, line, skipped=True))
+            self._record(HostOutcome(target.label, task, False, line, skipped=True,
+                                     reached=False))
             return False
+        session: HostSession | None = None
         try:
-            session = open_session(target, self.config, self.settings, reporter)
+            session = open_session(target, self.config, settings or self.settings, reporter)
             try:
                 with self._hooks(session, task):
                     unchanged, result = work(session)
@@ -258,11 +279,11 @@ class Run:
             return False
         except DockerFabError as exc:
             reporter.finish(target.label, exc)
-            return self._failed(target, task, str(exc))
+            return self._failed(target, task, str(exc), session is not None)
         except Exception as exc:  # noqa: BLE001  transport dropped mid-run, Docker API errors
             line = unexpected_error_line(exc)
             reporter.finish(target.label, line)
-            return self._failed(target, task, line)
+            return self._failed(target, task, line, session is not None)
         reporter.finish(target.label, unchanged=unchanged, result=result)
         self._record(HostOutcome(target.label, task, report.ok))
         return report.ok
@@ -274,10 +295,10 @@ class Run:
                 stack.enter_context(hook.around(session, task))
             yield
 
-    def _failed(self, target: HostTarget, task: str, error: str) -> bool:
+    def _failed(self, target: HostTarget, task: str, error: str, reached: bool) -> bool:
         if self.settings.fail_fast:
             self.stop.set()
-        self._record(HostOutcome(target.label, task, False, error))
+        self._record(HostOutcome(target.label, task, False, error, reached=reached))
         return False
 
     def _record(self, outcome: HostOutcome) -> None:

@@ -18,6 +18,25 @@ from dockerfab.errors import MapError
 from dockerfab.rollout.config import section_defaults, validate_section
 
 DEFAULT_BASE_URL = "unix:///var/run/docker.sock"
+#: hosts worked on at once unless ``parallel`` says otherwise
+DEFAULT_HOSTS_IN_FLIGHT = 32
+#: the most threads (and kept SSH channels) one host gets for reading its state
+MAX_HOST_THREADS = 32
+#: the fewest, however many hosts are in flight
+MIN_HOST_THREADS = 4
+#: about this many such threads in the whole run when ``host_threads`` is automatic
+RUN_THREAD_BUDGET = 256
+
+
+def threads_per_host(hosts_in_flight: int, host_threads: int = 0) -> int:
+    """Threads (and pooled channels) each host gets when ``hosts_in_flight`` hosts are
+    worked on at once: ``host_threads`` if set, else ``MAX_HOST_THREADS`` for one host and
+    fewer as more run at once (``RUN_THREAD_BUDGET`` shared, at least ``MIN_HOST_THREADS``):
+    100 hosts at the default bound of 32 in flight get 8 each, 256 in all, not 3200."""
+    if host_threads > 0:
+        return host_threads
+    share = RUN_THREAD_BUDGET // max(1, hosts_in_flight)
+    return max(MIN_HOST_THREADS, min(MAX_HOST_THREADS, share))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,8 +58,12 @@ class DockerSettings:
     mode: str = "auto"
     #: Run ``run_cmd`` commands (volume permissions, uploads) with sudo on the host.
     sudo: bool = False
-    #: Hosts worked on at once (``dockerfab`` program and client-file hosts); 0 = all.
-    parallel: int = 0
+    #: Hosts worked on at once (``-H`` and client-file hosts); ``--parallel`` overrides it;
+    #: 0 means the default, 32 (there is no unbounded setting).
+    parallel: int = DEFAULT_HOSTS_IN_FLIGHT
+    #: Threads (and SSH channels kept open) per host for its Docker calls; 0 = automatic:
+    #: 32 for one host in flight, fewer with more (about 256 in the run, at least 4 each).
+    host_threads: int = 0
     #: Stop starting further hosts after the first failure.
     fail_fast: bool = False
     #: Accept (and do not record) host keys missing from known_hosts. Off by default.
@@ -72,6 +95,11 @@ class DockerSettings:
     #: Local commands: ``pre_deploy``, ``post_deploy``.
     hooks: Mapping[str, Any] = dataclasses.field(
         default_factory=lambda: section_defaults("hooks"))
+
+    @property
+    def hosts_in_flight(self) -> int:
+        """The bound on hosts worked on at once: ``parallel``, 0 meaning the default."""
+        return self.parallel or DEFAULT_HOSTS_IN_FLIGHT
 
     @property
     def command_timeout(self) -> float:
@@ -155,6 +183,7 @@ def _get(config: Any, key: str) -> Any:
 _BOOLS = {"accept_unknown_hosts", "sudo", "fail_fast", "wait"}
 _LISTS = {"maps", "known_hosts"}
 _NUMBERS = {"timeout": float, "connect_timeout": float, "parallel": int,
+            "host_threads": int,
             "readiness": float, "health_timeout": float, "lock_wait": float}
 _POSITIVE = {"timeout", "connect_timeout"}
 _SECTIONS = ("rollout", "releases", "hooks")

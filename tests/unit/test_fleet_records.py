@@ -1,0 +1,46 @@
+"""Pure logic of the fleet bounds and the run record (no hosts)."""
+from __future__ import annotations
+
+from dockerfab.fabric.lastrun import ProgramRequest, RunRecord, host_results, merged
+from dockerfab.fabric.pipeline import HostOutcome
+from dockerfab.fabric.settings import DockerSettings, threads_per_host
+
+
+def test_default_bound_keeps_100_hosts_far_below_100_times_32_threads():
+    settings = DockerSettings()
+    in_flight = min(100, settings.hosts_in_flight)
+    assert in_flight == 32
+    per_host = threads_per_host(in_flight, settings.host_threads)
+    assert per_host == 8 and in_flight * per_host == 256
+    assert threads_per_host(1) == 32 and threads_per_host(3) == 32
+    assert threads_per_host(100) == 4  # --parallel 100: still at least 4 each
+    assert threads_per_host(32, host_threads=2) == 2
+    assert DockerSettings(parallel=0).hosts_in_flight == 32  # 0 is not "unbounded"
+
+
+def test_host_results_over_tasks():
+    outcomes = [HostOutcome("a", "pull", True), HostOutcome("b", "pull", False, "boom"),
+                HostOutcome("c", "pull", False, "cannot connect", reached=False),
+                HostOutcome("a", "startup", False, "create failed"),
+                HostOutcome("b", "startup", False, "skipped", skipped=True, reached=False)]
+    got = host_results(["a", "b", "c", "d"], outcomes)
+    assert {h: r["result"] for h, r in got.items()} == {
+        "a": "failed", "b": "failed", "c": "not reached", "d": "not reached"}
+    assert got["a"]["error"] == "create failed" and got["b"]["error"] == "boom"
+
+
+def test_a_retry_keeps_the_hosts_it_did_not_touch():
+    first = RunRecord(["startup"], ["startup", "web"], "a,b,c", "t0", 1.0,
+                      {"a": {"result": "ok", "error": None},
+                       "b": {"result": "failed", "error": "x"},
+                       "c": {"result": "not reached", "error": "y"}})
+    request = ProgramRequest([], None, "/nowhere")
+    request.retry_from(first)
+    assert request.retry == ["b", "c"] and request.task_argv == ["startup", "web"]
+    assert request.hosts_arg == "a,b,c"
+    second = request.record(["startup"], 0.0, 2.0, ["b", "c"],
+                            [HostOutcome("b", "startup", True),
+                             HostOutcome("c", "startup", False, "y", reached=False)])
+    assert second.to_retry() == ["c"] and second.argv == ["startup", "web"]
+    assert merged(None, second) is second
+    assert RunRecord.from_json(second.to_json()).hosts == second.hosts
