@@ -205,13 +205,22 @@ def test_a_bed_test_fails_not_skips_without_the_bed(tmp_path: Path) -> None:
     assert "the test bed is not up" in result.stdout and "tests.testbed up" in result.stdout
 
 
-def test_second_up_is_quick_and_keeps_the_daemons(bed: Bed) -> None:
-    started = time.monotonic()
+def test_second_up_keeps_the_daemons(bed: Bed) -> None:
+    """A second ``up`` on a running bed starts, builds and restarts nothing: every host's
+    daemons (bed-podman, the bastion and the inner hosts too) and both registries keep their
+    process ids, the images their ids. (How quick that is belongs in a benchmark.)"""
     up = subprocess.run([sys.executable, "-m", "tests.testbed", "up"], check=False,
                         capture_output=True, text=True, cwd=Path(__file__).parents[2])
     assert up.returncode == 0, up.stdout + up.stderr
-    assert time.monotonic() - started < 5
     assert "starting" not in up.stdout and "building" not in up.stdout, up.stdout
     after = load_bed()
-    assert [(h.dockerd_pid, h.sshd_pid) for h in after] == \
-           [(h.dockerd_pid, h.sshd_pid) for h in bed]
+
+    def daemons(b: Bed) -> dict[str, tuple[int, int]]:
+        return {h.name: (h.dockerd_pid, h.sshd_pid) for h in (*b.hosts, *b.others)}
+
+    assert daemons(after) == daemons(bed)
+    assert after.images == bed.images
+    if bed.registry is not None:
+        assert after.registry is not None
+        assert (after.registry.pid, after.registry.auth_pid) == \
+               (bed.registry.pid, bed.registry.auth_pid)
