@@ -2,12 +2,13 @@
 like on one client, as Docker SDK keyword arguments plus the API-form values to compare.
 
 Pure: lazy values are resolved here (the point of use, spec 3.10.3), nothing talks to Docker.
+The types of desired state are :mod:`dockerfab.plan.desiredtypes` (re-exported here), the
+merging of ``create_options``/``host_config``/keyword arguments :mod:`dockerfab.plan.merge`.
 """
 from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass, field
 from typing import Any
 
 from dockerfab.errors import MapIntegrityError
@@ -25,6 +26,18 @@ from dockerfab.map.input import (
 )
 from dockerfab.map.integrity import AttachedRef, MapIndex
 from dockerfab.plan import apiform, container_options, convert, normalize, sdk_forms
+from dockerfab.plan.desiredtypes import (
+    LABEL_CONFIG,
+    LABEL_EXPLICIT,
+    LABEL_HASH,
+    LABEL_INSTANCE,
+    LABEL_MAP,
+    ClientInfo,
+    DesiredContainer,
+    DesiredNetwork,
+    DesiredVolume,
+)
+from dockerfab.plan.merge import merge_options, resolve_options
 from dockerfab.plan.model import (
     as_list,
     containers,
@@ -36,86 +49,6 @@ from dockerfab.plan.model import (
     volume_config,
     volume_path,
 )
-
-LABEL_MAP = "dockerfab.map"
-LABEL_CONFIG = "dockerfab.config"
-LABEL_INSTANCE = "dockerfab.instance"
-LABEL_HASH = "dockerfab.hash"
-LABEL_EXPLICIT = "dockerfab.explicit"  # what dockerfab set (container_options.LABEL_VERSION)
-
-
-@dataclass
-class ClientInfo:
-    """What planning needs to know about a client (from its ClientConfiguration)."""
-    name: str
-    interfaces: dict[str, Any] = field(default_factory=dict)
-    interfaces_ipv6: dict[str, Any] = field(default_factory=dict)
-    domainname: str | None = None
-    stop_timeout: int | None = None
-    timeout: int | None = None
-
-    @classmethod
-    def from_config(cls, name: str, config: Any) -> ClientInfo:
-        return cls(name=name,
-                   interfaces=dict(mget(config, "interfaces", {}) or {}),
-                   interfaces_ipv6=dict(mget(config, "interfaces_ipv6", {}) or {}),
-                   domainname=resolve_value(mget(config, "domainname")),
-                   stop_timeout=mget(config, "stop_timeout"),
-                   timeout=mget(config, "timeout"))
-
-
-@dataclass
-class DesiredVolume:
-    """An attached volume: a named Docker volume owned by one container configuration."""
-    name: str
-    alias: str
-    owner: str  # container name of the first instance of the owner (for messages)
-    path: str  # container-side path in the owner (where chown/chmod apply)
-    driver: str = "local"
-    driver_opts: dict[str, Any] = field(default_factory=dict)
-    create_options: dict[str, Any] = field(default_factory=dict)
-    user: Any = None
-    permissions: str | None = None
-    labels: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class DesiredNetwork:
-    name: str
-    driver: str = "bridge"
-    options: dict[str, Any] = field(default_factory=dict)
-    internal: bool = False
-    create_options: dict[str, Any] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class DesiredContainer:
-    """One container instance: how to create it, what it needs, and what to compare."""
-    name: str
-    config_id: MapConfigId
-    image: str
-    create_kwargs: dict[str, Any]
-    host_config: dict[str, Any]
-    networks: dict[str, dict[str, Any]]  # network name -> endpoint kwargs (first at create)
-    attached: list[str] = field(default_factory=list)  # volume names it owns
-    volumes_used: list[str] = field(default_factory=list)  # named volumes it mounts
-    depends_on: dict[str, str] = field(default_factory=dict)  # container -> how
-    exec_commands: list[ExecCommand] = field(default_factory=list)
-    persistent: bool = False
-    stop_signal: Any = None
-    stop_timeout: int | None = None
-    start_delay: float | None = None
-    explicit_env: list[str] = field(default_factory=list)
-    #: the compared options that are set, normalised (container_options.set_options)
-    options: dict[tuple[str, str], Any] = field(default_factory=dict)
-    #: network_mode only names the first configured network (not set by the user): any
-    #: user-defined network mode is fine then, the endpoints are compared instead
-    mode_from_networks: bool = False
-
-    @property
-    def environment(self) -> dict[str, str]:
-        return convert.env_dict(self.create_kwargs.get("environment"))
 
 
 def _volume_label_ro(readonly: Any) -> str:
@@ -364,14 +297,14 @@ class DesiredStateBuilder:
             create["stop_timeout"] = int(stop_timeout)
 
         # create_options / host_config (may be callables or lazy), then action kwargs
-        create_options = _resolve_options(mget(config, "create_options"))
-        host_options = _resolve_options(mget(config, "host_config")) or \
-            _resolve_options(mget(config, "start_options"))
-        _merge_options(create, host, create_options, host_options)
+        create_options = resolve_options(mget(config, "create_options"))
+        host_options = resolve_options(mget(config, "host_config")) or \
+            resolve_options(mget(config, "start_options"))
+        merge_options(create, host, create_options, host_options)
         if self.extra:
             # only the container's own options: an action's other keyword arguments
             # (kill's signal ...) are not create/host-config arguments
-            _merge_options(create, host, {k: v for k, v in self.extra.items()
+            merge_options(create, host, {k: v for k, v in self.extra.items()
                                           if k in apiform.CREATE_KEYS},
                            {k: v for k, v in self.extra.items() if k in convert.HOST_CONFIG_KEYS})
         env = convert.env_dict(create.get("environment"))
@@ -486,76 +419,21 @@ def _str_items(values: Any) -> list[str]:
     return items
 
 
-def _resolve_options(value: Any) -> dict[str, Any]:
-    """``create_options``/``host_config``: a dict, a callable returning one, or lazy."""
-    value = resolve_value(value)
-    if callable(value):
-        value = value()
-    return dict(resolve_deep(dict(value))) if value else {}
-
-
-def _merge_options(create: dict[str, Any], host: dict[str, Any], create_options: dict[str, Any],
-                   host_options: dict[str, Any]) -> None:
-    """Merge options over generated values: dicts merge, lists extend, scalars replace.
-    Host-config keys in ``create_options`` go to the host config unless ``host_options``
-    has the same key (CLARIFICATIONS 2)."""
-    for key, value in create_options.items():
-        if key in convert.HOST_CONFIG_KEYS:
-            if key not in host_options:
-                _merge_key(host, key, value)
-        elif key == "volumes":
-            create["volumes"] = list(dict.fromkeys(as_list(create.get("volumes")) +
-                                                   as_list(value)))
-        elif key == "environment":
-            merged = convert.env_dict(create.get("environment"))
-            merged.update(convert.env_dict(value))
-            create["environment"] = merged
-        else:
-            _merge_key(create, key, value)
-    for key, value in host_options.items():
-        _merge_key(host, key, value)
-
-
-def _merge_key(target: dict[str, Any], key: str, value: Any) -> None:
-    current = target.get(key)
-    if key == "links":
-        target[key] = _merge_links(current, value)
-    elif key == "restart_policy":
-        target[key] = value  # one policy: a name and its retry count belong together
-    elif isinstance(current, dict) and isinstance(value, dict):
-        target[key] = {**current, **value}
-    elif isinstance(current, list) and isinstance(value, (list, tuple)):
-        target[key] = list(dict.fromkeys(current + list(value)))
-    else:
-        target[key] = value
-
-
-def _link_pairs(links: Any) -> list[tuple[str, str]]:
-    """SDK ``links`` (a dict container -> alias, a list of pairs, or ``'c:alias'`` strings)
-    -> (container, alias) pairs."""
-    if not links:
-        return []
-    items = links.items() if isinstance(links, dict) else links
-    pairs = []
-    for item in items:
-        if isinstance(item, str):
-            container, _, alias = item.partition(":")
-        else:
-            container = str(item[0])
-            alias = str(item[1]) if len(item) > 1 and item[1] else ""
-        pairs.append((container, alias or container))
-    return pairs
-
-
-def _merge_links(current: Any, value: Any) -> list[tuple[str, str]]:
-    """Links of ``host_config``/``create_options``/keyword arguments over generated ones: a
-    container named there keeps only the aliases given there (spec 3.7), others merge."""
-    given = _link_pairs(value)
-    override = {c for c, _ in given}
-    merged = [pair for pair in _link_pairs(current) if pair[0] not in override]
-    return merged + list(dict.fromkeys(given))
-
-
 def quote_cmd(cmd: Any) -> str:
     """A command as one shell line: a string as it is, a list with each word quoted."""
     return cmd if isinstance(cmd, str) else " ".join(shlex.quote(str(c)) for c in cmd)
+
+
+__all__ = [
+    "LABEL_CONFIG",
+    "LABEL_EXPLICIT",
+    "LABEL_HASH",
+    "LABEL_INSTANCE",
+    "LABEL_MAP",
+    "ClientInfo",
+    "DesiredContainer",
+    "DesiredNetwork",
+    "DesiredStateBuilder",
+    "DesiredVolume",
+    "quote_cmd",
+]
