@@ -41,6 +41,7 @@ def merge_options(create: dict[str, Any], host: dict[str, Any], create_options: 
 
 
 def merge_key(target: dict[str, Any], key: str, value: Any) -> None:
+    """Merge one option into ``target`` (see :func:`merge_options` for the rules)."""
     current = target.get(key)
     if key == "links":
         target[key] = merge_links(current, value)
