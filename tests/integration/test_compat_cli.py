@@ -3,6 +3,8 @@
 configurations are incomplete can still be shut down."""
 from __future__ import annotations
 
+import random
+
 import pytest
 import yaml
 
@@ -79,7 +81,8 @@ cache: {{image: {image}, stop_timeout: 1, attaches: cache_data}}
 
 def test_incomplete_map_can_still_be_taken_down(bed_api, ssh_config, tmp_path):
     name = unique("t_cdown")
-    fill = {"name": name, "image": IMAGE, "port": 18481}
+    # a random port below the ephemeral range: concurrent runs of this test do not collide
+    fill = {"name": name, "image": IMAGE, "port": random.randrange(20000, 30000)}
     _project(tmp_path, COMPLETE.format(**fill))
     api = bed_api("bed1")
     cleanup = Cleanup(api)

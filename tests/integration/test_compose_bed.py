@@ -5,6 +5,7 @@ daemon (Debian's docker-compose against bed2's socket, bed images only), and the
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import uuid
 from pathlib import Path
@@ -137,7 +138,8 @@ def _write_project(directory: Path, project: str, port: int) -> None:
 
 def test_imported_map_deploys_what_docker_compose_up_does(bed, bed_api, ssh_config, tmp_path):
     project = f"t_cmp_{uuid.uuid4().hex[:6]}"
-    _write_project(tmp_path, project, 18490)
+    # a random host port below the ephemeral range: concurrent runs do not collide
+    _write_project(tmp_path, project, random.randrange(20000, 30000))
     api = bed_api("bed2")
     cleanup = Cleanup(api)
     cleanup.maps.append(project)
