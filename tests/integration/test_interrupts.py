@@ -210,6 +210,9 @@ def test_second_interrupt_ends_at_once(project, ssh_config, bed, bed_api):
     code, _, err = run.finish(timeout=15)  # far less than the starts in flight would take
     assert code == 130
     assert "SIGINT again: stopping now" in err
+    # ended at once, like a killed run: its deploy lock stays until removed (exit 5)
+    assert dockerfab(directory, ssh_config, "-H", host, "startup", "__all__")[0] == 5
+    assert dockerfab(directory, ssh_config, "-H", host, "unlock")[0] == 0
     code, _ = dockerfab(directory, ssh_config, "-H", host, "startup", "__all__")
     assert code == 0
     assert set(states(bed_api(bed.host(host)), name).values()) == {"running"}
