@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dockerfab.errors import Interrupted
+from dockerfab.errors import HostLocked, Interrupted, RemoteError
 from dockerfab.fabric.run import HostSession, Work
 from dockerfab.rollout.config import RolloutOptions
 from dockerfab.rollout.holder import Holder, utc_stamp, who
@@ -78,7 +78,15 @@ def guarded(work: Work, run: ChangingRun) -> Work:
         scopes = sorted({str(m.name) for m in host_maps(session, run.maps)})
         holder = run.holder or Holder.here(run.title)
         if run.holder is None:
-            store.lock(scopes, holder, run.options.lock_wait, run.stop)
+            try:
+                store.lock(scopes, holder, run.options.lock_wait, run.stop)
+            except RemoteError as exc:
+                if not _no_access(exc):
+                    raise
+                session.reporter.message(session.label, "no deploy lock, release or audit "
+                                         "record: the host state is not writable for this "
+                                         "user (set docker.state_dir, or docker.sudo)")
+                return work(session)
         outcome = run.outcome(session.label)
         error: BaseException | None = None
         try:
@@ -139,6 +147,14 @@ def _record(store: HostStore, session: HostSession, run: ChangingRun, scopes: li
             "names": list(run.names), "map": scope, "flags": dict(run.flags),
             "result": "ok" if error is None else note,
             "release": outcome.after.get(scope) or outcome.before.get(scope)})
+
+
+def _no_access(error: RemoteError) -> bool:
+    """A state command refused for lack of rights (a non-root user without sudo)."""
+    if isinstance(error, HostLocked):
+        return False
+    text = str(error)
+    return "Permission denied" in text or "a password is required" in text
 
 
 def _result(error: BaseException) -> str:

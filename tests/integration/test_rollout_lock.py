@@ -52,7 +52,7 @@ def test_two_updates_at_once_one_works_the_other_exits_5_naming_the_holder(proje
     assert app["State"]["Running"] and "MODE=two" in app["Config"]["Env"]
     assert project.container("bed1", "web")["State"]["Running"]
     assert project.run("-H", "bed1", "status").returncode == 0
-    assert project.run("-H", "bed1", "lock").stdout.count("no deploy lock held") == 1
+    assert project.name not in project.run("-H", "bed1", "lock").stdout  # given back
     # the audit log has the run that worked (the refused one changed nothing)
     assert project.audit("bed1") == [("startup", "ok"), ("update", "ok")]
 
@@ -95,7 +95,7 @@ def test_a_lock_left_by_a_killed_run_is_shown_and_removed_by_unlock(project):
 
     removed = project.run("-H", "bed1", "unlock")
     assert removed.returncode == 0 and f"removed the lock of map {project.name}" in removed.stdout
-    assert "no deploy lock held" in project.run("-H", "bed1", "lock").stdout
+    assert project.name not in project.run("-H", "bed1", "lock").stdout
     # a re-run converges: whatever the killed run left, the map is in line afterwards
     assert project.run("-H", "bed1", "update", "__all__").returncode == 0
     assert project.run("-H", "bed1", "status").returncode == 0
@@ -107,7 +107,7 @@ def test_ctrl_c_gives_the_lock_back(project):
     _wait_for_lock(project, "bed1")
     run.send_signal(signal.SIGINT)
     assert run.wait(120) == 130
-    assert "no deploy lock held" in project.run("-H", "bed1", "lock").stdout
+    assert project.name not in project.run("-H", "bed1", "lock").stdout
     # the next run takes the lock and converges
     assert project.run("-H", "bed1", "update", "__all__").returncode == 0
     assert project.run("-H", "bed1", "status").returncode == 0
