@@ -4,7 +4,7 @@ an audit record, give the lock back (also after a failure or Ctrl-C)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,12 +100,28 @@ def guarded(work: Work, run: ChangingRun) -> Work:
             error = exc
             raise
         finally:
-            try:
-                _record(store, session, run, scopes, outcome, error)
-            finally:
-                if run.holder is None:
-                    store.unlock(scopes, holder)
+            _wrap_up(store, session, run, scopes, outcome, error, holder)
     return locked_work
+
+
+def _wrap_up(store: HostStore, session: HostSession, run: ChangingRun, scopes: list[str],
+             outcome: HostOutcome, error: BaseException | None, holder: Holder) -> None:
+    """Record the release and audit record, give the lock back. After a failed run (the
+    connection may be gone) a failure here is reported as a line and never hides the
+    run's own error."""
+    steps: list[Callable[[], Any]] = [
+        lambda: _record(store, session, run, scopes, outcome, error)]
+    if run.holder is None:
+        steps.append(lambda: store.unlock(scopes, holder))
+    for step in steps:
+        try:
+            step()
+        except Exception as exc:
+            if error is None:
+                raise
+            session.reporter.message(session.label, "could not record the run or give back "
+                                     f"the deploy lock ({' '.join(str(exc).split())}); "
+                                     f"'dockerfab -H {session.label} unlock' removes it")
 
 
 def _current_release(store: HostStore, session: HostSession, scope: str,
