@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from fabric.tasks import task
+from fabric.tasks import Task, task
 from invoke import Exit
 
 from dockerfab.errors import DockerFabError, UsageError
@@ -66,11 +66,26 @@ def host_task(*, flags: Iterable[str] = (), help: dict[str, str] | None = None,
             except DockerFabError as exc:  # before any host: a bad flag, map or name
                 raise Exit(f"dockerfab: {exc}", code=2) from None
 
+        # The shared flags come right after the required parameters: Invoke hands out short
+        # flags in signature order, so theirs (-f -d -o -v -q) stay the same in every task
+        # and do not move when a task gains an option.
+        required = [p for p in own if p.default is inspect.Parameter.empty]
+        optional = [p for p in own if p.default is not inspect.Parameter.empty]
         call.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[*own, *added])
+            parameters=[*required, *added, *optional])
         texts = {**(help or {}), **{n: FLAG_HELP[n] for n in shared}}
-        return task(help=texts, **task_kwargs)(call)
+        return task(help=texts, klass=ShortFlagTask, **task_kwargs)(call)
     return decorate
+
+
+class ShortFlagTask(Task):  # type: ignore[misc]
+    """Fabric's Task without Invoke's one bad short flag: a dashed name whose letters are
+    all taken gets '-' (shown as ``--=STRING``); such a flag has no short form instead."""
+
+    def arg_opts(self, name: str, default: Any, taken_names: set[str]) -> dict[str, Any]:
+        opts: dict[str, Any] = super().arg_opts(name, default, taken_names)
+        opts["names"] = [n for n in opts["names"] if n not in ("-", "_")]
+        return opts
 
 
 def number(value: Any) -> float | int | None:

@@ -147,3 +147,15 @@ def test_the_program_hands_all_h_hosts_to_one_call_of_a_task():
                                executor_class=ParallelExecutor, config_class=Config)
     program.run(["dockerfab", "-H", "h1,h2", "probe"], exit=False)
     assert [c[:2] for c in calls] == [("probe", ["h1", "h2"]), ("after", [])]
+
+
+def test_shared_flags_keep_their_short_forms_in_every_task():
+    """-o json, -d, -v, -q mean the same in every task, however many options it has, and
+    no flag gets Invoke's broken '-' short form (shown as '--=STRING')."""
+    shared = {"format": "o", "dry_run": "d", "verbose": "v", "quiet": "q", "fail_fast": "f"}
+    for context in ns.to_contexts():
+        for arg in context.args.values():
+            assert "-" not in arg.names and "_" not in arg.names, (context.name, arg.names)
+            if arg.attr_name in shared:
+                assert shared[arg.attr_name] in arg.names, (context.name, arg.names)
+    assert parse("update", "web", "-o", "json")[0].args.format.value == "json"
