@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dockerfab.errors import HostLocked, Interrupted, RemoteError
-from dockerfab.fabric.run import HostSession, Work
+from dockerfab.errors import ConnectionFailed, HostLocked, Interrupted, RemoteError
+from dockerfab.fabric.run import HostSession, Work, close_session, open_session
 from dockerfab.rollout.config import RolloutOptions
 from dockerfab.rollout.holder import Holder, utc_stamp, who
 from dockerfab.rollout.recreate import snapshot
@@ -112,7 +112,7 @@ def _wrap_up(store: HostStore, session: HostSession, run: ChangingRun, scopes: l
     steps: list[Callable[[], Any]] = [
         lambda: _record(store, session, run, scopes, outcome, error)]
     if run.holder is None:
-        steps.append(lambda: store.unlock(scopes, holder))
+        steps.append(lambda: _unlock(store, session, run, scopes, holder))
     for step in steps:
         try:
             step()
@@ -122,6 +122,21 @@ def _wrap_up(store: HostStore, session: HostSession, run: ChangingRun, scopes: l
             session.reporter.message(session.label, "could not record the run or give back "
                                      f"the deploy lock ({' '.join(str(exc).split())}); "
                                      f"'dockerfab -H {session.label} unlock' removes it")
+
+
+def _unlock(store: HostStore, session: HostSession, run: ChangingRun, scopes: list[str],
+            holder: Holder) -> None:
+    """Give the lock back; if the run's connection is gone (the host may well be back, as
+    after a dropped link), over a new connection, so that a failed run leaves no lock."""
+    try:
+        store.unlock(scopes, holder)
+    except ConnectionFailed:
+        config = getattr(session.connection, "config", None)
+        fresh = open_session(session.target, config, session.settings, session.reporter)
+        try:
+            store_of(fresh, run.state_dir).unlock(scopes, holder)
+        finally:
+            close_session(fresh)
 
 
 def _current_release(store: HostStore, session: HostSession, scope: str,
