@@ -159,3 +159,10 @@ def test_shared_flags_keep_their_short_forms_in_every_task():
             if arg.attr_name in shared:
                 assert shared[arg.attr_name] in arg.names, (context.name, arg.names)
     assert parse("update", "web", "-o", "json")[0].args.format.value == "json"
+
+
+def test_task_reference_gives_every_option_a_text():
+    from pathlib import Path
+
+    page = Path(__file__).parents[2] / "docs" / "tasks.rst"
+    assert "\n    None\n" not in page.read_text()
