@@ -10,6 +10,8 @@ import sys
 from fabric.tasks import task
 from invoke import Exit
 
+from dockerfab.fabric.flags import ShortFlagTask
+
 
 def _fail(message: str) -> Exit:
     return Exit(f"dockerfab: {message}", code=2)
@@ -40,7 +42,7 @@ def _read_text(path: str) -> str:
         return stream.read()
 
 
-@task(name="import-compose", help={
+@task(name="import-compose", klass=ShortFlagTask, help={
     "path": "the Compose file (docker-compose.yml)",
     "name": "name of the map (default: the project name Compose would use: the file's "
             "directory)",
@@ -77,7 +79,7 @@ def import_compose(c, path, name=None, output=None, env_file=None):
     _write(dump(result.map, header + [f"warning: {w}" for w in result.warnings]), output)
 
 
-@task(name="export-compose", help={
+@task(name="export-compose", klass=ShortFlagTask, help={
     "names": "configurations to export (with what they depend on): comma-separated "
              "'config', 'map.config', groups or __all__; one map per file",
     "output": "write the Compose file here instead of standard output",

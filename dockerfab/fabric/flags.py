@@ -79,8 +79,17 @@ def host_task(*, flags: Iterable[str] = (), help: dict[str, str] | None = None,
 
 
 class ShortFlagTask(Task):  # type: ignore[misc]
-    """Fabric's Task without Invoke's one bad short flag: a dashed name whose letters are
-    all taken gets '-' (shown as ``--=STRING``); such a flag has no short form instead."""
+    """Fabric's Task without two Invoke quirks: a dashed name whose letters are all taken
+    gets the short flag '-' (shown as ``--=STRING``; such a flag has no short form here),
+    and the help texts are used up by the first parse (a second parser in the same process,
+    e.g. a program run in-process, showed every option without help)."""
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Any]:
+        texts: dict[str, str] = dict(vars(self)["help"])
+        try:
+            return list(super().get_arguments(ignore_unknown_help))
+        finally:
+            self.help = texts
 
     def arg_opts(self, name: str, default: Any, taken_names: set[str]) -> dict[str, Any]:
         opts: dict[str, Any] = super().arg_opts(name, default, taken_names)

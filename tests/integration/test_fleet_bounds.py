@@ -50,7 +50,9 @@ def project(bed, bed_api, tmp_path, ssh_config):
 
 class ThreadPeaks:
     """The most threads alive at once per name prefix, sampled at every thread start (the
-    count only grows when a thread starts, so no peak is missed)."""
+    count only grows when a thread starts, so no peak is missed). Only threads started
+    inside the block count: earlier in-process runs of the suite may leave idle pool
+    threads of the same names behind."""
 
     def __init__(self) -> None:
         self.peaks: Counter[str] = Counter()
@@ -58,10 +60,12 @@ class ThreadPeaks:
 
     def __enter__(self) -> Self:
         peaks, start = self.peaks, self._start
+        before = set(threading.enumerate())
 
         def counted(thread: threading.Thread) -> None:
             start(thread)
-            now = Counter(t.name.split("_")[0] for t in threading.enumerate())
+            now = Counter(t.name.split("_")[0] for t in threading.enumerate()
+                          if t not in before)
             for prefix, count in now.items():
                 peaks[prefix] = max(peaks[prefix], count)
         threading.Thread.start = counted  # type: ignore[method-assign]
