@@ -21,14 +21,14 @@ from tests.bed import BedHost
 BRIDGE_ADDRESS = "198.18.0.1"
 
 
-def _hex_address(address: str, port: int) -> str:
+def hex_address(address: str, port: int) -> str:
     """'198.18.0.12', 22 -> '0C0012C6:0016' as /proc/net/tcp shows it (little endian)."""
     return "".join(f"{int(part):02X}" for part in reversed(address.split("."))) + f":{port:04X}"
 
 
-def _socket_inodes(pid: int) -> set[int]:
+def socket_inodes(pid: int) -> set[int]:
     inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    for fd in Path(f"/proc/{pid}/fd").iterdir():  # OSError if pid is gone: callers skip it
         with contextlib.suppress(OSError):
             target = os.readlink(fd)
             if target.startswith("socket:["):
@@ -37,8 +37,14 @@ def _socket_inodes(pid: int) -> set[int]:
 
 
 def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid``; one that exits while we walk has no descendants (sshd
+    forks and reaps short-lived children all the time, so this race is routine)."""
     children: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return []
+    for task in tasks:
         with contextlib.suppress(OSError):
             children += [int(c) for c in (task / "children").read_text().split()]
     return children + [d for c in children for d in _descendants(c)]
@@ -47,12 +53,12 @@ def _descendants(pid: int) -> list[int]:
 def sshd_serving(listener_pid: int, address: str, port: int, local_port: int) -> list[int]:
     """The sshd processes below ``listener_pid`` holding the server end of the TCP
     connection from ``BRIDGE_ADDRESS:local_port`` to ``address:port``."""
-    server = _hex_address(address, port)
-    client = _hex_address(BRIDGE_ADDRESS, local_port)
+    server = hex_address(address, port)
+    client = hex_address(BRIDGE_ADDRESS, local_port)
     found = []
     for pid in _descendants(listener_pid):
         try:
-            inodes = _socket_inodes(pid)
+            inodes = socket_inodes(pid)
             with open(f"/proc/{pid}/net/tcp") as table:
                 rows = [line.split() for line in list(table)[1:]]
         except OSError:

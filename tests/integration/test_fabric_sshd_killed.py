@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
@@ -21,6 +20,7 @@ from tests.integration.fabric_helpers import (
     write_project,
     write_ssh_config,
 )
+from tests.integration.fault_tools import hex_address, socket_inodes, sshd_serving
 
 CONFIGS = ("first", "second", "third")
 
@@ -50,65 +50,18 @@ def states(api, name: str) -> dict[str, str]:
             for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"})}
 
 
-def _socket_inodes(pid: int) -> set[int]:
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(int(target[8:-1]))
-    return inodes
-
-
-def _tcp_table(pid: int) -> list[tuple[str, str, int]]:
-    """(local 'HEXIP:HEXPORT', remote, inode) of the IPv4 TCP sockets in ``pid``'s network
-    namespace."""
-    rows = []
-    with open(f"/proc/{pid}/net/tcp") as table:
-        next(table)
-        for line in table:
-            fields = line.split()
-            rows.append((fields[1], fields[2], int(fields[9])))
-    return rows
-
-
-def _hex_address(address: str, port: int) -> str:
-    """'198.18.0.12', 22 -> '0C0012C6:0016' as /proc/net/tcp shows it (little endian)."""
-    return "".join(f"{int(part):02X}" for part in reversed(address.split("."))) + f":{port:04X}"
-
-
-def _descendants(pid: int) -> list[int]:
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            children += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return children + [d for c in children for d in _descendants(c)]
-
-
-def sshd_serving(client_pid: int, host) -> list[int]:
+def sshd_serving_process(client_pid: int, host) -> list[int]:
     """The sshd processes (below the host's sshd listener) holding the server end of the
-    TCP connection that process ``client_pid`` has open to ``host``."""
-    server = _hex_address(host.address, host.ssh_port)
-    ours = _socket_inodes(client_pid)
-    client_ends = [local for local, remote, inode in _tcp_table(client_pid)
-                   if remote == server and inode in ours]
+    one TCP connection that process ``client_pid`` has open to ``host``."""
+    server = hex_address(host.address, host.ssh_port)
+    ours = socket_inodes(client_pid)
+    with open(f"/proc/{client_pid}/net/tcp") as table:
+        rows = [line.split() for line in list(table)[1:]]
+    client_ends = [r[1] for r in rows if r[2] == server and int(r[9]) in ours]
     if len(client_ends) != 1:
         return []
-    serving = []
-    for pid in _descendants(host.sshd_pid):
-        try:
-            inodes = _socket_inodes(pid)
-            table = _tcp_table(pid)
-        except OSError:
-            continue
-        if any(local == server and remote == client_ends[0] and inode in inodes
-               for local, remote, inode in table):
-            serving.append(pid)
-    return serving
+    client_port = int(client_ends[0].split(":")[1], 16)
+    return sshd_serving(host.sshd_pid, host.address, host.ssh_port, client_port)
 
 
 def test_sshd_killed_mid_run_fails_that_host_only(bed, bed_api, project, tmp_path_factory):
@@ -127,7 +80,7 @@ def test_sshd_killed_mid_run_fails_that_host_only(bed, bed_api, project, tmp_pat
             assert time.monotonic() < deadline, "bed2 never got its first container"
             time.sleep(0.1)
         assert run.poll() is None, "the run ended before the kill"
-        killed = sshd_serving(run.pid, bed2)
+        killed = sshd_serving_process(run.pid, bed2)
         assert killed, "no sshd process serves dockerfab's connection to bed2"
         for pid in killed:
             os.kill(pid, signal.SIGKILL)
