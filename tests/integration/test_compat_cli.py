@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import random
 
-import pytest
 import yaml
 
 from tests.integration.fabric_helpers import (
     fabric_overrides,
     run_program,
     unique,
-    write_ssh_config,
 )
 from tests.integration.test_engine_support import Cleanup
 
 IMAGE = "dockerfab-test/base:latest"
 
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 def _project(directory, map_text, **settings):

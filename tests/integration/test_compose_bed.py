@@ -11,13 +11,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from tests.integration.fabric_helpers import (
     fabric_overrides,
     run_program,
-    write_ssh_config,
 )
 from tests.integration.test_engine_support import Cleanup
 
@@ -69,10 +67,6 @@ networks:
   back: {{internal: true}}
 """
 
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 def _compose(bed, directory: Path, project: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -18,16 +18,11 @@ from tests.integration.fabric_helpers import (
     run_program,
     unique,
     write_project,
-    write_ssh_config,
 )
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "webapp" / "example_map.yaml"
 HOSTS = ("bed1", "bed2")
 
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 @pytest.fixture

@@ -14,13 +14,7 @@ from dockerfab.output import Reporter
 from tests.integration.fabric_helpers import (
     UNREACHABLE,
     fabric_overrides,
-    write_ssh_config,
 )
-
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 @pytest.fixture

@@ -23,16 +23,11 @@ from tests.integration.fabric_helpers import (
     run_program,
     unique,
     write_project,
-    write_ssh_config,
 )
 
 HOST = "bed2"
 BASE = "dockerfab-test/base:latest"
 
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 class Project:

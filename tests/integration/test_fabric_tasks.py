@@ -4,20 +4,12 @@ from __future__ import annotations
 import json
 import subprocess
 
-import pytest
-
 from tests.integration.fabric_helpers import (
     program_path,
     run_program,
     write_project,
-    write_ssh_config,
 )
 from tests.integration.test_fabric_cli import project  # noqa: F401  (fixture)
-
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 def test_script_is_uploaded_run_and_results_downloaded(bed, project, ssh_config,  # noqa: F811

@@ -16,13 +16,7 @@ from tests.integration.fabric_helpers import (
     fabric_overrides,
     run_program,
     write_project,
-    write_ssh_config,
 )
-
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 def fingerprint(bed, name: str) -> str:

@@ -18,13 +18,8 @@ from dockerfab.fabric.run import HostTarget, close_session, open_session
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.output import Reporter
 from dockerfab.ssh.keepalive import keepalive_of
-from tests.integration.fabric_helpers import fabric_overrides, write_ssh_config
+from tests.integration.fabric_helpers import fabric_overrides
 from tests.integration.fault_tools import dropped, kill_serving_sshd, local_port
-
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 def _config(path):

@@ -21,15 +21,10 @@ from tests.integration.fabric_helpers import (
     run_program,
     unique,
     write_project,
-    write_ssh_config,
 )
 
 SECRET = "s3cr3t-" + uuid.uuid4().hex[:12]
 
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 def test_env_values_are_masked_in_the_log_tail_of_a_start_error(bed, bed_api, ssh_config,

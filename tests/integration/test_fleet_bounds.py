@@ -16,7 +16,6 @@ from tests.integration.fabric_helpers import (
     run_program,
     unique,
     write_project,
-    write_ssh_config,
 )
 
 HOSTS = ("bed1", "bed2", "bed3")
@@ -24,10 +23,6 @@ IMAGE = "dockerfab-test/base:latest"
 IDLE = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"
 CONTAINERS = 6
 
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 @pytest.fixture

@@ -14,17 +14,12 @@ from tests.integration.fabric_helpers import (
     run_program,
     unique,
     write_project,
-    write_ssh_config,
 )
 
 HOST = "bed3"
 IMAGE = "dockerfab-test/base:latest"
 IDLE = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"
 
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 @pytest.fixture

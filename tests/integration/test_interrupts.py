@@ -19,17 +19,12 @@ from tests.integration.fabric_helpers import (
     program_path,
     unique,
     write_project,
-    write_ssh_config,
 )
 
 HOSTS = ("bed1", "bed2")
 IMAGE = "dockerfab-test/base:latest"
 STUBBORN = ["sh", "-c", "trap '' TERM; while :; do sleep 1; done"]  # a stop waits its time-out
 
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 @pytest.fixture

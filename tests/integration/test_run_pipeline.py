@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Iterator
 
-import pytest
 from fabric import Config
 
 from dockerfab.errors import RemoteError
@@ -16,14 +15,10 @@ from dockerfab.fabric.pipeline import Run
 from dockerfab.fabric.run import HostSession, HostTarget
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.output import Reporter, TextPrinter
-from tests.integration.fabric_helpers import fabric_overrides, write_ssh_config
+from tests.integration.fabric_helpers import fabric_overrides
 
 HOSTS = ("bed1", "bed2", "bed3")
 
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 def make_run(ssh_config, **settings) -> tuple[Run, io.StringIO]:

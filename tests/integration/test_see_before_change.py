@@ -16,7 +16,6 @@ from tests.integration.fabric_helpers import (
     run_program,
     unique,
     write_project,
-    write_ssh_config,
 )
 
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "webapp" / "example_map.yaml"
@@ -27,10 +26,6 @@ CHANGING = {"create", "start", "stop", "die", "kill", "destroy", "restart", "pau
             "exec_create", "exec_start", "rename", "update", "connect", "disconnect",
             "mount", "unmount"}
 
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 def _cleanup(api, name):
