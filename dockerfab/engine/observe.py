@@ -1,5 +1,5 @@
 """Observe one Docker host: a fixed handful of list calls plus one inspect per container the
-plan looks at (and ``top`` for running ones whose exec commands are checked).
+plan looks at, sent together (and ``top`` for running ones whose exec commands are checked).
 
 The result is a :class:`dockerfab.plan.snapshot.HostSnapshot` of plain data; nothing here
 changes the host.
@@ -20,9 +20,10 @@ from dockerfab.plan.snapshot import (
     VolumeState,
 )
 
-#: inspects in flight at once while observing: reads only, so more than the action
-#: concurrency; on a distant host a no-op update then waits for two waves of round trips
-#: (the lists, then all inspects), not one wave per 8 containers (docs/benchmarks.rst)
+#: calls in flight at once while observing: reads only, so more than the action
+#: concurrency; on a distant host a no-op update then waits for one wave of round trips
+#: (the lists and all inspects together), not one wave per 8 containers
+#: (docs/benchmarks.rst)
 OBSERVE_CONCURRENCY = 32
 
 
@@ -73,12 +74,25 @@ def _processes(top: dict[str, Any]) -> list[str]:
     return []
 
 
+def _inspect_named(client: Any, name: str, by_id: bool = False) -> dict[str, Any] | None:
+    """``inspect_container`` of the container called ``name`` (or with that id), ``None`` if
+    there is none. Docker also resolves a name to a container whose *id* starts with it, so
+    an answer by name counts only if the name is really the container's."""
+    try:
+        inspect: dict[str, Any] = client.inspect_container(name)
+    except docker.errors.NotFound:
+        return None
+    if not by_id and inspect.get("Name", "").lstrip("/") != name:
+        return None
+    return inspect
+
+
 def observe(client: Any, client_name: str, inspect_names: Iterable[str] = (),
             top_names: Iterable[str] = (), concurrency: int = OBSERVE_CONCURRENCY,
             pool: Executor | None = None) -> HostSnapshot:
-    """Take one snapshot: 4 list calls (concurrently), one inspect per existing container in
-    ``inspect_names`` and one ``top`` per running container in ``top_names``, started as
-    soon as the container list is in. ``pool`` (with ``concurrency`` workers) may be shared
+    """Take one snapshot: 4 list calls and one inspect per name in ``inspect_names``, all at
+    once (a name that does not exist costs a 404), then one ``top`` per running container
+    in ``top_names``. ``pool`` (with ``concurrency`` workers) may be shared
     to save thread start-up; without it a pool is made for this call."""
     if pool is None:
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as own:
@@ -89,28 +103,34 @@ def observe(client: Any, client_name: str, inspect_names: Iterable[str] = (),
     volumes = pool.submit(client.volumes)
     networks = pool.submit(client.networks)
     images = pool.submit(list_images, client)
+    # the inspects go out with the lists, by name: one wave of round trips, not two
+    inspects = {name: pool.submit(_inspect_named, client, name)
+                for name in dict.fromkeys(inspect_names)}
 
     for entry in containers.result():
         state = _container_from_list(entry)
         snapshot.containers[state.name] = state
-    to_inspect = [snapshot.containers[n] for n in dict.fromkeys(inspect_names)
-                  if n in snapshot.containers]
     top_set = set(top_names)
 
-    def do_inspect(state: ContainerState) -> None:
-        try:
-            state.inspect = client.inspect_container(state.id)
-        except docker.errors.NotFound:  # removed since listing: the planner sees it missing
-            snapshot.containers.pop(state.name, None)
-            return
-        state.status = state.inspect.get("State", {}).get("Status", state.status)
-        if state.name in top_set and state.status == "running":
+    def with_inspect(name: str, inspect: dict[str, Any] | None) -> None:
+        state = snapshot.containers.get(name)
+        if state is None or inspect is None or inspect.get("Id") != state.id:
+            # created, removed or replaced between the two calls: ask again by id
+            if state is not None:
+                inspect = _inspect_named(client, state.id, by_id=True)
+            if state is None or inspect is None:
+                snapshot.containers.pop(name, None)
+                return
+        state.inspect = inspect
+        state.status = inspect.get("State", {}).get("Status", state.status)
+        if name in top_set and state.status == "running":
             try:
                 state.processes = _processes(client.top(state.id))
             except docker.errors.APIError:  # stopped in between: no processes
                 state.processes = []
 
-    jobs = [pool.submit(do_inspect, c) for c in to_inspect]
+    jobs = [pool.submit(with_inspect, name, future.result())
+            for name, future in inspects.items() if name in snapshot.containers]
     for volume in (volumes.result() or {}).get("Volumes") or ():
         snapshot.volumes[volume["Name"]] = VolumeState(
             name=volume["Name"], driver=volume.get("Driver", "local"),
