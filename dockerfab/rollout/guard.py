@@ -4,7 +4,7 @@ an audit record, give the lock back (also after a failure or Ctrl-C)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,8 @@ class HostOutcome:
     before: dict[str, str | None] = field(default_factory=dict)
     after: dict[str, str | None] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    #: per map the container records read before the work (reused when it changed nothing)
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     @property
     def changed(self) -> bool:
@@ -79,7 +81,7 @@ def guarded(work: Work, run: ChangingRun) -> Work:
         holder = run.holder or Holder.here(run.title)
         if run.holder is None:
             try:
-                store.lock(scopes, holder, run.options.lock_wait, run.stop)
+                newest = store.lock(scopes, holder, run.options.lock_wait, run.stop)
             except RemoteError as exc:
                 if not _no_access(exc):
                     raise
@@ -87,11 +89,15 @@ def guarded(work: Work, run: ChangingRun) -> Work:
                                          "record: the host state is not writable for this "
                                          "user (set docker.state_dir, or docker.sudo)")
                 return work(session)
+        else:  # a rollout holds the locks: read what they protect now
+            newest = {s: next(iter(store.releases(s, 1)), None) for s in scopes}
         outcome = run.outcome(session.label)
         error: BaseException | None = None
         try:
-            latest = {s: _current_release(store, session, s, run) for s in scopes}
-            outcome.before.update({s: (r or {}).get("id") for s, r in latest.items()})
+            for scope in scopes:
+                release, outcome.records[scope] = _current_release(
+                    store, session, scope, run, newest.get(scope))
+                outcome.before[scope] = (release or {}).get("id")
             unchanged, result = work(session)
             if run.task == "rollback" and isinstance(result, dict):  # map -> release id
                 outcome.notes.update({s: f"back to {rid}" for s, rid in result.items()})
@@ -109,28 +115,35 @@ def _wrap_up(store: HostStore, session: HostSession, run: ChangingRun, scopes: l
     """Record the release and audit record, give the lock back. After a failed run (the
     connection may be gone) a failure here is reported as a line and never hides the
     run's own error."""
-    steps: list[Callable[[], Any]] = [
-        lambda: _record(store, session, run, scopes, outcome, error)]
-    if run.holder is None:
-        steps.append(lambda: _unlock(store, session, run, scopes, holder))
-    for step in steps:
-        try:
-            step()
-        except Exception as exc:
-            if error is None:
-                raise
-            session.reporter.message(session.label, "could not record the run or give back "
-                                     f"the deploy lock ({' '.join(str(exc).split())}); "
-                                     f"'dockerfab -H {session.label} unlock' removes it")
-
-
-def _unlock(store: HostStore, session: HostSession, run: ChangingRun, scopes: list[str],
-            holder: Holder) -> None:
-    """Give the lock back; if the run's connection is gone (the host may well be back, as
-    after a dropped link), over a new connection, so that a failed run leaves no lock."""
+    audit: dict[str, dict[str, Any]] = {}
+    problem: Exception | None = None
     try:
-        store.unlock(scopes, holder)
+        audit = _record(store, session, run, scopes, outcome, error)
+    except Exception as exc:  # noqa: BLE001  reported below, after the unlock
+        problem = exc
+    try:  # the locks go back even when the records could not be written
+        _finish(store, session, run, audit, scopes if run.holder is None else [], holder)
+    except Exception as exc:  # noqa: BLE001  reported below
+        problem = problem or exc
+    if problem is None:
+        return
+    if error is None:
+        raise problem
+    session.reporter.message(session.label, "could not record the run or give back "
+                             f"the deploy lock ({' '.join(str(problem).split())}); "
+                             f"'dockerfab -H {session.label} unlock' removes it")
+
+
+def _finish(store: HostStore, session: HostSession, run: ChangingRun,
+            audit: dict[str, dict[str, Any]], scopes: list[str], holder: Holder) -> None:
+    """Write the audit records and give the locks back (one command); if the run's
+    connection is gone (the host may well be back, as after a dropped link), give the locks
+    back over a new connection, so that a failed run leaves no lock."""
+    try:
+        store.finish(audit, scopes, holder)
     except ConnectionFailed:
+        if not scopes:
+            raise
         config = getattr(session.connection, "config", None)
         fresh = open_session(session.target, config, session.settings, session.reporter)
         try:
@@ -139,25 +152,39 @@ def _unlock(store: HostStore, session: HostSession, run: ChangingRun, scopes: li
             close_session(fresh)
 
 
-def _current_release(store: HostStore, session: HostSession, scope: str,
-                     run: ChangingRun) -> dict[str, Any] | None:
-    """The release the host is at: the newest recorded one, or (when the containers found
-    differ from it: a first deploy under dockerfab's releases, a change by hand) a new
-    release of what is there, so that a rollback has something to go back to."""
-    newest = next(iter(store.releases(scope, 1)), None)
+def _current_release(store: HostStore, session: HostSession, scope: str, run: ChangingRun,
+                     newest: dict[str, Any] | None
+                     ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The release the host is at, and the records of the containers found: ``newest``,
+    the newest recorded release, or (when the containers found differ from it: a first
+    deploy under dockerfab's releases, a change by hand) a new release of what is there, so
+    that a rollback has something to go back to."""
     records = snapshot(session.client, scope)
     if same_state(records, newest) or not records:
-        return newest
+        return newest, records
     found = make_release(new_release_id(), "found", scope, session.label, records,
                          note=f"found on the host before {run.title}")
     store.save_release(scope, found["id"], found, run.options.keep)
-    return found
+    return found, records
+
+
+def _changed_nothing(session: HostSession, error: BaseException | None) -> bool:
+    """The work ended without an error and without a single action on the host (the
+    reporter counted none): its containers are as they were read before it."""
+    report = session.reporter.host(session.label)
+    return error is None and report.failed == 0 and not any(report.counts.values())
 
 
 def _record(store: HostStore, session: HostSession, run: ChangingRun, scopes: list[str],
-            outcome: HostOutcome, error: BaseException | None) -> None:
+            outcome: HostOutcome, error: BaseException | None) -> dict[str, dict[str, Any]]:
+    """Record a new release of each map the run changed; returns the audit records to
+    write (per map)."""
     note = "" if error is None else _result(error)
+    unchanged = _changed_nothing(session, error)
     for scope in scopes:
+        if unchanged and scope in outcome.records:  # nothing done: still the release before
+            outcome.after[scope] = None
+            continue
         records = snapshot(session.client, scope)
         before_id = outcome.before.get(scope)
         newest = next(iter(store.releases(scope, 1)), None)  # we hold the lock: still ours
@@ -172,12 +199,11 @@ def _record(store: HostStore, session: HostSession, run: ChangingRun, scopes: li
         outcome.after[scope] = release["id"]
     ids = [i for i in (outcome.after.get(s) or outcome.before.get(s) for s in scopes) if i]
     session.reporter.host(session.label).release = ",".join(ids) or None
-    for scope in scopes:
-        store.append_audit(scope, {
-            "time": utc_stamp(), "who": who(), "host": session.label, "task": run.task,
-            "names": list(run.names), "map": scope, "flags": dict(run.flags),
-            "result": "ok" if error is None else note,
-            "release": outcome.after.get(scope) or outcome.before.get(scope)})
+    return {scope: {
+        "time": utc_stamp(), "who": who(), "host": session.label, "task": run.task,
+        "names": list(run.names), "map": scope, "flags": dict(run.flags),
+        "result": "ok" if error is None else note,
+        "release": outcome.after.get(scope) or outcome.before.get(scope)} for scope in scopes}
 
 
 def _no_access(error: RemoteError) -> bool:

@@ -59,30 +59,36 @@ class HostStore:
 
     # --- lock ------------------------------------------------------------------------------
 
-    def try_lock(self, scope: str, holder: Holder) -> Holder | None:
-        """Take the lock of ``scope`` in one command; returns None when taken, else who
-        holds it (a :class:`Holder`, or an unknown one while the holder is being written)."""
+    def try_lock(self, scope: str, holder: Holder
+                 ) -> tuple[Holder | None, dict[str, Any] | None]:
+        """Take the lock of ``scope`` and, once taken, read its newest release, in one
+        command: returns (None, the newest release or None) when taken, else (who holds it,
+        None): a :class:`Holder`, or an unknown one while the holder is being written."""
         d = shlex.quote(self._dir(scope))
         out = self.run(
             f"umask 077; mkdir -p -m 700 {d} && if mkdir {d}/lock 2>/dev/null; then "
             f"printf '%s' {shlex.quote(holder.to_json())} > {d}/lock/holder && "
-            f"echo {_ACQUIRED}; else echo {_LOCKED}; cat {d}/lock/holder 2>/dev/null; fi")
+            f"echo {_ACQUIRED}; ({self._releases_script(scope, 1)}); "
+            f"else echo {_LOCKED}; cat {d}/lock/holder 2>/dev/null; fi")
         status, _, rest = out.partition("\n")
         if status.strip() == _ACQUIRED:
-            return None
-        return Holder.from_json(rest.strip()) or Holder("unknown", 0, "unknown", "unknown", "")
+            return None, next(iter(_json_lines(rest)), None)
+        return (Holder.from_json(rest.strip()) or Holder("unknown", 0, "unknown", "unknown", ""),
+                None)
 
     def lock(self, scopes: Iterable[str], holder: Holder, wait: float = 0.0,
-             stop: threading.Event | None = None) -> None:
+             stop: threading.Event | None = None) -> dict[str, dict[str, Any] | None]:
         """Take the locks of ``scopes`` (sorted, so two runs never wait for each other in a
         circle), waiting up to ``wait`` seconds for each; raises :class:`HostLocked` naming
-        the holder. Locks taken before a failure are given back."""
+        the holder. Locks taken before a failure are given back. Returns each scope's
+        newest release, read with its lock (one command a scope: no round trip more)."""
         taken: list[str] = []
+        newest: dict[str, dict[str, Any] | None] = {}
         try:
             for scope in sorted(set(scopes)):
                 deadline = time.monotonic() + wait
                 while True:
-                    other = self.try_lock(scope, holder)
+                    other, newest[scope] = self.try_lock(scope, holder)
                     if other is None:
                         taken.append(scope)
                         break
@@ -99,21 +105,30 @@ class HostStore:
         except BaseException:
             self.unlock(taken, holder)
             raise
+        return newest
 
     def unlock(self, scopes: Iterable[str], holder: Holder | None = None) -> list[str]:
         """Remove the locks of ``scopes``: only those that still carry ``holder``'s token,
         or, with ``holder=None`` (``dockerfab unlock``), whoever holds them. Returns the
         scopes whose lock was removed."""
-        scopes = sorted(set(scopes))
-        if not scopes:
-            return []
-        parts = []
-        for scope in scopes:
+        return self.finish({}, scopes, holder)
+
+    def finish(self, audit: dict[str, dict[str, Any]], unlock: Iterable[str],
+               holder: Holder | None) -> list[str]:
+        """Append one audit record per scope in ``audit``, then give back the locks of
+        ``unlock`` (as :meth:`unlock` does), in one command: the end of a run costs one
+        round trip. Returns the scopes whose lock was removed."""
+        # every part runs; a failed audit write still fails the command, after the unlocks
+        parts = ["rc=0", *(f"{self._audit_script(scope, record)} || rc=$?"
+                           for scope, record in audit.items())]
+        for scope in sorted(set(unlock)):
             d = shlex.quote(self._dir(scope))
             check = (f"grep -qF {shlex.quote(holder.token)} {d}/lock/holder 2>/dev/null"
                      if holder is not None else f"[ -d {d}/lock ]")
             parts.append(f"if {check}; then rm -rf -- {d}/lock && echo {shlex.quote(scope)}; fi")
-        out = self.run("; ".join(parts))
+        if len(parts) == 1:
+            return []
+        out = self.run("; ".join([*parts, "exit $rc"]))
         return [line.strip() for line in out.splitlines() if line.strip()]
 
     def holders(self) -> dict[str, Holder]:
@@ -140,20 +155,15 @@ class HostStore:
 
     # --- releases --------------------------------------------------------------------------
 
-    def releases(self, scope: str, count: int | None = None) -> list[dict[str, Any]]:
-        """The releases of ``scope`` (plain data), newest first."""
+    def _releases_script(self, scope: str, count: int | None) -> str:
         d = shlex.quote(self._dir(scope) + "/releases")
         limit = f" | head -n {int(count)}" if count else ""
-        out = self.run(f"cd {d} 2>/dev/null || exit 0; for f in $(ls -1 | grep '[.]json$' "
-                       f"| sort -r{limit}); do cat \"$f\"; echo; done")
-        records = []
-        for line in out.splitlines():
-            if line.strip():
-                try:
-                    records.append(json.loads(line))
-                except ValueError:
-                    continue  # a damaged record: the others still count
-        return records
+        return (f"cd {d} 2>/dev/null || exit 0; for f in $(ls -1 | grep '[.]json$' "
+                f"| sort -r{limit}); do cat \"$f\"; echo; done")
+
+    def releases(self, scope: str, count: int | None = None) -> list[dict[str, Any]]:
+        """The releases of ``scope`` (plain data), newest first."""
+        return _json_lines(self.run(self._releases_script(scope, count)))
 
     def save_release(self, scope: str, release_id: str, record: dict[str, Any],
                      keep: int) -> None:
@@ -185,12 +195,15 @@ class HostStore:
 
     # --- audit log -------------------------------------------------------------------------
 
-    def append_audit(self, scope: str, record: dict[str, Any]) -> None:
-        """Append one record (a single short write: concurrent appends do not mix)."""
+    def _audit_script(self, scope: str, record: dict[str, Any]) -> str:
         line = json.dumps(record, sort_keys=True, separators=(",", ":"))
         d = shlex.quote(self._dir(scope))
-        self.run(f"umask 077; mkdir -p -m 700 {d} && printf '%s\\n' {shlex.quote(line)} "
-                 f">> {d}/audit.jsonl")
+        return (f"(umask 077; mkdir -p -m 700 {d} && printf '%s\\n' {shlex.quote(line)} "
+                f">> {d}/audit.jsonl)")
+
+    def append_audit(self, scope: str, record: dict[str, Any]) -> None:
+        """Append one record (a single short write: concurrent appends do not mix)."""
+        self.run(self._audit_script(scope, record))
 
     def audit(self, scopes: Iterable[str] = (), last: int | None = None
               ) -> list[dict[str, Any]]:
@@ -207,6 +220,19 @@ class HostStore:
                 continue
         records.sort(key=lambda r: str(r.get("time", "")))
         return records[-last:] if last else records
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    """The JSON records of ``text``, one a line; a damaged line is left out (the others
+    still count)."""
+    records = []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue
+    return records
 
 
 def state_root(client: Any, state_dir: str | None) -> str:
