@@ -27,7 +27,10 @@ class DockerfabProgram(Fab):
                          help="hosts worked on at once (default: docker.parallel, 32)"),
                 Argument(names=("retry-failed",), kind=bool,
                          help="run the last run's tasks again, only on its hosts that "
-                              "failed or were not reached (.dockerfab/last-run.json)")]
+                              "failed or were not reached (.dockerfab/last-run.json)"),
+                Argument(names=("no-board",), kind=bool,
+                         help="on a terminal too, a line per action instead of the live "
+                              "board (docker.board: false)")]
 
     def parse_core(self, *args: Any, **kwargs: Any) -> None:
         from dockerfab.errors import DockerFabError
@@ -39,6 +42,8 @@ class DockerfabProgram(Fab):
             if parallel < 0:
                 raise Exit("dockerfab: --parallel must be 0 (the default) or more", code=2)
             os.environ["DOCKERFAB_PARALLEL"] = str(parallel)  # the flag beats the variable
+        if self.args["no-board"].value:
+            os.environ["DOCKERFAB_BOARD"] = "false"
         request = lastrun.ProgramRequest(list(self.core.unparsed), self.args["hosts"].value,
                                          os.getcwd())
         if self.args["retry-failed"].value:

@@ -159,7 +159,8 @@ class Run:
             raise UsageError("--verbose and --quiet exclude each other")
         self.settings = dataclasses.replace(base, **changes) if changes else base
         verbosity = VERBOSE if flags.verbose else QUIET if flags.quiet else NORMAL
-        self.reporter.begin(task, flags.dry_run, self.settings.output, verbosity)
+        self.reporter.begin(task, flags.dry_run, self.settings.output, verbosity,
+                            board=self.settings.board)
         return self.settings
 
     # ----- what the run works with: loaded once --------------------------------------------------
@@ -231,6 +232,7 @@ class Run:
         targets = self.targets(context)
         with self._outcome_lock:
             self.planned.extend(t.label for t in targets if t.label not in self.planned)
+        self.reporter.expect([t.label for t in targets])
         for batch in self.batches(targets):
             ok = self._batch(batch, task, work) and ok
         return ok

@@ -74,6 +74,9 @@ class DockerSettings:
     connect_timeout: float = 10.0
     #: ``text`` (live lines and tables) or ``json`` (one document at the end).
     output: str = "text"
+    #: Text output on a terminal: a live board of the hosts, redrawn in place (False: a
+    #: line per action, as in a log; ``--no-board``).
+    board: bool = True
     #: Health gate: wait for every started container to be ready before going on.
     wait: bool = True
     #: Seconds a started container without health check must run without a restart.
@@ -180,7 +183,7 @@ def _get(config: Any, key: str) -> Any:
         return None
 
 
-_BOOLS = {"accept_unknown_hosts", "sudo", "fail_fast", "wait"}
+_BOOLS = {"accept_unknown_hosts", "sudo", "fail_fast", "wait", "board"}
 _LISTS = {"maps", "known_hosts"}
 _NUMBERS = {"timeout": float, "connect_timeout": float, "parallel": int,
             "host_threads": int,

@@ -5,13 +5,17 @@ One :class:`Reporter` per program run collects a :class:`HostReport` per host. T
 ``ActionEvent`` listener (:meth:`Reporter.listener`) feeds it; the tasks add plans, status
 and the outcome of each host. What gets printed is decided by a *printer*:
 :class:`TextPrinter` writes lines as things happen, :class:`JsonPrinter` stays quiet and
-writes one document at the end.
+writes one document at the end; on a terminal, ``output.live.BoardPrinter`` (a TextPrinter)
+redraws a board of the hosts in place instead of the action lines
+(:func:`~dockerfab.output.reporter.make_printer` chooses).
 
 ============================  ===============================================================
 ``output.records``            modes, verbosity levels, summary columns; per-host records
 ``output.tables``             tables as text: plans, status, the summary (pure)
 ``output.progress``           transfer progress: bars on a terminal, plain lines otherwise
 ``output.text``               ``TextPrinter``: live lines
+``output.board``              the live board's state (pure)
+``output.live``               ``BoardPrinter``: the board on a terminal (rich ``Live``)
 ``output.jsondoc``            ``JsonPrinter``: the JSON document
 ``output.reporter``           ``Reporter``: collects per host, hands to the printer
 ============================  ===============================================================

@@ -8,13 +8,13 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from dockerfab.output.records import NORMAL, EventRecord, HostReport, RunInfo
+from dockerfab.output.records import NORMAL, EventRecord, HostReport, Lifecycle, RunInfo
 
 #: Version of the JSON document; raised when a key changes meaning or goes away.
 JSON_VERSION = 1
 
 
-class JsonPrinter:
+class JsonPrinter(Lifecycle):
     """Machine output: nothing while running, one JSON document from :meth:`summary`
     (schema in docs/output.rst)."""
 

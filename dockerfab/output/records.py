@@ -4,6 +4,7 @@ keeps per host (events, host reports, the run itself)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,3 +151,24 @@ class RunInfo:
     dry_run: bool = False
     began: float = field(default_factory=time.monotonic)
 
+
+
+class Lifecycle:
+    """What the reporter tells a printer around the hosts of a task, for a display that
+    lives as long as the task (the board, :mod:`dockerfab.output.live`); printers of
+    lines and of one document have nothing to do there."""
+
+    def begin(self, run: RunInfo) -> None:
+        """A task starts."""
+
+    def expect(self, hosts: Sequence[str]) -> None:
+        """The hosts the task is about to work on."""
+
+    def started(self, report: HostReport) -> None:
+        """A host's report was made: the host is being connected to."""
+
+    def finished(self, report: HostReport) -> None:
+        """A host's work ended (ok or not: ``report.error``)."""
+
+    def close(self) -> None:
+        """The task ended: whatever is drawn live is finished."""

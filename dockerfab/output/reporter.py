@@ -4,10 +4,12 @@ shown to the printer of the output mode (:mod:`~dockerfab.output.text` or
 :mod:`~dockerfab.output.jsondoc`)."""
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from dockerfab.output.jsondoc import JsonPrinter
 from dockerfab.output.records import (
@@ -25,6 +27,31 @@ from dockerfab.output.text import TextPrinter
 PRINTERS: dict[str, Callable[..., Any]] = {"text": TextPrinter, "json": JsonPrinter}
 
 
+def board_wanted(stream: Any, enabled: bool = True,
+                 environ: dict[str, str] | None = None) -> bool:
+    """Whether text output on ``stream`` gets the live board: ``enabled`` (the setting
+    ``docker.board``, ``--no-board``), the stream is a terminal, and the terminal can move
+    the cursor (not ``TERM=dumb``)."""
+    env = os.environ if environ is None else environ
+    if not enabled or env.get("TERM", "") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except ValueError:  # a closed stream
+        return False
+
+
+def make_printer(mode: str, stream: TextIO | None = None, verbosity: int = NORMAL,
+                 board: bool = False) -> Any:
+    """The printer of an output mode; text on a terminal with ``board``: the live board."""
+    if mode == "text" and board_wanted(stream or sys.stdout, board):
+        from dockerfab.output.live import BoardPrinter  # rich: imported when drawn only
+
+        return BoardPrinter(stream=stream, verbosity=verbosity)
+    return PRINTERS[mode](stream=stream, verbosity=verbosity)
+
+
 class Reporter:
     """Collects what happens on every host of one run and hands it to the printer.
 
@@ -40,20 +67,33 @@ class Reporter:
         self._lock = threading.RLock()
 
     @classmethod
-    def for_mode(cls, mode: str, verbosity: int = NORMAL) -> Reporter:
-        return cls(PRINTERS[mode](verbosity=verbosity))
+    def for_mode(cls, mode: str, verbosity: int = NORMAL, board: bool = False) -> Reporter:
+        return cls(make_printer(mode, verbosity=verbosity, board=board))
 
     def begin(self, task: str, dry_run: bool = False, mode: str | None = None,
-              verbosity: int | None = None) -> None:
+              verbosity: int | None = None, board: bool | None = None) -> None:
         """A task call starts: name it, and switch printer or verbosity if the task's flags
-        ask for it (only between tasks: never while reports are pending)."""
+        ask for it (only between tasks: never while reports are pending). ``board``: text
+        on a terminal gets the live board (True) or plain lines (False); None: as before."""
         with self._lock:
             if not self.reports:
                 self.run = RunInfo(task, dry_run)
-                if mode is not None and mode != getattr(self.printer, "mode", mode):
-                    self.printer = PRINTERS[mode](stream=getattr(self.printer, "stream", None))
+                current = getattr(self.printer, "mode", mode)
+                stream = getattr(self.printer, "stream", None)
+                on = bool(getattr(self.printer, "board_on", False))
+                if mode is not None and mode != current:
+                    self.printer = make_printer(mode, stream, board=bool(board))
+                elif board is not None and current == "text" and on != (
+                        board and board_wanted(stream or sys.stdout)):
+                    self.printer = make_printer("text", stream, board=board)
                 if verbosity is not None:
                     self.printer.verbosity = verbosity
+                self.printer.begin(self.run)
+
+    def expect(self, hosts: Sequence[str]) -> None:
+        """The hosts a task is about to work on (the board shows them waiting)."""
+        with self._lock:
+            self.printer.expect(list(hosts))
 
     def host(self, host: str, task: str = "") -> HostReport:
         """The report of ``host`` (created on first use; timing starts then)."""
@@ -63,6 +103,7 @@ class Reporter:
                 if not self.reports and not self.run.task:
                     self.run = RunInfo(task)
                 report = self.reports[host] = HostReport(host, task)
+                self.printer.started(report)
             return report
 
     def listener(self, host: str) -> Callable[[Any], None]:
@@ -143,6 +184,7 @@ class Reporter:
                 report.error = describe(error, host)
                 report.exit_code = int(getattr(error, "exit_code", 1))
                 self.printer.error(report)
+            self.printer.finished(report)
             return report
 
     @property
@@ -158,6 +200,7 @@ class Reporter:
             self.last_exit_code = 0
             self.reports = {}
             self.run = RunInfo()
+            self.printer.close()
             return True
 
     def summary(self) -> bool:
@@ -172,4 +215,5 @@ class Reporter:
             self.last_exit_code = exit_status(reports)
             if reports:
                 self.printer.summary(reports, run)
+            self.printer.close()
             return all(r.ok for r in reports)

@@ -15,12 +15,13 @@ from dockerfab.output.records import (
     VERBOSE,
     EventRecord,
     HostReport,
+    Lifecycle,
     RunInfo,
 )
 from dockerfab.output.tables import plan_lines, status_tables, summary_table
 
 
-class TextPrinter:
+class TextPrinter(Lifecycle):
     """Human output: a line per action start/finish, plans, tables, the summary.
 
     ``verbosity``: 0 (``-q``) only failures, plans, status and the summary; 1 a line when
