@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 from rich.console import Console, Group, RenderableType
+from rich.constrain import Constrain
 from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.table import Table
@@ -42,6 +43,9 @@ from dockerfab.output.text import TextPrinter
 REFRESH = 4
 #: lines of the terminal left free below the board (the prompt, a message being printed)
 SPARE_LINES = 2
+#: columns left free on the right: the terminal echoes ``^C`` after the board's last line,
+#: and a full line would wrap, leaving a line behind that the next redraw does not erase
+SPARE_COLUMNS = 3
 STATE_STYLE = {"running": "cyan", "connecting": "yellow", "waiting": "dim",
                FAILED: "bold red", INTERRUPTED: "bold yellow", "skipped": "dim"}
 SHOW_CURSOR = "\x1b[?25h"
@@ -143,7 +147,9 @@ class BoardPrinter(TextPrinter):
         width, height = console.size if console is not None else (80, 24)
         with self._state:
             view = self.board.view(self.clock(), max(3, height - SPARE_LINES))
-        return render(view, width, color=not (console is not None and console.no_color))
+        width = max(20, width - SPARE_COLUMNS)
+        return Constrain(render(view, width, color=not (console is not None and
+                                                        console.no_color)), width)
 
     def _start(self) -> None:
         with self._display:

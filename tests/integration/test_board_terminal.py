@@ -1,0 +1,191 @@
+"""The live board in a real terminal: ``dockerfab`` runs inside a detached ``tmux`` pane of a
+fixed size against bed hosts and a host that cannot be reached, and the test reads the
+screen (``tmux capture-pane``) while it runs and after it ended, as a user would see it."""
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.integration.fabric_helpers import (
+    UNREACHABLE,
+    program_path,
+    unique,
+    write_project,
+    write_ssh_config,
+)
+
+HOSTS = ("bed1", "bed2", "bed3")
+IMAGE = "dockerfab-test/base:latest"
+IDLE = "trap 'exit 0' TERM; while :; do sleep 1 & wait $!; done"
+WIDTH, HEIGHT = 120, 40
+
+
+@pytest.fixture(scope="module")
+def ssh_config(bed, tmp_path_factory):
+    """The tests' ssh_config, plus ``nohost``: an address where no host answers."""
+    path = write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
+    with path.open("a") as f:
+        f.write(f"Host nohost\n    HostName {UNREACHABLE}\n    User root\n")
+    return path
+
+
+@pytest.fixture
+def project(bed, bed_api, tmp_path):
+    """A map of three containers in a chain (three steps), each taking a second to start."""
+    name = unique("t_board")
+    configs: dict = {}
+    for i in range(3):
+        configs[f"c{i}"] = {"image": IMAGE, "start_delay": 1, "stop_timeout": 1,
+                            "create_options": {"command": ["sh", "-c", IDLE]}}
+        if i:
+            configs[f"c{i}"]["links"] = [f"c{i - 1}"]
+    (tmp_path / "map.yaml").write_text(yaml.safe_dump({"name": name, **configs}))
+    write_project(tmp_path, {"maps": ["map.yaml"], "wait": False})
+    settings = yaml.safe_load((tmp_path / "fabric.yaml").read_text())
+    settings["timeouts"]["connect"] = 2  # nohost fails after 2 s
+    (tmp_path / "fabric.yaml").write_text(yaml.safe_dump(settings))
+    yield tmp_path, name
+    for host in HOSTS:
+        api = bed_api(bed.host(host))
+        for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
+            api.remove_container(c["Id"], v=True, force=True)
+
+
+class Pane:
+    """A detached tmux session of its own server (``-L``), running one command."""
+
+    def __init__(self, directory: Path, argv: list[str]) -> None:
+        self.server = f"dockerfab-test-{uuid.uuid4().hex[:8]}"
+        command = (f"cd {shlex.quote(str(directory))} && env -u SSH_AUTH_SOCK -u NO_COLOR "
+                   f"TERM=xterm-256color {shlex.join(argv)}; echo BOARD-EXIT=$?; sleep 300")
+        self.tmux("new-session", "-d", "-s", "board", "-x", str(WIDTH), "-y", str(HEIGHT),
+                  command)
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.server, *args], check=True,
+                              capture_output=True, text=True, timeout=10).stdout
+
+    def screen(self) -> list[str]:
+        """The visible lines, as the terminal shows them (trailing blanks dropped)."""
+        text = self.tmux("capture-pane", "-p", "-t", "board")
+        lines = [line.rstrip() for line in text.split("\n")]
+        while lines and not lines[-1]:
+            lines.pop()
+        return lines
+
+    def value(self, name: str) -> str:
+        return self.tmux("display-message", "-p", "-t", "board", f"#{{{name}}}").strip()
+
+    def watch(self, until: str, timeout: float = 60) -> list[list[str]]:
+        """Screens sampled every 0.1 s until a line matches ``until``."""
+        samples: list[list[str]] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            samples.append(self.screen())
+            if any(re.search(until, line) for line in samples[-1]):
+                return samples
+            time.sleep(0.1)
+        raise AssertionError(f"no {until!r} on the screen:\n" + "\n".join(samples[-1]))
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.server, "kill-server"], check=False,
+                       capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def pane_of():
+    panes: list[Pane] = []
+
+    def start(directory: Path, argv: list[str]) -> Pane:
+        pane = Pane(directory, argv)
+        panes.append(pane)
+        return pane
+    yield start
+    for pane in panes:
+        pane.close()
+
+
+def dockerfab_argv(ssh_config: Path, *args: str) -> list[str]:
+    return [program_path("dockerfab"), "-S", str(ssh_config), *args]
+
+
+def test_board_redrawn_in_place_with_failure_and_summary(project, ssh_config, pane_of,
+                                                         bed, bed_api):
+    directory, name = project
+    pane = pane_of(directory, dockerfab_argv(ssh_config, "-H", ",".join((*HOSTS, "nohost")),
+                                             "startup", "__all__"))
+    samples = pane.watch(r"^BOARD-EXIT=")
+    final = samples[-1]
+    print("\n".join(["--- during the run:", *samples[len(samples) // 2],
+                     "--- at the end:", *final]))
+    during = samples[:-1]
+
+    # a row per host, redrawn in place: the step moves on, the screen does not fill up
+    steps = {m.group(1) for screen in during for line in screen
+             for m in [re.match(rf"bed1\s+running\s+(?:create|start) {name}\.c\d.*"
+                                r"step (\d)/\d", line)] if m}
+    assert {"1", "2"} <= steps, steps
+    assert any(all(any(re.match(rf"{h}\s+running\s", line) for line in screen)
+                   for h in HOSTS) for screen in during)
+    assert any(re.match(r"startup\s+4 hosts: 3 running", line)
+               for screen in during for line in screen)
+    assert max(len(screen) for screen in during) <= 8  # title, 4 rows, the error line
+    action_line = re.compile(r"\d\d:\d\d:\d\d\.\d{3} \[bed\d\] (create|start) ")
+    assert not any(action_line.search(line) for screen in samples for line in screen)
+
+    # the unreachable host: its reason on the board and its error line above it
+    assert any(re.match(r"nohost\s+FAILED\s+cannot connect", line)
+               for screen in during for line in screen)
+    assert any(line.startswith("[nohost] ERROR startup: cannot connect") for line in final)
+
+    # the end: the board's last state, the summary, the exit status; nothing scrolled away
+    assert "BOARD-EXIT=1" in final
+    assert any(re.match(r"startup\s+4 hosts: 3 done, 1 failed\s+\d+\.\ds$", line)
+               for line in final)
+    summary = final.index(next(line for line in final if line.startswith("summary: ")))
+    table = [line.split() for line in final[summary + 1:summary + 6]]
+    assert table[0][:2] == ["HOST", "CREATED"]
+    assert {row[0]: (row[1], row[2], row[-1]) for row in table[1:]} == {
+        "bed1": ("3", "3", "ok"), "bed2": ("3", "3", "ok"), "bed3": ("3", "3", "ok"),
+        "nohost": ("0", "0", "FAILED")}
+    assert pane.value("history_size") == "0"
+    assert pane.value("cursor_flag") == "1"  # the cursor is back
+    for host in HOSTS:
+        running = [c["State"] for c in bed_api(bed.host(host)).containers(
+            all=True, filters={"label": f"dockerfab.map={name}"})]
+        assert running == ["running"] * 3
+
+
+def test_no_board_flag_prints_lines_on_a_terminal(project, ssh_config, pane_of):
+    """``--no-board`` on the same terminal: a line per action, as in a log."""
+    directory, name = project
+    pane = pane_of(directory, dockerfab_argv(ssh_config, "--no-board", "-H", "bed1",
+                                             "startup", "c0"))
+    final = pane.watch(r"^BOARD-EXIT=")[-1]
+    assert "BOARD-EXIT=0" in final
+    assert any(re.search(rf"\[bed1\] start {name}\.c0 done", line) for line in final)
+    assert not any(line.startswith("startup  1 host") for line in final)
+
+
+def test_second_ctrl_c_leaves_the_terminal_sane(project, ssh_config, pane_of):
+    """Ctrl-C twice while the board shows a host connecting: the process ends at once
+    (130) and the terminal has its cursor back."""
+    directory, _ = project
+    pane = pane_of(directory, dockerfab_argv(ssh_config, "-H", "nohost", "startup",
+                                             "__all__"))
+    pane.watch(r"^nohost\s+connecting")
+    pane.tmux("send-keys", "-t", "board", "C-c")
+    pane.watch(r"dockerfab: SIGINT: finishing the actions in flight")
+    pane.tmux("send-keys", "-t", "board", "C-c")
+    final = pane.watch(r"^BOARD-EXIT=", timeout=10)[-1]
+    print("\n".join(final))
+    assert "BOARD-EXIT=130" in final
+    assert any("dockerfab: SIGINT again: stopping now" in line for line in final)
+    assert pane.value("cursor_flag") == "1"
