@@ -22,8 +22,8 @@ Extension points (docs/architecture.rst, "The run pipeline"):
   deploys); the default is one batch;
 * :attr:`Run.stop`: set it to stop starting hosts (``--fail-fast`` does; a Ctrl-C handler
   may too); hosts not started yet are reported as skipped;
-* :attr:`Run.outcomes`: the per-run record of every host's result (``--retry-failed``, a
-  live board reporter);
+* :attr:`Run.outcomes`: the per-run record of every host's result (``--retry-failed``);
+  the live board gets the targets from :meth:`Run.on_hosts` (``Reporter.expect``);
 * :data:`DEFAULT_HOSTS_IN_FLIGHT`: the bound on hosts worked on at once unless
   ``docker.parallel`` (``--parallel``) says otherwise; each host's threads and pooled
   channels are bounded too (:func:`dockerfab.fabric.settings.threads_per_host`).

@@ -30,6 +30,7 @@ from rich.text import Text
 from dockerfab.output.board import (
     FAILED,
     INTERRUPTED,
+    TROUBLE,
     Board,
     BoardView,
     RowView,
@@ -178,12 +179,15 @@ class BoardPrinter(TextPrinter):
         self._live.start(refresh=True)
 
     def close(self) -> None:
-        """Draw the board one last time (counts and failed hosts) and stop it; the cursor
-        is shown again. Further output goes to the stream as plain lines."""
+        """Stop the board: drawn one last time (the counts and the failed hosts) if a host
+        failed or was interrupted, else erased; the cursor is shown again. Further output
+        goes to the stream as plain lines."""
         with self._display:
             live, self._live = self._live, None
             if live is None:
                 return
+            with self._state:  # an all-ok board goes: the summary says it all
+                live.transient = not any(r.state in TROUBLE for r in self.board.rows.values())
             try:
                 live.stop()
             finally:

@@ -119,8 +119,10 @@ def dockerfab_argv(ssh_config: Path, *args: str) -> list[str]:
 def test_board_redrawn_in_place_with_failure_and_summary(project, ssh_config, pane_of,
                                                          bed, bed_api):
     directory, name = project
-    pane = pane_of(directory, dockerfab_argv(ssh_config, "-H", ",".join((*HOSTS, "nohost")),
-                                             "startup", "__all__"))
+    # three at once: bed3 waits until nohost has failed
+    pane = pane_of(directory, dockerfab_argv(ssh_config, "--parallel", "3", "-H",
+                                             ",".join(("nohost", *HOSTS)), "startup",
+                                             "__all__"))
     samples = pane.watch(r"^BOARD-EXIT=")
     final = samples[-1]
     print("\n".join(["--- during the run:", *samples[len(samples) // 2],
@@ -133,9 +135,12 @@ def test_board_redrawn_in_place_with_failure_and_summary(project, ssh_config, pa
                                 r"step (\d)/\d", line)] if m}
     assert {"1", "2"} <= steps, steps
     assert any(all(any(re.match(rf"{h}\s+running\s", line) for line in screen)
-                   for h in HOSTS) for screen in during)
-    assert any(re.match(r"startup\s+4 hosts: 3 running", line)
-               for screen in during for line in screen)
+                   for h in HOSTS) for screen in during)  # bed3 too, once it had its turn
+    titles = [line for screen in during for line in screen if line.startswith("startup  ")]
+    assert any(re.match(r"startup  4 hosts: 2 running, 1 connecting, 1 waiting", line)
+               or re.match(r"startup  4 hosts: 3 connecting, 1 waiting", line)
+               for line in titles), titles
+    assert any(re.match(r"startup  4 hosts: 3 running, 1 failed", line) for line in titles)
     assert max(len(screen) for screen in during) <= 8  # title, 4 rows, the error line
     action_line = re.compile(r"\d\d:\d\d:\d\d\.\d{3} \[bed\d\] (create|start) ")
     assert not any(action_line.search(line) for screen in samples for line in screen)
@@ -161,6 +166,21 @@ def test_board_redrawn_in_place_with_failure_and_summary(project, ssh_config, pa
         running = [c["State"] for c in bed_api(bed.host(host)).containers(
             all=True, filters={"label": f"dockerfab.map={name}"})]
         assert running == ["running"] * 3
+
+
+def test_an_all_ok_board_makes_way_for_the_summary(project, ssh_config, pane_of):
+    directory, _ = project
+    pane = pane_of(directory, dockerfab_argv(ssh_config, "-H", "bed1", "startup", "c0"))
+    samples = pane.watch(r"^BOARD-EXIT=")
+    final = samples[-1]
+    print("\n".join(final))
+    assert any(line.startswith("startup  1 host: 1 running")
+               for screen in samples for line in screen)
+    assert "BOARD-EXIT=0" in final
+    assert not any(line.startswith("startup  1 host") for line in final)
+    summary = final.index(next(line for line in final if line.startswith("summary: ")))
+    assert final[summary + 2].split()[:3] == ["bed1", "1", "1"]
+    assert final[summary + 2].split()[-1] == "ok"
 
 
 def test_no_board_flag_prints_lines_on_a_terminal(project, ssh_config, pane_of):
