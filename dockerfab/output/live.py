@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -53,7 +54,7 @@ SHOW_CURSOR = "\x1b[?25h"
 #: characters of a pull's bar
 BAR_WIDTH = 12
 #: columns from which the board shows the step, the action counts and the pull's bar
-WIDE = 120
+WIDE = 100
 
 
 def render(view: BoardView, width: int = 80, color: bool = True) -> RenderableType:
@@ -159,8 +160,11 @@ class BoardPrinter(TextPrinter):
 
     def _show(self) -> None:
         stream = self.out
+        # the terminal's own size, as it is now and after a resize: not COLUMNS/LINES,
+        # which a shell or tmux may have exported with a size that no longer holds
+        environ = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
         self._console = Console(file=stream, highlight=False, emoji=False, markup=False,
-                                force_terminal=True)
+                                force_terminal=True, _environ=environ)
         self._live = Live(console=self._console, get_renderable=self._view,
                           refresh_per_second=REFRESH, transient=False,
                           redirect_stdout=True, redirect_stderr=True)
