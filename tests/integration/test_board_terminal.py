@@ -18,7 +18,6 @@ from tests.integration.fabric_helpers import (
     program_path,
     unique,
     write_project,
-    write_ssh_config,
 )
 
 HOSTS = ("bed1", "bed2", "bed3")
@@ -28,12 +27,11 @@ WIDTH, HEIGHT = 120, 40
 
 
 @pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    """The tests' ssh_config, plus ``nohost``: an address where no host answers."""
-    path = write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
-    with path.open("a") as f:
+def ssh_config_nohost(ssh_config):
+    """The module's ssh_config, plus ``nohost``: an address where no host answers."""
+    with ssh_config.open("a") as f:
         f.write(f"Host nohost\n    HostName {UNREACHABLE}\n    User root\n")
-    return path
+    return ssh_config
 
 
 @pytest.fixture
@@ -116,11 +114,11 @@ def dockerfab_argv(ssh_config: Path, *args: str) -> list[str]:
     return [program_path("dockerfab"), "-S", str(ssh_config), *args]
 
 
-def test_board_redrawn_in_place_with_failure_and_summary(project, ssh_config, pane_of,
+def test_board_redrawn_in_place_with_failure_and_summary(project, ssh_config_nohost, pane_of,
                                                          bed, bed_api):
     directory, name = project
     # three at once: bed3 waits until nohost has failed
-    pane = pane_of(directory, dockerfab_argv(ssh_config, "--parallel", "3", "-H",
+    pane = pane_of(directory, dockerfab_argv(ssh_config_nohost, "--parallel", "3", "-H",
                                              ",".join(("nohost", *HOSTS)), "startup",
                                              "__all__"))
     samples = pane.watch(r"^BOARD-EXIT=")
@@ -171,9 +169,9 @@ def test_board_redrawn_in_place_with_failure_and_summary(project, ssh_config, pa
         assert running == ["running"] * 3
 
 
-def test_an_all_ok_board_makes_way_for_the_summary(project, ssh_config, pane_of):
+def test_an_all_ok_board_makes_way_for_the_summary(project, ssh_config_nohost, pane_of):
     directory, _ = project
-    pane = pane_of(directory, dockerfab_argv(ssh_config, "-H", "bed1", "startup", "c0"))
+    pane = pane_of(directory, dockerfab_argv(ssh_config_nohost, "-H", "bed1", "startup", "c0"))
     samples = pane.watch(r"^BOARD-EXIT=")
     final = samples[-1]
     print("\n".join(final))
@@ -186,10 +184,10 @@ def test_an_all_ok_board_makes_way_for_the_summary(project, ssh_config, pane_of)
     assert final[summary + 2].split()[-1] == "ok"
 
 
-def test_no_board_flag_prints_lines_on_a_terminal(project, ssh_config, pane_of):
+def test_no_board_flag_prints_lines_on_a_terminal(project, ssh_config_nohost, pane_of):
     """``--no-board`` on the same terminal: a line per action, as in a log."""
     directory, name = project
-    pane = pane_of(directory, dockerfab_argv(ssh_config, "--no-board", "-H", "bed1",
+    pane = pane_of(directory, dockerfab_argv(ssh_config_nohost, "--no-board", "-H", "bed1",
                                              "startup", "c0"))
     final = pane.watch(r"^BOARD-EXIT=")[-1]
     assert "BOARD-EXIT=0" in final
@@ -197,11 +195,11 @@ def test_no_board_flag_prints_lines_on_a_terminal(project, ssh_config, pane_of):
     assert not any(line.startswith("startup  1 host") for line in final)
 
 
-def test_second_ctrl_c_leaves_the_terminal_sane(project, ssh_config, pane_of):
+def test_second_ctrl_c_leaves_the_terminal_sane(project, ssh_config_nohost, pane_of):
     """Ctrl-C twice while the board shows a host connecting: the process ends at once
     (130) and the terminal has its cursor back."""
     directory, _ = project
-    pane = pane_of(directory, dockerfab_argv(ssh_config, "-H", "nohost", "startup",
+    pane = pane_of(directory, dockerfab_argv(ssh_config_nohost, "-H", "nohost", "startup",
                                              "__all__"))
     pane.watch(r"^nohost\s+connecting")
     pane.tmux("send-keys", "-t", "board", "C-c")
