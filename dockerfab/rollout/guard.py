@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,27 +77,33 @@ def store_of(session: HostSession, state_dir: str) -> HostStore:
 def guarded(work: Work, run: ChangingRun) -> Work:
     """``work`` wrapped in the deploy lock, release records and the audit log."""
     def locked_work(session: HostSession) -> tuple[int | None, Any]:
-        store = store_of(session, run.state_dir)
         scopes = sorted({str(m.name) for m in host_maps(session, run.maps)})
-        holder = run.holder or Holder.here(run.title)
-        if run.holder is None:
-            try:
-                newest = store.lock(scopes, holder, run.options.lock_wait, run.stop)
-            except RemoteError as exc:
-                if not _no_access(exc):
-                    raise
-                session.reporter.message(session.label, "no deploy lock, release or audit "
-                                         "record: the host state is not writable for this "
-                                         "user (set docker.state_dir, or docker.sudo)")
-                return work(session)
-        else:  # a rollout holds the locks: read what they protect now
-            newest = {s: next(iter(store.releases(s, 1)), None) for s in scopes}
+        # the containers are read while the lock is taken (one wave of round trips less);
+        # what they are used for is checked against the lock's release (_current_release)
+        with ThreadPoolExecutor(1, thread_name_prefix="dockerfab-records") as early:
+            seen = early.submit(lambda: {s: snapshot(session.client, s) for s in scopes})
+            store = store_of(session, run.state_dir)
+            holder = run.holder or Holder.here(run.title)
+            if run.holder is None:
+                try:
+                    newest = store.lock(scopes, holder, run.options.lock_wait, run.stop)
+                except RemoteError as exc:
+                    if not _no_access(exc):
+                        raise
+                    session.reporter.message(
+                        session.label, "no deploy lock, release or audit record: the host "
+                        "state is not writable for this user (set docker.state_dir, or "
+                        "docker.sudo)")
+                    return work(session)
+            else:  # a rollout holds the locks: read what they protect now
+                newest = {s: next(iter(store.releases(s, 1)), None) for s in scopes}
+            found = seen.result()
         outcome = run.outcome(session.label)
         error: BaseException | None = None
         try:
             for scope in scopes:
                 release, outcome.records[scope] = _current_release(
-                    store, session, scope, run, newest.get(scope))
+                    store, session, scope, run, newest.get(scope), found[scope])
                 outcome.before[scope] = (release or {}).get("id")
             unchanged, result = work(session)
             if run.task == "rollback" and isinstance(result, dict):  # map -> release id
@@ -153,12 +160,16 @@ def _finish(store: HostStore, session: HostSession, run: ChangingRun,
 
 
 def _current_release(store: HostStore, session: HostSession, scope: str, run: ChangingRun,
-                     newest: dict[str, Any] | None
+                     newest: dict[str, Any] | None, early: list[dict[str, Any]]
                      ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The release the host is at, and the records of the containers found: ``newest``,
     the newest recorded release, or (when the containers found differ from it: a first
     deploy under dockerfab's releases, a change by hand) a new release of what is there, so
-    that a rollback has something to go back to."""
+    that a rollback has something to go back to. ``early`` are the records read while the
+    lock was being taken: they count only where they match ``newest`` (a run that held the
+    lock before may have changed the host since), else the containers are read again."""
+    if same_state(early, newest):
+        return newest, early
     records = snapshot(session.client, scope)
     if same_state(records, newest) or not records:
         return newest, records
