@@ -172,8 +172,9 @@ def daemon_pid(host: HostLayout) -> int | None:
 
 
 def finish(host: HostLayout, started: dict[str, Any], local_api: Any,
-           ids: dict[str, str]) -> BedHost:
-    """Wait for the host's daemon, start its sshd, load the test images; its BedHost."""
+           ids: dict[str, str], saved: Any = None) -> BedHost:
+    """Wait for the host's daemon, start its sshd, load the test images (from ``saved``, a
+    :class:`tests.bed.images.SavedImages`, when given); its BedHost."""
     import docker
 
     from tests.bed import net
@@ -192,7 +193,7 @@ def finish(host: HostLayout, started: dict[str, Any], local_api: Any,
         try:
             if reloaded:
                 wait_trusts_registries(host, api)
-            ensure_host_images(host.name, api, local_api, ids)
+            ensure_host_images(host.name, api, local_api, ids, saved)
         finally:
             api.close()
     return bed_host(host)

@@ -48,12 +48,16 @@ class HostLayout:
     def __init__(self, index: int, name: str | None = None, *, kind: str = "docker",
                  address: str | None = None, subnet: ipaddress.IPv4Network = BED_NET,
                  veth: str | None = None, bip: str | None = None,
-                 address_pool: str | None = None, via: str | None = None) -> None:
+                 address_pool: str | None = None, via: str | None = None,
+                 gateway_routes: tuple[tuple[ipaddress.IPv4Network, str], ...] = ()) -> None:
         self.index = index
         self.name = name or HOST_NAMES[index - 1]
         self.kind = kind
         self.via = via                             # name of the jump host (inner hosts)
-        self.subnet = subnet                       # the only network eth0 routes to
+        self.subnet = subnet                       # the network eth0 is on
+        # (destination, gateway): the only other routes through eth0 (a fleet host's one
+        # route to the registries' address, through the bridge's address on its subnet)
+        self.gateway_routes = gateway_routes
         self.address = address or str(BED_NET.network_address + 10 + index)
         self.netns = f"dockerfab-{self.name}"
         self.veth = veth or f"dfbed-{self.name}"   # root-namespace end; inside it is eth0
@@ -104,6 +108,40 @@ INNER_HOSTS = tuple(
     for n in (1, 2))
 OTHER_HOSTS = (PODMAN_HOST, BASTION_HOST, *INNER_HOSTS)
 ALL_HOSTS = (*HOSTS, *OTHER_HOSTS)
+
+# The fleet: ``up --hosts N`` adds plain Docker hosts bed4..bedN (N at most MAX_HOSTS) for the
+# fleet benchmark, on a subnet of their own (bedN at 198.18.2.N; the bridge has 198.18.2.1
+# too), clear of bed1..3, of 198.18.0.99 (tests use it as an address where no host is) and
+# of the other hosts. They reach the bridge's 198.18.0.1 (the registries) through
+# 198.18.2.1 and nothing else. Like separate machines, which all default to 172.17.0.0/16,
+# they share one docker bridge range and one address pool, each in its own namespace.
+MAX_HOSTS = 100
+FLEET_NET = ipaddress.IPv4Network("198.18.2.0/24")
+FLEET_BRIDGE_ADDRESS = "198.18.2.1"
+FLEET_BIP = "198.18.128.1/24"
+FLEET_ADDRESS_POOL = "198.18.192.0/18"
+
+
+def fleet_host(number: int) -> HostLayout:
+    """Docker host ``bed<number>``: one of bed1..3, or a fleet host at 198.18.2.<number>."""
+    if 1 <= number <= len(HOSTS):
+        return HOSTS[number - 1]
+    if not len(HOSTS) < number <= MAX_HOSTS:
+        raise ValueError(f"bed hosts are numbered 1..{MAX_HOSTS}, not {number}")
+    return HostLayout(number, f"bed{number}", address=str(FLEET_NET.network_address + number),
+                      subnet=FLEET_NET, bip=FLEET_BIP, address_pool=FLEET_ADDRESS_POOL,
+                      gateway_routes=((ipaddress.IPv4Network(f"{BRIDGE_ADDRESS}/32"),
+                                       FLEET_BRIDGE_ADDRESS),))
+
+
+def extra_hosts(count: int) -> tuple[HostLayout, ...]:
+    """The hosts ``up --hosts count`` adds to bed1..3: bed4..bed<count> (none for 3 or less)."""
+    if count > MAX_HOSTS:
+        raise ValueError(f"the bed has at most {MAX_HOSTS} Docker hosts, not {count}")
+    return tuple(fleet_host(n) for n in range(len(HOSTS) + 1, count + 1))
+
+
+EVERY_EXTRA_HOST = extra_hosts(MAX_HOSTS)   # what `down` looks for
 
 
 class RegistryLayout:

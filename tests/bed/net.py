@@ -2,18 +2,23 @@
 
 Each host namespace has loopback and ``eth0`` (198.18.0.1x/24, the peer of a veth on the
 bridge) and no default route, so nothing in it can reach beyond 198.18.0.0/24; IPv6 is off.
+A fleet host (bed4..bedN) is on 198.18.2.0/24 instead, with one more route: 198.18.0.1/32
+(the registries) via the bridge's 198.18.2.1.
 """
 from __future__ import annotations
 
 import ipaddress
 import json
 from pathlib import Path
+from typing import Any
 
 from tests.bed.layout import (
     ALLOWED_NET,
     BED_NET,
     BRIDGE,
     BRIDGE_ADDRESS,
+    FLEET_BRIDGE_ADDRESS,
+    FLEET_NET,
     INNER_BRIDGE,
     INNER_BRIDGE_ADDRESS,
     INNER_NET,
@@ -41,6 +46,21 @@ def ensure_bridge() -> None:
         run("ip", "link", "set", BRIDGE, "up")
     if run("iptables", "-C", *_FORWARD_RULE, check=False).returncode != 0:
         run("iptables", "-I", *_FORWARD_RULE)
+
+
+def ensure_fleet_address() -> None:
+    """The bridge's address on the fleet hosts' subnet (198.18.2.1/24), unless it has it."""
+    if f" {FLEET_BRIDGE_ADDRESS}/" not in run("ip", "-4", "-o", "addr", "show", "dev",
+                                              BRIDGE).stdout:
+        say(f"adding {FLEET_BRIDGE_ADDRESS}/{FLEET_NET.prefixlen} to bridge {BRIDGE}")
+        run("ip", "addr", "add", f"{FLEET_BRIDGE_ADDRESS}/{FLEET_NET.prefixlen}", "dev", BRIDGE)
+
+
+def remove_fleet_address() -> None:
+    """Take the fleet subnet's address off the bridge again (when no fleet host is left)."""
+    if _exists(BRIDGE):
+        run("ip", "addr", "del", f"{FLEET_BRIDGE_ADDRESS}/{FLEET_NET.prefixlen}", "dev", BRIDGE,
+            check=False)
 
 
 def remove_bridge() -> None:
@@ -73,6 +93,8 @@ def ensure_host_net(host: HostLayout, jump: HostLayout | None = None) -> None:
     run(*ns, "link", "set", "lo", "up")
     run(*ns, "addr", "add", f"{host.address}/{host.subnet.prefixlen}", "dev", "eth0")
     run(*ns, "link", "set", "eth0", "up")
+    for destination, gateway in host.gateway_routes:
+        run(*ns, "route", "add", str(destination), "via", gateway, "dev", "eth0")
 
 
 def ensure_inner_bridge(bastion: HostLayout) -> None:
@@ -118,25 +140,35 @@ def remove_host_net(host: HostLayout, jump: HostLayout | None = None) -> None:
 
 
 def route_problems(host: HostLayout) -> list[str]:
-    """Routes in the host's namespace that could lead outside the bed (empty when all is well).
-
-    The only route through eth0 must be the host's subnet (198.18.0.0/24; an inner host's
-    198.18.1.0/24); its own docker bridges (the bastion's inner bridge) may add routes inside
-    198.18.0.0/15; there must be no default route and no IPv6 route.
-    """
-    problems = []
+    """Routes in the host's namespace that could lead outside the bed (empty when all is
+    well): :func:`routes_problems` of what ``ip route`` shows there."""
+    shown = {}
     for family in ("-4", "-6"):
         out = run("ip", family, "-j", "-n", host.netns, "route", "show", "table", "main").stdout
-        for route in json.loads(out or "[]"):
-            dst, dev = route.get("dst", "?"), route.get("dev", "?")
-            if family == "-6":
-                problems.append(f"{host.name}: IPv6 route {dst} dev {dev}")
-                continue
-            try:
-                net = ipaddress.ip_network(dst)
-            except ValueError:   # "default" and friends
-                problems.append(f"{host.name}: route {dst} dev {dev}")
-                continue
-            if dev == "eth0" and net != host.subnet or not net.subnet_of(ALLOWED_NET):  # type: ignore[arg-type]
-                problems.append(f"{host.name}: route {dst} dev {dev} leaves the bed")
+        shown[family] = json.loads(out or "[]")
+    return routes_problems(host, shown["-4"], shown["-6"])
+
+
+def routes_problems(host: HostLayout, ipv4: list[dict[str, Any]],
+                    ipv6: list[dict[str, Any]]) -> list[str]:
+    """Which of these routes (``ip -j route`` entries) could lead outside the bed.
+
+    The only routes through eth0 must be the host's subnet (198.18.0.0/24; an inner host's
+    198.18.1.0/24; a fleet host's 198.18.2.0/24) and its ``gateway_routes`` (a fleet host's
+    198.18.0.1/32 via 198.18.2.1); its own docker bridges (the bastion's inner bridge) may
+    add routes inside 198.18.0.0/15; there must be no default route and no IPv6 route.
+    """
+    problems = [f"{host.name}: IPv6 route {r.get('dst', '?')} dev {r.get('dev', '?')}"
+                for r in ipv6]
+    for route in ipv4:
+        dst, dev = route.get("dst", "?"), route.get("dev", "?")
+        try:
+            net = ipaddress.ip_network(dst)
+        except ValueError:   # "default" and friends
+            problems.append(f"{host.name}: route {dst} dev {dev}")
+            continue
+        allowed_here = (net == host.subnet
+                        or (net, route.get("gateway")) in host.gateway_routes)
+        if dev == "eth0" and not allowed_here or not net.subnet_of(ALLOWED_NET):  # type: ignore[arg-type]
+            problems.append(f"{host.name}: route {dst} dev {dev} leaves the bed")
     return problems

@@ -6,6 +6,7 @@ host-key checking works and ``down`` removes exactly those lines.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.bed.layout import (
@@ -60,31 +61,33 @@ Subsystem sftp internal-sftp
 """
 
 
-def ensure_ssh_files() -> dict[str, str]:
-    """Client key, authorized_keys, host keys and sshd configs; returns host name -> host key."""
+def ensure_ssh_files(extra: Sequence[HostLayout] = ()) -> dict[str, str]:
+    """Client key, authorized_keys, host keys and sshd configs of every host and the fleet
+    hosts ``extra``; returns host name -> host key (in the order of the hosts)."""
     client_pub = ensure_key(CLIENT_KEY, "dockerfab-bed-client")
     write_if_changed(AUTHORIZED_KEYS, client_pub + "\n", 0o600)
     host_keys = {}
-    for host in ALL_HOSTS:
+    for host in (*ALL_HOSTS, *extra):
         host_keys[host.name] = ensure_key(host.host_key, f"dockerfab-bed-{host.name}")
         write_if_changed(host.sshd_config, sshd_config(host), 0o600)
     return host_keys
 
 
-def known_hosts_lines(host_keys: dict[str, str]) -> list[str]:
-    """``bed1,198.18.0.11 ssh-ed25519 AAAA...`` for every host."""
+def known_hosts_lines(host_keys: dict[str, str],
+                      hosts: Sequence[HostLayout] = ALL_HOSTS) -> list[str]:
+    """``bed1,198.18.0.11 ssh-ed25519 AAAA...`` for every host of ``hosts``."""
     lines = []
-    for host in ALL_HOSTS:
+    for host in hosts:
         key_type, key = host_keys[host.name].split()[:2]
         lines.append(f"{host.name},{host.address} {key_type} {key}")
     return lines
 
 
-def ssh_config_text(with_known_hosts: bool) -> str:
-    """Host blocks for every bed host (and their addresses): user, key, strict host-key
-    checking; the inner hosts with ``ProxyJump bed-bastion``."""
+def ssh_config_text(with_known_hosts: bool, hosts: Sequence[HostLayout] = ALL_HOSTS) -> str:
+    """Host blocks for every bed host of ``hosts`` and their addresses: user, key, strict
+    host-key checking; the inner hosts with ``ProxyJump bed-bastion``."""
     blocks = []
-    for host in ALL_HOSTS:
+    for host in hosts:
         lines = [f"Host {host.name} {host.address}",
                  f"    HostName {host.address}",
                  f"    Port {SSH_PORT}",
@@ -100,14 +103,16 @@ def ssh_config_text(with_known_hosts: bool) -> str:
     return "\n".join(blocks) + "\n"
 
 
-def write_client_files(host_keys: dict[str, str]) -> None:
-    """The bed's own known_hosts and ssh_config, plus the marked blocks in root's ~/.ssh."""
-    write_if_changed(KNOWN_HOSTS, "\n".join(known_hosts_lines(host_keys)) + "\n")
+def write_client_files(host_keys: dict[str, str], extra: Sequence[HostLayout] = ()) -> None:
+    """The bed's own known_hosts and ssh_config, plus the marked blocks in root's ~/.ssh, for
+    every host and the fleet hosts ``extra`` (``host_keys``: host name -> public key)."""
+    hosts = (*ALL_HOSTS, *extra)
+    write_if_changed(KNOWN_HOSTS, "\n".join(known_hosts_lines(host_keys, hosts)) + "\n")
     write_if_changed(SSH_CONFIG, "# dockerfab test bed: ssh -F " + str(SSH_CONFIG) + " bed1\n"
-                     + ssh_config_text(with_known_hosts=True))
-    changed = set_marked_block(USER_SSH_DIR / "known_hosts", known_hosts_lines(host_keys))
+                     + ssh_config_text(with_known_hosts=True, hosts=hosts))
+    changed = set_marked_block(USER_SSH_DIR / "known_hosts", known_hosts_lines(host_keys, hosts))
     changed |= set_marked_block(USER_SSH_DIR / "config",
-                                ssh_config_text(with_known_hosts=False).splitlines())
+                                ssh_config_text(with_known_hosts=False, hosts=hosts).splitlines())
     if changed:
         say(f"updated the bed's entries in {USER_SSH_DIR}/known_hosts and config")
 

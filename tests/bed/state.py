@@ -136,17 +136,25 @@ class Bed:
     #: hosts of other kinds (bed-podman, bed-bastion, bed-innerN): not iterated, not checked
     #: by ``problems`` (a test that needs one checks it: fixtures ``podman_host`` ...)
     others: tuple[BedHost, ...] = ()
+    #: the fleet hosts bed4..bedN of ``up --hosts N`` (the fleet benchmark): not iterated,
+    #: not checked by ``problems``, so the normal suite keeps using bed1..bed3
+    extra: tuple[BedHost, ...] = ()
 
     def __iter__(self) -> Iterator[BedHost]:
         return iter(self.hosts)
 
+    @property
+    def fleet(self) -> tuple[BedHost, ...]:
+        """The plain Docker hosts bed1..bedN: ``hosts`` and then ``extra``."""
+        return (*self.hosts, *self.extra)
+
     def host(self, name: str) -> BedHost:
         """The host called ``name`` (``bed1`` ...)."""
-        for host in (*self.hosts, *self.others):
+        every = (*self.hosts, *self.others, *self.extra)
+        for host in every:
             if host.name == name:
                 return host
-        raise KeyError(f"no bed host {name!r}; the bed has "
-                       f"{[h.name for h in (*self.hosts, *self.others)]}")
+        raise KeyError(f"no bed host {name!r}; the bed has {[h.name for h in every]}")
 
     def problems(self) -> list[str]:
         """Problems of every host and the registries; empty when the whole bed answers.
@@ -181,9 +189,10 @@ def load_bed(path: Path | None = None) -> Bed:
     hosts = tuple(BedHost(**h) for h in data["hosts"])
     registry = BedRegistry(**data["registry"]) if data.get("registry") else None
     others = tuple(BedHost(**h) for h in data.get("others") or ())
+    extra = tuple(BedHost(**h) for h in data.get("extra") or ())
     return Bed(hosts=hosts, images=data["images"], key_file=data["key_file"],
                known_hosts_file=data["known_hosts_file"], ssh_config_file=data["ssh_config_file"],
-               registry=registry, others=others)
+               registry=registry, others=others, extra=extra)
 
 
 def save_bed(bed: Bed, path: Path = STATE_FILE) -> None:
