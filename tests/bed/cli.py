@@ -134,6 +134,7 @@ def down() -> None:
     for host in HOSTS:
         net.remove_host_net(host)
     registry.stop_registries()
+    net.remove_fleet_address()
     net.remove_bridge()
     ssh.remove_client_files()
     stop_local_dockerd()

@@ -17,7 +17,7 @@ LOCAL_DOCKERD_LOG = Path("/var/log/dockerfab-bed-local-dockerd.log")
 LOCAL_DOCKERD_PIDFILE = RUN_DIR / "local-dockerd.pid"   # only when `up` started it
 
 HOST_NAMES = ("bed1", "bed2", "bed3")
-BED_NET = ipaddress.ip_network("198.18.0.0/24")       # the only network a bed host routes to
+BED_NET = ipaddress.IPv4Network("198.18.0.0/24")       # the only network a bed host routes to
 ALLOWED_NET = ipaddress.ip_network("198.18.0.0/15")   # everything the bed may address at all
 BRIDGE = "dfbed0"
 BRIDGE_ADDRESS = "198.18.0.1"
@@ -93,7 +93,7 @@ HOSTS = tuple(HostLayout(i) for i in range(1, len(HOST_NAMES) + 1))
 # Hosts of other kinds, beside bed1..N: addresses far above the bedN ones (198.18.0.1N), so
 # that a bed grown to more Docker hosts keeps them. Not in the Bed's ``hosts`` (tests that
 # use every host, the ``bed`` fixture's checks): in its ``others``.
-INNER_NET = ipaddress.ip_network("198.18.1.0/24")     # behind the bastion only
+INNER_NET = ipaddress.IPv4Network("198.18.1.0/24")     # behind the bastion only
 INNER_BRIDGE = "dfinner0"                             # in the bastion's namespace
 INNER_BRIDGE_ADDRESS = "198.18.1.1"
 PODMAN_HOST = HostLayout(200, "bed-podman", kind="podman", address="198.18.0.200",
@@ -120,6 +120,8 @@ FLEET_NET = ipaddress.IPv4Network("198.18.2.0/24")
 FLEET_BRIDGE_ADDRESS = "198.18.2.1"
 FLEET_BIP = "198.18.128.1/24"
 FLEET_ADDRESS_POOL = "198.18.192.0/18"
+#: both ranges: unreachable from the root namespace (where the default route leaves the machine)
+FLEET_DOCKER_NET = ipaddress.IPv4Network("198.18.128.0/17")
 
 
 def fleet_host(number: int) -> HostLayout:

@@ -18,6 +18,7 @@ from tests.bed.layout import (
     BRIDGE,
     BRIDGE_ADDRESS,
     FLEET_BRIDGE_ADDRESS,
+    FLEET_DOCKER_NET,
     FLEET_NET,
     INNER_BRIDGE,
     INNER_BRIDGE_ADDRESS,
@@ -49,18 +50,24 @@ def ensure_bridge() -> None:
 
 
 def ensure_fleet_address() -> None:
-    """The bridge's address on the fleet hosts' subnet (198.18.2.1/24), unless it has it."""
+    """The bridge's address on the fleet hosts' subnet (198.18.2.1/24), unless it has it, and
+    an ``unreachable`` route for their docker ranges (198.18.128.0/17) in the root namespace,
+    whose default route would carry such packets off the machine."""
     if f" {FLEET_BRIDGE_ADDRESS}/" not in run("ip", "-4", "-o", "addr", "show", "dev",
                                               BRIDGE).stdout:
         say(f"adding {FLEET_BRIDGE_ADDRESS}/{FLEET_NET.prefixlen} to bridge {BRIDGE}")
         run("ip", "addr", "add", f"{FLEET_BRIDGE_ADDRESS}/{FLEET_NET.prefixlen}", "dev", BRIDGE)
+    if str(FLEET_DOCKER_NET) not in run("ip", "route", "show", "type", "unreachable").stdout:
+        run("ip", "route", "replace", "unreachable", str(FLEET_DOCKER_NET))
 
 
 def remove_fleet_address() -> None:
-    """Take the fleet subnet's address off the bridge again (when no fleet host is left)."""
+    """Take the fleet subnet's address off the bridge and its unreachable route out again
+    (when no fleet host is left)."""
     if _exists(BRIDGE):
         run("ip", "addr", "del", f"{FLEET_BRIDGE_ADDRESS}/{FLEET_NET.prefixlen}", "dev", BRIDGE,
             check=False)
+    run("ip", "route", "del", "unreachable", str(FLEET_DOCKER_NET), check=False)
 
 
 def remove_bridge() -> None:

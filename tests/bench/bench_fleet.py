@@ -38,7 +38,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -52,6 +51,7 @@ import yaml
 from tests.bed import Bed, BedHost, load_bed
 from tests.bench.bench_engine import CountingClient, floor_startup
 from tests.bench.bench_ssh import cleanup, map_dict, network
+from tests.bench.fleet_profile import py_spy_argv, summarize
 
 REPO = Path(__file__).resolve().parents[2]
 PREFIX = "bench_fleet_"
@@ -203,9 +203,8 @@ def bench_size(hosts: Sequence[BedHost], apis: Sequence[CountingClient], args: a
             if container_ids(apis, name) != ids:
                 sys.exit(f"{size} hosts: the no-op updates re-created containers")
             if args.profile and size == max(args.sizes):
-                profile(project, words, Path(args.profile), size, "update")
-                remove_map(apis, name)
-                profile(project, words, Path(args.profile), size, "startup")
+                profile(project, words, Path(args.profile), apis, "update")
+                profile(project, words, Path(args.profile), apis, "startup")
             remove_map(apis, name)
 
         def floor(round_no: int = round_no, name: str = name) -> None:
@@ -250,81 +249,27 @@ def bench_distant(bed: Bed, api: CountingClient, args: argparse.Namespace, workd
 
 
 # ----- the profile -------------------------------------------------------------------------
-PROFILE_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    # (category, substrings of a frame; the innermost matching frame decides)
-    ("imports", ("_find_and_load", "<module>", "_call_with_frames_removed")),
-    ("SSH key exchange and auth", ("_negotiate_keys", "auth_publickey", "_parse_kex",
-                                   "kex_", "/ed25519", "/ecdh", "auth_handler")),
-    ("SSH packets (paramiko transport)", ("paramiko/",)),
-    ("HTTP over the tunnel (requests, urllib3, http.client)", ("requests/", "urllib3/",
-                                                              "http/client")),
-    ("Docker SDK", ("docker/",)),
-    ("planning and state (dockerfab.plan, .map, .engine)", ("dockerfab/plan", "dockerfab/map",
-                                                            "dockerfab/engine")),
-    ("output", ("dockerfab/output",)),
-    ("the run: pipeline, hosts, tasks (dockerfab.fabric)", ("dockerfab/fabric", "fabric/",
-                                                          "invoke/")),
-    ("threads (start, queues)", ("threading.py", "concurrent/futures")),
-)
+PROFILES: list[tuple[Path, float, str]] = []  # (raw record, wall seconds of its run, kind)
 
 
-def categorize(stack: str) -> str:
-    frames = stack.split(";")
-    for frame in reversed(frames):
-        for category, needles in PROFILE_CATEGORIES:
-            if any(n in frame for n in needles):
-                return category
-    return "other"
-
-
-def summarize_profile(path: Path, seconds: float) -> list[str]:
-    """Sample counts per category (and threads seen) of a py-spy raw (folded) profile of a
-    run that took ``seconds`` (at 250 samples per second: busy threads = samples / 250 s)."""
-    by_category: Counter[str] = Counter()
-    threads: set[str] = set()
-    for line in path.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not count.isdigit():
-            continue
-        first = stack.split(";", 1)[0]
-        if first.startswith(("thread", "process")):
-            threads.add(first)
-        by_category[categorize(stack)] += int(count)
-    total = sum(by_category.values()) or 1
-    lines = [(f"    {path.name}: {total} samples in {seconds:.2f} s "
-              f"({total / 250 / seconds:.2f} threads busy on average), "
-              f"{len(threads)} threads seen")]
-    for category, samples in by_category.most_common():
-        lines.append(f"      {100 * samples / total:5.1f}%  {category}")
-    return lines
-
-
-PROFILES: list[tuple[Path, float]] = []  # (raw profile, wall seconds of its run)
-
-
-def py_spy() -> str:
-    beside = Path(sys.executable).with_name("py-spy")
-    return str(beside) if beside.exists() else "py-spy"
-
-
-def profile(project: Path, words: list[str], directory: Path, size: int, what: str) -> None:
-    """py-spy records (raw folded stacks, per thread) into ``directory``: for ``update``,
-    a no-op update three times (CPU samples; only samples holding the GIL; idle ones too)
-    and a status run; for ``startup``, a cold startup (the caller removes the map first)."""
+def profile(project: Path, words: list[str], directory: Path, apis: Sequence[CountingClient],
+            what: str) -> None:
+    """py-spy records (:mod:`tests.bench.fleet_profile`) into ``directory``: for ``update``,
+    a no-op update (GIL samples, and every thread's) and a status run (GIL); for
+    ``startup``, a cold startup (both; the caller removes the map before each)."""
     directory.mkdir(parents=True, exist_ok=True)
-    runs = {"update": (("update", ["update", "__all__"], []),
-                       ("update-gil", ["update", "__all__"], ["--gil"]),
-                       ("update-idle", ["update", "__all__"], ["--idle"]),
-                       ("status", ["status"], [])),
-            "startup": (("startup", ["startup", "__all__"], []),)}[what]
-    for label, task, flags in runs:
-        out = directory / f"{label}-{size}.txt"
-        say(f"profile: {label} of {size} hosts -> {out}")
-        run = run_program(project, [*words, *task],
-                          wrap=[py_spy(), "record", "--subprocesses", "--rate", "250",
-                                "--format", "raw", "--threads", "--output", str(out), *flags,
-                                "--"])
-        PROFILES.append((out, run.seconds))
+    runs = {"update": (("update", ["update", "__all__"], "gil"),
+                       ("update", ["update", "__all__"], "idle"),
+                       ("status", ["status"], "gil")),
+            "startup": (("startup", ["startup", "__all__"], "gil"),
+                        ("startup", ["startup", "__all__"], "idle"))}[what]
+    for label, task, kind in runs:
+        out = directory / f"{label}-{len(apis)}-{kind}.txt"
+        say(f"profile: {label} of {len(apis)} hosts ({kind}) -> {out}")
+        if label == "startup":
+            remove_map(apis, project.name)
+        run = run_program(project, [*words, *task], wrap=py_spy_argv(out, kind))
+        PROFILES.append((out, run.seconds, kind))
 
 
 # ----- report ------------------------------------------------------------------------------
@@ -375,9 +320,9 @@ def report(sizes: Sequence[SizeFigures], distant: tuple[float, float, float] | N
                      f"{far:.2f} s vs {near:.2f} s direct = {trips:.1f} round trips above "
                      f"local, <= {DISTANT_TARGET}: {verdict(trips <= DISTANT_TARGET)}")
     if PROFILES:
-        lines += ["", "profiles (py-spy, share of samples by the innermost frame that tells):"]
-    for path, seconds in PROFILES:
-        lines += summarize_profile(path, seconds)
+        lines += ["", "profiles (py-spy; tests/bench/fleet_profile.py):"]
+    for path, seconds, kind in PROFILES:
+        lines += summarize(path, seconds, kind)
     return lines
 
 

@@ -97,3 +97,15 @@ def test_the_beds_ssh_files_name_the_fleet_hosts_they_are_given() -> None:
     assert "Host bed4 198.18.2.4\n    HostName 198.18.2.4\n" in text
     assert "bed4" not in ssh.ssh_config_text(True)
     assert "ListenAddress 198.18.2.9:22" in ssh.sshd_config(fleet_host(9))
+
+
+@pytest.mark.parametrize("argv", [["up", "--hosts", "2"], ["up", "--hosts", str(MAX_HOSTS + 1)],
+                                  ["status", "--hosts", "5"], ["up", "--extra"]])
+def test_fleet_options_out_of_place_are_usage_errors(argv: list[str],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.bed.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    assert "goes with" in capsys.readouterr().err
