@@ -47,7 +47,7 @@ def project(bed, bed_api, tmp_path):
     (tmp_path / "map.yaml").write_text(yaml.safe_dump({"name": name, **configs}))
     write_project(tmp_path, {"maps": ["map.yaml"], "wait": False})
     settings = yaml.safe_load((tmp_path / "fabric.yaml").read_text())
-    settings["timeouts"]["connect"] = 2  # nohost fails after 2 s
+    settings["timeouts"]["connect"] = 1  # nohost fails after a second
     (tmp_path / "fabric.yaml").write_text(yaml.safe_dump(settings))
     yield tmp_path, name
     for host in HOSTS:
