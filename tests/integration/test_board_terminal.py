@@ -210,3 +210,24 @@ def test_second_ctrl_c_leaves_the_terminal_sane(project, ssh_config_nohost, pane
     assert "BOARD-EXIT=130" in final
     assert any("dockerfab: SIGINT again: stopping now" in line for line in final)
     assert pane.value("cursor_flag") == "1"
+
+
+def test_ctrl_c_keeps_the_interrupted_host_on_the_board(project, ssh_config_nohost, pane_of):
+    """One Ctrl-C while bed1 starts the chain: the actions in flight finish, the board
+    ends showing bed1 INTERRUPTED with what was not done, then the summary (exit 130)."""
+    directory, name = project
+    pane = pane_of(directory, dockerfab_argv(ssh_config_nohost, "-H", "bed1", "startup",
+                                             "__all__"))
+    pane.watch(rf"^bed1\s+running\s+start {name}\.c0")
+    pane.tmux("send-keys", "-t", "board", "C-c")
+    final = pane.watch(r"^BOARD-EXIT=")[-1]
+    print("\n".join(final))
+    assert "BOARD-EXIT=130" in final
+    assert any("dockerfab: SIGINT: finishing the actions in flight" in line for line in final)
+    assert any(re.match(r"startup  1 host: 1 interrupted", line) for line in final)
+    assert any(re.match(r"bed1\s+INTERRUPTED\s+interrupted \(SIGINT\): \d of 6 actions done",
+                        line) for line in final)
+    summary = final.index(next(line for line in final if line.startswith("summary: ")))
+    assert final[summary + 2].split()[0] == "bed1"
+    assert final[summary + 2].split()[-1] == "INTERRUPTED"
+    assert pane.value("cursor_flag") == "1"
