@@ -54,7 +54,7 @@ SHOW_CURSOR = "\x1b[?25h"
 #: characters of a pull's bar
 BAR_WIDTH = 12
 #: columns from which the board shows the step, the action counts and the pull's bar
-WIDE = 100
+WIDE = 90
 
 
 def render(view: BoardView, width: int = 80, color: bool = True) -> RenderableType:
