@@ -90,7 +90,7 @@ def export_compose(c, names, output=None, client=None):
     from dockerfab.compose.dump import dump
     from dockerfab.compose.exporter import map_to_compose
     from dockerfab.errors import DockerFabError
-    from dockerfab.fabric.actions import split_list
+    from dockerfab.fabric.flags import split_list
     from dockerfab.fabric.hosts import load_clients, load_maps
     from dockerfab.fabric.settings import DockerSettings
     from dockerfab.map.select import expand_selection

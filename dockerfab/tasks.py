@@ -19,8 +19,7 @@ from fabric.tasks import task
 from invoke import Collection, Context, Exit
 
 from dockerfab.compose_tasks import export_compose, import_compose
-from dockerfab.fabric import actions, hostinfo, planwork
-from dockerfab.fabric.actions import split_list
+from dockerfab.fabric import hostinfo
 from dockerfab.fabric.flags import (
     MAP_FLAGS,
     STATUS_FLAGS,
@@ -28,12 +27,16 @@ from dockerfab.fabric.flags import (
     cmd_check,
     host_task,
     number,
+    split_list,
 )
 from dockerfab.fabric.pipeline import Run
 from dockerfab.fabric.run import HostSession
 from dockerfab.fabric.settings import defaults
 from dockerfab.output import format_table
-from dockerfab.output.showmap import map_yaml
+
+# What a task works with (the map model, the engine, the Docker SDK) is imported in the
+# task's body, when it runs: ``--list``, ``--help`` and the first SSH packet do not wait
+# for it (docs/benchmarks.rst, "Start-up").
 
 NAMES_HELP = ("container configurations: comma-separated 'config', 'map.config', "
               "'map.config.instance', group names, or __all__")
@@ -97,6 +100,8 @@ def map_task(**help: str) -> Callable[[Callable[..., Any]], Any]:
 
 def _map(c: Context, action: str, names: str, instances: str | None, flags: TaskFlags,
          method: str | None = None, **options: Any) -> None:
+    from dockerfab.fabric import planwork
+
     planwork.map_task(Run.of(c), c, action, method or action, split_list(names),
                       split_list(instances), flags, options)
 
@@ -283,6 +288,8 @@ def script(c: Context, name: str, script_path: str, instance: str | None = None,
     """Upload a local script (file or directory) and run it in a container of the map."""
     options = _script_options(entrypoint, command_format, wait_timeout, container_script_dir,
                               timestamps, tail, remove_existing_before, remove_created_after)
+    from dockerfab.fabric import planwork
+
     planwork.script_task(Run.of(c), c, "script", name, instance, script_path, options,
                          download, flags)
 
@@ -304,6 +311,8 @@ def single_cmd(c: Context, name: str, command: str, instance: str | None = None,
         entrypoint, command = "/bin/sh", "-c " + shlex.quote(command)
     options = _script_options(entrypoint, command, wait_timeout, None, timestamps, tail,
                               remove_existing_before, remove_created_after)
+    from dockerfab.fabric import planwork
+
     planwork.script_task(Run.of(c), c, "single-cmd", name, instance, None, options, None,
                          flags)
 
@@ -337,6 +346,8 @@ def status(c: Context, remove_orphans: bool = False, yes: bool = False, *,
     Shows each map container as in sync, drifted (with the differences), stopped, missing
     or unhealthy, and the orphans: labelled items the loaded maps no longer have. Exit
     status 3 when anything is out of sync, 1 when a host failed."""
+    from dockerfab.fabric import planwork
+
     planwork.status_task(Run.of(c), c, flags, remove_orphans, yes)
 
 
@@ -346,6 +357,8 @@ def status(c: Context, remove_orphans: bool = False, yes: bool = False, *,
 def show(c: Context, values: bool = False, *, flags: TaskFlags) -> None:
     """Print the loaded maps as YAML (after extends are merged); environment values and
     values read with !env hidden."""
+    from dockerfab.output.showmap import map_yaml
+
     for container_map in Run.of(c).maps():
         print(map_yaml(container_map, values), end="")
 
@@ -580,8 +593,10 @@ def load_image(c: Context, path: str, *, flags: TaskFlags) -> None:
 def get_ip(c: Context, interface: str | None = None, ipv6: bool = False, *,
            flags: TaskFlags) -> None:
     """IP addresses of each host's interfaces (from `ip -o addr`)."""
+    from dockerfab.fabric.actions import get_ip as addresses
+
     def fn(session: HostSession) -> Any:
-        rows = actions.get_ip(session, interface, ipv6)
+        rows = addresses(session, interface, ipv6)
         session.reporter.data(session.label, "", format_table(("interface", "address"), rows))
         return [{"interface": i, "address": a} for i, a in rows]
     _utility(c, "get-ip", fn)

@@ -16,15 +16,6 @@ from dockerfab.errors import RemoteError
 from dockerfab.fabric.clientconfig import FabricClientConfiguration
 from dockerfab.fabric.run import HostSession
 
-
-def split_list(value: str | Sequence[str] | None) -> list[str]:
-    """``'a,b'`` or ``['a', 'b,c']`` -> ``['a', 'b', 'c']``; None -> []."""
-    if value is None:
-        return []
-    parts = [value] if isinstance(value, str) else list(value)
-    return [p.strip() for part in parts for p in str(part).split(",") if p.strip()]
-
-
 # --- map actions ---------------------------------------------------------------------------
 
 def maps_for_host(maps: Sequence[Any], clients_here: set[str], from_cli: bool) -> list[Any]:

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fabric import Config, Connection
 
 from dockerfab.client.made import forget, made_client
-from dockerfab.fabric.client import DockerFabricClient, fabric_docker_client
 from dockerfab.fabric.connection import connect
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.map.config.client import ClientConfiguration
+
+if TYPE_CHECKING:
+    from dockerfab.fabric.client import DockerFabricClient
 
 #: client id -> the connection a standalone get_client() opened for it
 _connections: dict[int, Connection] = {}
@@ -41,6 +43,9 @@ class FabricClientConfiguration(ClientConfiguration):
         return dataclasses.replace(base, **changes)
 
     def make_client(self) -> DockerFabricClient:
+        # the Docker SDK is imported when a client is made, not with the configuration
+        from dockerfab.fabric.client import fabric_docker_client
+
         settings = self.docker_settings()
         if not self.fabric_host:
             return fabric_docker_client(None, settings)
@@ -75,6 +80,9 @@ def session_clients(connection: Connection | None, settings: DockerSettings,
     on its one ``connection``: ``default`` (the session's client) for each that talks to the
     same daemon URL, version and time-out, a new client on the connection for the others.
     The caller closes the clients that are not ``default``."""
+    # the Docker SDK is imported when a client is made, not with the configuration
+    from dockerfab.fabric.client import fabric_docker_client
+
     clients: dict[str, DockerFabricClient] = {}
     made: list[tuple[DockerSettings, DockerFabricClient]] = [(settings, default)]
     for name, config in configs.items():

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -95,6 +95,14 @@ class ShortFlagTask(Task):  # type: ignore[misc]
         opts: dict[str, Any] = super().arg_opts(name, default, taken_names)
         opts["names"] = [n for n in opts["names"] if n not in ("-", "_")]
         return opts
+
+
+def split_list(value: str | Sequence[str] | None) -> list[str]:
+    """``'a,b'`` or ``['a', 'b,c']`` -> ``['a', 'b', 'c']``; None -> []."""
+    if value is None:
+        return []
+    parts = [value] if isinstance(value, str) else list(value)
+    return [p.strip() for part in parts for p in str(part).split(",") if p.strip()]
 
 
 def number(value: Any) -> float | int | None:

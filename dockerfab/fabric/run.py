@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fabric import Connection
 
-from dockerfab.fabric.client import DockerFabricClient, fabric_docker_client
 from dockerfab.fabric.connection import (
     accepted_keys,
     close_connection,
@@ -18,6 +17,9 @@ from dockerfab.fabric.connection import (
 )
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.output import Reporter
+
+if TYPE_CHECKING:
+    from dockerfab.fabric.client import DockerFabricClient
 
 _log = logging.getLogger(__name__)
 
@@ -69,6 +71,9 @@ Work = Callable[[HostSession], "tuple[int | None, Any]"]
 def open_session(target: HostTarget, config: Any, settings: DockerSettings,
                  reporter: Reporter) -> HostSession:
     """Connect to the target's host (once) and create its Docker client on that connection."""
+    # the Docker SDK is imported here, not at start-up (docs/benchmarks.rst, "Start-up")
+    from dockerfab.fabric.client import fabric_docker_client
+
     connection: Connection | None = None
     if target.connection is not None:
         connection = open_connection(target.connection, settings)

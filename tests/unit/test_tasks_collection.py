@@ -6,9 +6,10 @@ from fabric.executor import Executor
 from invoke import Call, Collection
 from invoke.parser import Parser
 
-from dockerfab.fabric.actions import parse_ip_addr, split_list
+from dockerfab.fabric.actions import parse_ip_addr
 from dockerfab.fabric.clientconfig import FabricClientConfiguration
 from dockerfab.fabric.executor import group_calls
+from dockerfab.fabric.flags import split_list
 from dockerfab.fabric.hosts import resolve_targets
 from dockerfab.tasks import ns
 

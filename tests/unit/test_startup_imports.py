@@ -1,0 +1,72 @@
+"""What the program imports before it needs it (issue 13: "the program starts at once").
+
+Each check runs in a fresh interpreter and reads its ``sys.modules``: ``import
+dockerfab.cli`` and ``dockerfab --list``/``--help`` must not import the Docker SDK (with
+requests and urllib3) nor dockerfab's engine, plan and map model; those come when a task
+works on a host. Fabric itself imports paramiko (``fabric/__init__.py``), so paramiko is
+loaded on every path of a Fabric program; what is asserted about it is that it comes
+from there and nothing more of the SSH side (dockerfab.ssh's Docker adapter) does.
+Timing is the benchmark's business (tests/bench/bench_startup.py), not this test's.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+#: modules the start-up path must not import
+HEAVY = ("docker", "requests", "urllib3", "dockerfab.engine", "dockerfab.plan",
+         "dockerfab.map.container", "dockerfab.client.wrapper", "dockerfab.ssh.adapter",
+         "dockerfab.rollout.rolling", "dockerfab.yaml")
+
+PROBE = """
+import contextlib, io, json, sys
+{body}
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def modules_after(body: str) -> set[str]:
+    """The module names loaded in a fresh interpreter after running ``body``."""
+    done = subprocess.run([sys.executable, "-c", PROBE.format(body=body)], capture_output=True,
+                          text=True, check=True, timeout=60)
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def heavy_in(modules: set[str]) -> list[str]:
+    return sorted(m for m in modules
+                  if any(m == h or m.startswith(h + ".") for h in HEAVY))
+
+
+def test_importing_the_program_loads_no_docker_sdk_nor_engine():
+    modules = modules_after("import dockerfab.cli")
+    assert heavy_in(modules) == []
+    assert "dockerfab.tasks" not in modules  # the collection is built when the program runs
+
+
+RUN = """
+from dockerfab.cli import make_program
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        make_program().run(["dockerfab", {args}])
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+"""
+
+
+@pytest.mark.parametrize("args", [["--list"], ["--help"], ["--version"],
+                                  ["--help", "update"]])
+def test_listing_and_help_load_no_docker_sdk_nor_engine(args):
+    modules = modules_after(RUN.format(args=", ".join(repr(a) for a in args)))
+    assert "dockerfab.tasks" in modules  # the probe did run the program
+    assert heavy_in(modules) == []
+
+
+def test_paramiko_comes_with_fabric_only():
+    """Fabric's package imports paramiko; dockerfab's own SSH code adds no more."""
+    fabric_alone = modules_after("import fabric")
+    program = modules_after(RUN.format(args="'--list'"))
+    paramiko = {m for m in program if m.split(".")[0] in ("paramiko", "cryptography")}
+    assert paramiko <= fabric_alone
