@@ -6,8 +6,7 @@ module's heavy imports (docker, paramiko) are paid only when needed.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from dockerfab.lazyexports import lazy_exports
 
 __version__ = "0.1.0.dev0"
 
@@ -53,14 +52,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)  # noqa: PLE0605  (the names are the keys of _EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'dockerfab' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
