@@ -18,6 +18,16 @@ from fabric import Connection
 from dockerfab.errors import ConnectionFailed, HostKeyError, MapError
 from dockerfab.fabric.gateway import GATEWAYS
 from dockerfab.fabric.settings import DockerSettings
+from dockerfab.ssh.keepalive import (
+    DEFAULT_COUNT_MAX,
+    DEFAULT_INTERVAL,
+    keepalive_of,
+    start_keepalive,
+)
+
+# Everything opening a connection runs is imported with this module, none of it on first
+# use: a connection opened ahead in a thread (dockerfab.fabric.early) must not import while
+# the main thread imports too (each could see the other's modules half-initialised).
 
 
 class StrictHostKeyPolicy(paramiko.MissingHostKeyPolicy):
@@ -67,8 +77,6 @@ def accepted_keys(connection: Connection) -> list[str]:
 def keepalive_settings(connection: Connection) -> tuple[float, int]:
     """``ServerAliveInterval`` and ``ServerAliveCountMax`` of the host's ssh_config, or
     dockerfab's defaults (15 s, 3) where unset."""
-    from dockerfab.ssh.keepalive import DEFAULT_COUNT_MAX, DEFAULT_INTERVAL
-
     config = connection.ssh_config
     interval = _ssh_number(config.get("serveraliveinterval"), DEFAULT_INTERVAL)
     count_max = int(_ssh_number(config.get("serveralivecountmax"), DEFAULT_COUNT_MAX))
@@ -170,8 +178,6 @@ def prepare(connection: Connection, settings: DockerSettings) -> Connection:
 def close_connection(connection: Connection) -> None:
     """Close ``connection`` and let go of its jump host (closed with the last host behind it);
     Fabric's own ``close`` leaves gateways open. Its keepalive stops with it."""
-    from dockerfab.ssh.keepalive import keepalive_of
-
     transport = connection.transport
     keepalive = keepalive_of(transport) if transport is not None else None
     if keepalive is not None:
@@ -184,8 +190,6 @@ def close_connection(connection: Connection) -> None:
 
 def open_connection(connection: Connection, settings: DockerSettings) -> Connection:
     """Prepare and open ``connection``; SSH failures raise a one-line ConnectionFailed."""
-    from dockerfab.ssh.keepalive import start_keepalive
-
     prepare(connection, settings)
     label = host_label(connection)
     try:

@@ -57,6 +57,7 @@ class ParallelExecutor(Executor):
             results[call.task] = call.task(context, *call.args, **call.kwargs)
         finally:
             run.cli_hosts = []
+            run.early.discard()  # opened ahead for a task that failed before its hosts
         return run
 
     def _context(self, call: Call) -> Any:

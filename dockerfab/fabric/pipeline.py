@@ -43,6 +43,7 @@ from fabric import Connection
 
 from dockerfab import interrupts
 from dockerfab.errors import DockerFabError, Interrupted, UsageError
+from dockerfab.fabric.early import EarlyConnections
 from dockerfab.fabric.flags import TaskFlags
 from dockerfab.fabric.run import (
     HostSession,
@@ -108,6 +109,8 @@ class Run:
         self.planned: list[str] = []
         #: when set, only these hosts are worked on (``--retry-failed``)
         self.only_hosts: set[str] | None = None
+        #: SSH connections opened ahead (:meth:`open_early`), taken by :meth:`on_host`
+        self.early = EarlyConnections()
         self._outcome_lock = threading.Lock()
         self._maps: dict[bool, list[Any]] = {}
         self._clients: dict[str, Any] | None = None
@@ -224,6 +227,19 @@ class Run:
         return targets
 
     # ----- the one fan-out ------------------------------------------------------------------------
+    def open_early(self, context: Any, targets: Sequence[HostTarget] | None = None) -> None:
+        """The task has checked what it can without a host: the SSH handshakes of this
+        call's ``-H`` hosts (the first ``docker.parallel``) start in the background, while
+        the work for them is imported and built; :meth:`on_host` takes each connection
+        (:mod:`dockerfab.fabric.early`). :meth:`on_hosts` does it too, so a task calls it
+        only to start sooner, and only for work that then goes through :meth:`on_hosts`
+        (not batch by batch: those connections would wait for their batch)."""
+        if self.batches is not one_batch:
+            return
+        connections = [t.connection for t in targets or self.targets(context)
+                       if t.connection is not None]
+        self.early.start(connections[:self.settings.hosts_in_flight], self.settings)
+
     def on_hosts(self, context: Any, task: str, work: Work) -> bool:
         """Do ``work`` on every host of this call, batch after batch, at most
         ``docker.parallel`` (0: :data:`DEFAULT_HOSTS_IN_FLIGHT`) at once; failures are
@@ -233,8 +249,12 @@ class Run:
         with self._outcome_lock:
             self.planned.extend(t.label for t in targets if t.label not in self.planned)
         self.reporter.expect([t.label for t in targets])
-        for batch in self.batches(targets):
-            ok = self._batch(batch, task, work) and ok
+        self.open_early(context, targets)
+        try:
+            for batch in self.batches(targets):
+                ok = self._batch(batch, task, work) and ok
+        finally:  # hosts skipped or not reached: their connections opened ahead are closed
+            self.early.discard(t.connection for t in targets if t.connection is not None)
         return ok
 
     def _batch(self, targets: Sequence[HostTarget], task: str, work: Work) -> bool:
@@ -269,7 +289,8 @@ class Run:
             return False
         session: HostSession | None = None
         try:
-            session = open_session(target, self.config, settings or self.settings, reporter)
+            session = open_session(target, self.config, settings or self.settings, reporter,
+                                   self.early)
             try:
                 with self._hooks(session, task):
                     unchanged, result = work(session)

@@ -13,8 +13,7 @@ from dockerfab.fabric.actions import mapping_client
 from dockerfab.fabric.flags import TaskFlags, gate_settings
 from dockerfab.fabric.pipeline import Run
 from dockerfab.fabric.run import HostSession, Work
-from dockerfab.plan.options import ActionOptions
-from dockerfab.plan.request import call_steps
+from dockerfab.rollout.config import RolloutOptions, take_rollout_flags
 
 
 def _close(client: Any) -> None:
@@ -42,6 +41,8 @@ def map_run(maps: Sequence[Any], method: str, names: Sequence[str],
     """Plan, hand the plan to the reporter (printed with ``-v``), execute it; the results
     (with durations) go to the report, also the partial ones of a failed run."""
     from dockerfab.engine.preview import plan_call
+    from dockerfab.plan.options import ActionOptions
+    from dockerfab.plan.request import call_steps
 
     def work(session: HostSession) -> tuple[int | None, Any]:
         client = mapping_client(session, maps)
@@ -145,20 +146,31 @@ def status_work(maps: Sequence[Any], remove: bool, confirm: Callable[[str], bool
 TAKE_DOWN = frozenset({"shutdown", "stop", "remove", "restart", "kill"})
 
 
+def _open_early(run: Run, context: Any, rollout: dict[str, Any]) -> None:
+    """Start the hosts' SSH handshakes (:meth:`Run.open_early`) once the rollout flags are
+    known to be good, unless a pre-deploy hook runs first (no host is contacted before it
+    succeeds) or the hosts go batch by batch."""
+    options = RolloutOptions.from_settings(run.settings, **rollout)  # a bad flag: exit 2
+    if options.batch is None and options.pre_deploy is None:
+        run.open_early(context)
+
+
 def map_task(run: Run, context: Any, task: str, method: str, names: Sequence[str],
              instances: Sequence[str], flags: TaskFlags, options: dict[str, Any]) -> None:
     """A map action task on every host of the call: maps loaded and names checked once for
     the run, then a real run or a dry run per host."""
-    from dockerfab.rollout.rolling import deploy, take_rollout_flags
-
     run.settings = gate_settings(run.begin(task, flags), options)
     rollout = take_rollout_flags(options)
     maps = run.maps(complete=task not in TAKE_DOWN)
     run.check_names(maps, names, instances)
     if flags.dry_run:
+        run.open_early(context)
         run.on_hosts(context, task, map_dry_run(maps, method, list(names), list(instances),
                                                 options))
         return
+    _open_early(run, context, rollout)
+    from dockerfab.rollout.rolling import deploy  # imported while the handshakes run
+
     work = map_run(maps, method, list(names), list(instances), options)
     deploy(run, context, task, names, maps, work, {"instances": list(instances), **options},
            rollout)
@@ -174,6 +186,7 @@ def script_task(run: Run, context: Any, task: str, name: str, instance: str | No
     run.begin(task, flags)
     maps = run.maps()
     if flags.dry_run:
+        run.open_early(context)
         run.on_hosts(context, task, script_dry_run(maps, name, instance, local_script,
                                                    options))
         return
@@ -186,5 +199,7 @@ def status_task(run: Run, context: Any, flags: TaskFlags, remove: bool, yes: boo
     """``status`` on every host of the call; orphans removed with ``remove`` (asked first
     unless ``yes``)."""
     run.begin("status", flags)
-    work = status_work(run.maps(), remove, lambda q: yes or run.confirm(q))
+    maps = run.maps()
+    run.open_early(context)
+    work = status_work(maps, remove, lambda q: yes or run.confirm(q))
     run.on_hosts(context, "status", work)

@@ -20,6 +20,7 @@ from dockerfab.output import Reporter
 
 if TYPE_CHECKING:
     from dockerfab.fabric.client import DockerFabricClient
+    from dockerfab.fabric.early import EarlyConnections
 
 _log = logging.getLogger(__name__)
 
@@ -69,14 +70,16 @@ Work = Callable[[HostSession], "tuple[int | None, Any]"]
 
 
 def open_session(target: HostTarget, config: Any, settings: DockerSettings,
-                 reporter: Reporter) -> HostSession:
-    """Connect to the target's host (once) and create its Docker client on that connection."""
+                 reporter: Reporter, early: EarlyConnections | None = None) -> HostSession:
+    """Connect to the target's host (once; or take the connection ``early`` opened ahead)
+    and create its Docker client on that connection."""
     # the Docker SDK is imported here, not at start-up (docs/benchmarks.rst, "Start-up")
     from dockerfab.fabric.client import fabric_docker_client
 
     connection: Connection | None = None
     if target.connection is not None:
-        connection = open_connection(target.connection, settings)
+        opened = early.take(target.connection) if early is not None else None
+        connection = opened or open_connection(target.connection, settings)
     elif target.host is not None:
         connection = connect(target.host, config, settings)
     for line in accepted_keys(connection) if connection is not None else ():

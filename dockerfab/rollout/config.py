@@ -20,6 +20,15 @@ _SECTIONS: dict[str, dict[str, Any]] = {
 }
 
 
+#: the flags of a changing task that say how it rolls out
+ROLLOUT_FLAGS = ("lock_wait", "batch", "watch", "max_failures", "on_failure")
+
+
+def take_rollout_flags(options: dict[str, Any]) -> dict[str, Any]:
+    """Take the rollout's flags (given or None) out of a task's ``options``."""
+    return {k: options.pop(k) for k in ROLLOUT_FLAGS if k in options}
+
+
 def section_defaults(name: str) -> dict[str, Any]:
     return dict(_SECTIONS[name])
 

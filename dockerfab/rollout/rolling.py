@@ -23,6 +23,7 @@ from dockerfab.fabric.run import (
 )
 from dockerfab.rollout import gate
 from dockerfab.rollout.batches import Progress, split_batches
+from dockerfab.rollout.config import ROLLOUT_FLAGS, take_rollout_flags  # noqa: F401  (moved there)
 from dockerfab.rollout.guard import (
     ChangingRun,
     changing_run,
@@ -39,14 +40,6 @@ RollbackFactory = Callable[[dict[str, str]], Work]
 
 
 #: The flags of changing tasks that are the rollout's, not the engine's.
-ROLLOUT_FLAGS = ("lock_wait", "batch", "watch", "max_failures", "on_failure")
-
-
-def take_rollout_flags(options: dict[str, Any]) -> dict[str, Any]:
-    """Take the rollout's flags (given or None) out of a task's ``options``."""
-    return {k: options.pop(k) for k in ROLLOUT_FLAGS if k in options}
-
-
 def deploy(run: Run, context: Any, task: str, names: Sequence[str], maps: Sequence[Any],
            work: Work, audit_flags: dict[str, Any], rollout: dict[str, Any]) -> None:
     """A changing task's real run on the hosts of the call: in the deploy locks, with
