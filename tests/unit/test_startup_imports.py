@@ -2,8 +2,8 @@
 
 Each check runs in a fresh interpreter and reads its ``sys.modules``: ``import
 dockerfab.cli`` and ``dockerfab --list``/``--help`` must not import the Docker SDK (with
-requests and urllib3) nor dockerfab's engine, plan and map model; those come when a task
-works on a host. Fabric itself imports paramiko (``fabric/__init__.py``), so paramiko is
+requests and urllib3), dockerfab's engine, plan and map model, nor rich (the live board);
+those come when a task works on a host (or draws its board). Fabric itself imports paramiko (``fabric/__init__.py``), so paramiko is
 loaded on every path of a Fabric program; what is asserted about it is that it comes
 from there and nothing more of the SSH side (dockerfab.ssh's Docker adapter) does.
 Timing is the benchmark's business (tests/bench/bench_startup.py), not this test's.
@@ -19,7 +19,7 @@ import pytest
 #: modules the start-up path must not import
 HEAVY = ("docker", "requests", "urllib3", "dockerfab.engine", "dockerfab.plan",
          "dockerfab.map.container", "dockerfab.client.wrapper", "dockerfab.ssh.adapter",
-         "dockerfab.rollout.rolling", "dockerfab.yaml")
+         "dockerfab.rollout.rolling", "dockerfab.yaml", "rich", "dockerfab.output.live")
 
 PROBE = """
 import contextlib, io, json, sys
