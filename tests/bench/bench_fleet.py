@@ -36,6 +36,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -55,6 +56,7 @@ from tests.bench.fleet_profile import py_spy_argv, summarize
 
 REPO = Path(__file__).resolve().parents[2]
 PREFIX = "bench_fleet_"
+RUN_TIMEOUT = 900          # seconds: a program run still going then is killed (and reported)
 COLD_TARGET = 1.2          # cold startup / floor, at every size
 NOOP_GROWTH_TARGET = 3.0   # no-op update and status at 100 hosts / at 1 host
 RSS_TARGET_MIB = 150       # peak RSS at 100 hosts
@@ -95,7 +97,12 @@ def run_program(workdir: Path, words: Sequence[str], counted: bool = False,
         began = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        watchdog = threading.Timer(RUN_TIMEOUT, proc.kill)   # an unattended run ends
+        watchdog.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            watchdog.cancel()
         seconds = time.perf_counter() - began
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in ok:
@@ -372,16 +379,29 @@ def main(argv: list[str] | None = None) -> None:
         with tempfile.TemporaryDirectory(prefix="bench_fleet_") as tmp:
             workdir = Path(tmp)
             for size in args.sizes:
-                results.append(bench_size(hosts[:size], apis[:size], args, workdir, run_id,
-                                          bed.ssh_config_file))
+                try:
+                    figures = bench_size(hosts[:size], apis[:size], args, workdir, run_id,
+                                         bed.ssh_config_file)
+                except (RuntimeError, OSError) as exc:   # report what was measured so far
+                    print(f"{size} hosts failed: {exc}", flush=True)
+                    break
+                results.append(figures)
+                print(f"{size} hosts: cold startup {figures.cold_ratio:.2f}x the floor, no-op "
+                      f"update {figures.med(figures.update):.2f} s, status "
+                      f"{figures.med(figures.status):.2f} s, peak RSS "
+                      f"{figures.peak_rss_mib:.0f} MiB", flush=True)
             if not args.no_distant:
-                distant = bench_distant(bed, apis[0], args, workdir, run_id)
+                try:
+                    distant = bench_distant(bed, apis[0], args, workdir, run_id)
+                except (RuntimeError, OSError) as exc:
+                    print(f"the distant host failed: {exc}", flush=True)
     finally:
         with ThreadPoolExecutor(8) as pool:   # whatever a failed run left behind
             list(pool.map(lambda api: cleanup(api, f"{PREFIX}{run_id}_"), apis))
         for api in apis:
             api.close()
-    print("\n".join(report(results, distant, args)), flush=True)
+    if results:
+        print("\n".join(report(results, distant, args)), flush=True)
 
 
 if __name__ == "__main__":
