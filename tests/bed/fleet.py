@@ -93,6 +93,12 @@ def remove(extra: Sequence[HostLayout]) -> None:
         list(pool.map(_remove_one, extra))
 
 
+def release_bridge_address() -> None:
+    """Take the fleet subnet off the bridge once no fleet host is left."""
+    if not present():
+        net.remove_fleet_address()
+
+
 def _remove_one(host: HostLayout) -> None:
     hosts.stop_host(host)
     net.remove_host_net(host)

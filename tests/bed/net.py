@@ -138,12 +138,17 @@ def _exists(device: str, netns: HostLayout | None = None) -> bool:
 
 
 def remove_host_net(host: HostLayout, jump: HostLayout | None = None) -> None:
-    """Delete the host's namespace (its eth0 and our veth end go with it)."""
+    """Delete the host's namespace (its eth0 and our veth end go with it), and what the
+    bridge's side remembers of its address: a neighbour entry left REACHABLE with the old
+    eth0's MAC would swallow the packets of a host made anew at the same address for up to
+    a minute."""
+    outer = ("ip", "-n", jump.netns) if jump is not None else ("ip",)
     if host.netns_path.exists():
         run("ip", "netns", "del", host.netns, check=False)
     if _exists(host.veth, jump):
-        run(*(("ip", "-n", jump.netns) if jump is not None else ("ip",)), "link", "del",
-            host.veth, check=False)
+        run(*outer, "link", "del", host.veth, check=False)
+    if jump is None or jump.netns_path.exists():
+        run(*outer, "neigh", "flush", "to", host.address, check=False)
 
 
 def route_problems(host: HostLayout) -> list[str]:
