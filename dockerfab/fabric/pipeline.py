@@ -246,9 +246,7 @@ class Run:
         recorded per host, never raised. True if every host was ok."""
         ok = True
         targets = self.targets(context)
-        with self._outcome_lock:
-            self.planned.extend(t.label for t in targets if t.label not in self.planned)
-        self.reporter.expect([t.label for t in targets])
+        self.plan_hosts([t.label for t in targets])
         self.open_early(context, targets)
         try:
             for batch in self.batches(targets):
@@ -278,13 +276,13 @@ class Run:
         report = reporter.host(target.label, task)
         if self.stop.is_set():
             reporter.finish(target.label, "skipped: an earlier host failed (--fail-fast)")
-            self._record(HostOutcome(target.label, task, False, "skipped", skipped=True,
+            self.record(HostOutcome(target.label, task, False, "skipped", skipped=True,
                                      reached=False))
             return False
         if interrupts.stop_requested():  # Ctrl-C/SIGTERM: no new host starts
             line = f"not started: interrupted ({interrupts.reason()})"
             reporter.finish(target.label, line, interrupted=True)
-            self._record(HostOutcome(target.label, task, False, line, skipped=True,
+            self.record(HostOutcome(target.label, task, False, line, skipped=True,
                                      reached=False))
             return False
         session: HostSession | None = None
@@ -298,7 +296,7 @@ class Run:
                 close_session(session)
         except Interrupted as exc:  # what was done and what was not (no --fail-fast stop)
             reporter.finish(target.label, exc, interrupted=True)
-            self._record(HostOutcome(target.label, task, False, str(exc)))
+            self.record(HostOutcome(target.label, task, False, str(exc)))
             return False
         except DockerFabError as exc:
             reporter.finish(target.label, exc)
@@ -308,7 +306,7 @@ class Run:
             reporter.finish(target.label, line)
             return self._failed(target, task, line, session is not None)
         reporter.finish(target.label, unchanged=unchanged, result=result)
-        self._record(HostOutcome(target.label, task, report.ok))
+        self.record(HostOutcome(target.label, task, report.ok))
         return report.ok
 
     @contextlib.contextmanager
@@ -321,12 +319,32 @@ class Run:
     def _failed(self, target: HostTarget, task: str, error: str, reached: bool) -> bool:
         if self.settings.fail_fast:
             self.stop.set()
-        self._record(HostOutcome(target.label, task, False, error, reached=reached))
+        self.record(HostOutcome(target.label, task, False, error, reached=reached))
         return False
 
-    def _record(self, outcome: HostOutcome) -> None:
+    def plan_hosts(self, labels: Sequence[str]) -> None:
+        """Note hosts a task of this run is about to work on: the run record's hosts (a
+        planned host that never gets an outcome counts as not reached) and the live
+        board's waiting rows (``Reporter.expect``)."""
+        with self._outcome_lock:
+            for label in labels:
+                if label not in self.planned:
+                    self.planned.append(label)
+        self.reporter.expect(list(labels))
+
+    def record(self, outcome: HostOutcome) -> None:
+        """Add one host's outcome (thread-safe). Code that drives hosts itself instead
+        of through :meth:`on_hosts` (a rollout) records through here, so that the run
+        record and a live board see its hosts."""
         with self._outcome_lock:
             self.outcomes.append(outcome)
+
+    def record_report(self, host: str, task: str, reached: bool = True) -> None:
+        """Record ``host``'s outcome as its report stands now: ok, or failed with the
+        report's error line (``reached=False``: the host was never worked on)."""
+        report = self.reporter.host(host, task)
+        self.record(HostOutcome(host, task, report.ok, None if report.ok else report.error,
+                                skipped=not reached, reached=reached))
 
 
 __all__ = ["DEFAULT_HOSTS_IN_FLIGHT", "HostHook", "HostOutcome", "Run"]

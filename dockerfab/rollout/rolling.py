@@ -51,12 +51,24 @@ def deploy(run: Run, context: Any, task: str, names: Sequence[str], maps: Sequen
     drive(run, context, task, work, changing)
 
 
+def change_hosts(run: Run, context: Any, task: str, work: Work, audit_flags: dict[str, Any],
+                 lock_wait: Any = None) -> None:
+    """A host utility that changes the daemon without a map (``cleanup-images``,
+    ``load-image`` ...) on the hosts of this call: through the run's one fan-out, each
+    host's work in the host's own lock and the lock of every map with state there, with an
+    audit record in the host's log. No release and no deploy hooks: it deploys nothing."""
+    changing = changing_run(run.settings, task, [], [], audit_flags, run.stop,
+                            lock_wait=lock_wait, host_wide=True)
+    run.on_hosts(context, task, guarded(work, changing))
+
+
 def drive(run: Run, context: Any, task: str, work: Work, changing: ChangingRun) -> None:
     """Run a changing task on the hosts of this call: pre hook, the hosts (all at once
     through the run's fan-out, or in batches when ``changing.options.batch`` is set), post
     hook."""
     targets = run.targets(context)
     hosts = [t.label for t in targets]
+    run.plan_hosts(hosts)
     reporter = run.reporter
     try:
         run_hook("pre_deploy", changing.options.pre_deploy,
@@ -65,6 +77,7 @@ def drive(run: Run, context: Any, task: str, work: Work, changing: ChangingRun) 
         for target in targets:
             reporter.host(target.label, task)
             reporter.finish(target.label, f"not started: {exc}")
+            run.record_report(target.label, task, reached=False)
         return
     try:
         if changing.options.batch is not None:
@@ -158,6 +171,7 @@ def roll_out(run: Run, targets: Sequence[HostTarget], task: str, work: Work,
             reporter.finish(label, exc)
         except Exception as exc:  # noqa: BLE001
             reporter.finish(label, unexpected_error_line(exc))
+        run.record_report(label, task, reached=label in sessions)
         return False
 
     try:
@@ -172,6 +186,7 @@ def roll_out(run: Run, targets: Sequence[HostTarget], task: str, work: Work,
                         reporter.reports[b].exit_code == 5 for b in blocked) else
                         f"not started: the rollout did not begin ({', '.join(blocked)} "
                         "failed)")
+                    run.record_report(label, task, reached=False)
             return
         host_work = guarded(work, changing)
         count = len(progress.batches)
@@ -189,6 +204,7 @@ def roll_out(run: Run, targets: Sequence[HostTarget], task: str, work: Work,
                                                         run), settings.parallel)
             for host, (ok, why) in zip(batch, results):
                 progress.record(host, ok, why)
+                run.record_report(host, task)  # a rollback below may record it again
             failed = [h for h, (ok, _) in zip(batch, results) if not ok]
             reporter.message(None, f"batch {number}/{count}: "
                              + (f"failed on {', '.join(failed)}" if failed else "done")
@@ -200,6 +216,7 @@ def roll_out(run: Run, targets: Sequence[HostTarget], task: str, work: Work,
             reporter.host(label, task)
             reporter.finish(label, "not reached: the rollout stopped before this host"
                             + (f" ({progress.reason()})" if progress.failed else ""))
+            run.record_report(label, task, reached=False)
     finally:
         for label, session in sessions.items():
             try:
@@ -245,4 +262,12 @@ def _roll_back(progress: Progress, sessions: dict[str, HostSession], task: str,
             reporter.finish(host, f"rollback to {ids} failed: {error} (rollout failed: "
                                   f"{why})")
 
-    _each(back, one, run.settings.parallel)
+    def recorded(host: str) -> None:
+        """A host taken back is not at the new release: its outcome is failed (so that
+        ``--retry-failed`` deploys it again, like the hosts the rollout did not reach)."""
+        try:
+            one(host)
+        finally:
+            run.record_report(host, task)
+
+    _each(back, recorded, run.settings.parallel)
