@@ -11,13 +11,20 @@ machine that ran a deploy and every controller sees the same::
                                            is atomic) and who holds it
     <root>/maps/<map>/releases/<id>.json   the last ``docker.releases.keep`` releases
     <root>/maps/<map>/audit.jsonl          one JSON record per changing run (appended)
+    <root>/host/lock/holder                the host's own lock, taken by host utilities
+    <root>/host/audit.jsonl                the host utilities' audit records
 
 The lock covers a map on a host: two runs of the same map on the same host never overlap;
-runs of different maps (which share no containers, volumes or networks) may.
+runs of different maps (which share no containers, volumes or networks) may. A host
+utility that changes the daemon (``cleanup-images``, ``load-image`` ...) may touch any
+map's items: it takes the host's own lock (scope :data:`HOST_SCOPE`), which every map
+run checks when it takes its lock, then the locks of every map with state on the host,
+all or none (:meth:`HostStore.lock_host`).
 """
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import json
 import re
@@ -36,6 +43,8 @@ _SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _ACQUIRED, _LOCKED = "dockerfab-lock-acquired", "dockerfab-lock-held"
 #: Seconds between two attempts while waiting for a lock (``--lock-wait``).
 POLL = 0.5
+#: The scope of the host's own lock and audit log (no map can be named so).
+HOST_SCOPE = "(host)"
 
 
 def _check_name(kind: str, name: str) -> str:
@@ -55,26 +64,40 @@ class HostStore:
         self.root = root.rstrip("/") or "/"
 
     def _dir(self, scope: str) -> str:
+        if scope == HOST_SCOPE:
+            return f"{self.root}/host"
         return f"{self.root}/maps/{_check_name('map name', scope)}"
+
+    def _host_free(self, holder: Holder, then: str) -> str:
+        """Shell: unless the host's own lock is held by another run (a host utility: then
+        its holder is printed after a ``held (host)`` line), run ``then``."""
+        host = shlex.quote(self._dir(HOST_SCOPE) + "/lock")
+        return (f"if [ -d {host} ] && ! grep -qF {shlex.quote(holder.token)} {host}/holder "
+                f"2>/dev/null; then echo {_LOCKED} {shlex.quote(HOST_SCOPE)}; "
+                f"cat {host}/holder 2>/dev/null; else {then}; fi")
 
     # --- lock ------------------------------------------------------------------------------
 
     def try_lock(self, scope: str, holder: Holder
-                 ) -> tuple[Holder | None, dict[str, Any] | None]:
+                 ) -> tuple[Holder | None, dict[str, Any] | None, str]:
         """Take the lock of ``scope`` and, once taken, read its newest release, in one
-        command: returns (None, the newest release or None) when taken, else (who holds it,
-        None): a :class:`Holder`, or an unknown one while the holder is being written."""
+        command: returns (None, the newest release or None, scope) when taken, else (who
+        holds it, None, the scope held): a :class:`Holder`, or an unknown one while the
+        holder is being written. A map's lock is not taken while a host utility holds the
+        host's own lock (the scope held is then :data:`HOST_SCOPE`)."""
         d = shlex.quote(self._dir(scope))
-        out = self.run(
-            f"umask 077; mkdir -p -m 700 {d} && if mkdir {d}/lock 2>/dev/null; then "
-            f"printf '%s' {shlex.quote(holder.to_json())} > {d}/lock/holder && "
-            f"echo {_ACQUIRED}; ({self._releases_script(scope, 1)}); "
-            f"else echo {_LOCKED}; cat {d}/lock/holder 2>/dev/null; fi")
+        take = (f"mkdir -p -m 700 {d} && if mkdir {d}/lock 2>/dev/null; then "
+                f"printf '%s' {shlex.quote(holder.to_json())} > {d}/lock/holder && "
+                f"echo {_ACQUIRED}; ({self._releases_script(scope, 1)}); "
+                f"else echo {_LOCKED}; cat {d}/lock/holder 2>/dev/null; fi")
+        out = self.run("umask 077; " + (take if scope == HOST_SCOPE
+                                        else self._host_free(holder, take)))
         status, _, rest = out.partition("\n")
         if status.strip() == _ACQUIRED:
-            return None, next(iter(_json_lines(rest)), None)
+            return None, next(iter(_json_lines(rest)), None), scope
+        held = HOST_SCOPE if status.strip() == f"{_LOCKED} {HOST_SCOPE}" else scope
         return (Holder.from_json(rest.strip()) or Holder("unknown", 0, "unknown", "unknown", ""),
-                None)
+                None, held)
 
     def lock(self, scopes: Iterable[str], holder: Holder, wait: float = 0.0,
              stop: threading.Event | None = None) -> dict[str, dict[str, Any] | None]:
@@ -86,26 +109,86 @@ class HostStore:
         newest: dict[str, dict[str, Any] | None] = {}
         try:
             for scope in sorted(set(scopes)):
-                deadline = time.monotonic() + wait
-                while True:
-                    other, newest[scope] = self.try_lock(scope, holder)
-                    if other is None:
-                        taken.append(scope)
-                        break
-                    if time.monotonic() >= deadline or (stop is not None and stop.is_set()):
-                        waited = f" (waited {wait:g}s)" if wait else ""
-                        raise HostLocked(f"locked by {other.describe()}{waited}; "
-                                         f"'dockerfab -H {self.host} unlock' removes a stale "
-                                         "lock", other, host=self.host, action="lock",
-                                         item=scope)
-                    if stop is not None:
-                        stop.wait(POLL)
-                    else:
-                        time.sleep(POLL)
+                def attempt(scope: str = scope) -> tuple[Holder, str] | None:
+                    other, newest[scope], held = self.try_lock(scope, holder)
+                    return None if other is None else (other, held)
+                self._acquire(attempt, wait, stop)
+                taken.append(scope)
         except BaseException:
             self.unlock(taken, holder)
             raise
         return newest
+
+    def lock_host(self, holder: Holder, wait: float = 0.0,
+                  stop: threading.Event | None = None) -> list[str]:
+        """For a run that may touch any map's items (a host utility): the host's own lock
+        (from then on no map run takes its lock on the host), then, all or none, the locks
+        of every map with state on the host, which the runs under way hold. While one is
+        held, the host's lock is given back before waiting (a utility never holds some
+        while it waits). Returns every scope taken."""
+        taken: list[str] = []
+
+        def attempt() -> tuple[Holder, str] | None:
+            other, _, _ = self.try_lock(HOST_SCOPE, holder)
+            if other is not None:
+                return other, HOST_SCOPE
+            scopes: list[str] = []
+            try:
+                scopes = self.scopes()
+                found = self._take_all(scopes, holder) if scopes else None
+            except BaseException:
+                with contextlib.suppress(Exception):  # the failure itself is what counts
+                    self.unlock([HOST_SCOPE, *scopes], holder)
+                raise
+            if found is not None:
+                self.unlock([HOST_SCOPE], holder)
+                return found
+            taken[:] = [HOST_SCOPE, *scopes]
+            return None
+        self._acquire(attempt, wait, stop)
+        return taken
+
+    def _take_all(self, scopes: Sequence[str], holder: Holder) -> tuple[Holder, str] | None:
+        """Take the locks of ``scopes`` in one command, all or none (those taken are given
+        back when one is held): None when taken, else who holds which."""
+        dirs = " ".join(shlex.quote(self._dir(s)) for s in scopes)
+        out = self.run(
+            f"umask 077; set -- {dirs}; n=0; for d in \"$@\"; do "
+            f"mkdir -p -m 700 \"$d\" || exit 1; "
+            f"if mkdir \"$d/lock\" 2>/dev/null; then "
+            f"printf '%s' {shlex.quote(holder.to_json())} > \"$d/lock/holder\" || exit 1; "
+            f"n=$((n+1)); else echo {_LOCKED} $n; cat \"$d/lock/holder\" 2>/dev/null; echo; "
+            f"i=0; for t in \"$@\"; do [ $i -lt $n ] || break; rm -rf -- \"$t/lock\"; "
+            f"i=$((i+1)); done; exit 0; fi; done; echo {_ACQUIRED}")
+        status, _, rest = out.strip().partition("\n")
+        if status.strip() == _ACQUIRED:
+            return None
+        word, _, index = status.partition(" ")
+        if word != _LOCKED or not index.strip().isdigit() or int(index) >= len(scopes):
+            raise RemoteError(f"unexpected answer to the lock command: {out.strip()[:200]!r}",
+                              host=self.host, action="lock")
+        return (Holder.from_json(rest.strip()) or Holder("unknown", 0, "unknown", "unknown", ""),
+                scopes[int(index)])
+
+    def _acquire(self, attempt: Callable[[], tuple[Holder, str] | None], wait: float,
+                 stop: threading.Event | None) -> None:
+        """``attempt()`` until it takes what it wants (None) or ``wait`` seconds are over:
+        :class:`HostLocked` naming the scope held and its holder."""
+        deadline = time.monotonic() + wait
+        while True:
+            found = attempt()
+            if found is None:
+                return
+            other, scope = found
+            if time.monotonic() >= deadline or (stop is not None and stop.is_set()):
+                waited = f" (waited {wait:g}s)" if wait else ""
+                raise HostLocked(f"locked by {other.describe()}{waited}; "
+                                 f"'dockerfab -H {self.host} unlock' removes a stale "
+                                 "lock", other, host=self.host, action="lock", item=scope)
+            if stop is not None:
+                stop.wait(POLL)
+            else:
+                time.sleep(POLL)
 
     def unlock(self, scopes: Iterable[str], holder: Holder | None = None) -> list[str]:
         """Remove the locks of ``scopes``: only those that still carry ``holder``'s token,
@@ -132,9 +215,12 @@ class HostStore:
         return [line.strip() for line in out.splitlines() if line.strip()]
 
     def holders(self) -> dict[str, Holder]:
-        """Every lock on the host: map name -> holder."""
+        """Every lock on the host: map name (or :data:`HOST_SCOPE`) -> holder."""
         root = shlex.quote(self.root + "/maps")
-        out = self.run(f"for d in {root}/*/lock; do [ -d \"$d\" ] || continue; "
+        host = shlex.quote(self._dir(HOST_SCOPE) + "/lock")
+        out = self.run(f"if [ -d {host} ]; then echo {shlex.quote('== ' + HOST_SCOPE)}; "
+                       f"cat {host}/holder 2>/dev/null; echo; fi; "
+                       f"for d in {root}/*/lock; do [ -d \"$d\" ] || continue; "
                        f"echo \"== $(basename \"$(dirname \"$d\")\")\"; "
                        f"cat \"$d/holder\" 2>/dev/null; echo; done")
         found: dict[str, Holder] = {}
@@ -207,10 +293,11 @@ class HostStore:
 
     def audit(self, scopes: Iterable[str] = (), last: int | None = None
               ) -> list[dict[str, Any]]:
-        """The audit records of ``scopes`` (default: every map on the host), oldest first
-        (the last ``last`` of them)."""
-        paths = " ".join(shlex.quote(self._dir(s) + "/audit.jsonl") for s in scopes) or \
-            shlex.quote(self.root + "/maps") + "/*/audit.jsonl"
+        """The audit records of ``scopes`` (default: every map on the host and the host
+        utilities'), oldest first (the last ``last`` of them)."""
+        paths = " ".join(shlex.quote(self._dir(s) + "/audit.jsonl") for s in scopes) or (
+            shlex.quote(self._dir(HOST_SCOPE) + "/audit.jsonl") + " "
+            + shlex.quote(self.root + "/maps") + "/*/audit.jsonl")
         out = self.run(f"for f in {paths}; do [ -f \"$f\" ] && cat \"$f\"; done; true")
         records = []
         for line in out.splitlines():
