@@ -451,14 +451,22 @@ def audit(c: Context, last: str | None = None, map: str | None = None, *,
 
 # --- host utilities ------------------------------------------------------------------------
 
-def _utility(c: Context, name: str, fn: Callable[[HostSession], Any]) -> None:
-    """A host utility: ``fn`` on every host; its return value is the host's JSON result."""
+def _utility(c: Context, name: str, fn: Callable[[HostSession], Any],
+             changes: dict[str, Any] | None = None, lock_wait: str | None = None) -> None:
+    """A host utility: ``fn`` on every host; its return value is the host's JSON result.
+    One that changes the daemon (``changes``: its flags as the audit log records them)
+    runs in the host's deploy locks and leaves an audit record (docs/rollouts.rst)."""
     def work(session: HostSession) -> tuple[None, Any]:
         return None, fn(session)
 
     run = Run.of(c)
     run.begin(name, TaskFlags())
-    run.on_hosts(c, name, work)
+    if changes is None:
+        run.on_hosts(c, name, work)
+    else:
+        from dockerfab.rollout.rolling import change_hosts
+
+        change_hosts(run, c, name, work, changes, lock_wait)
 
 
 def _table(c: Context, name: str, table: Callable[[Any], hostinfo.Table]) -> None:
@@ -506,10 +514,10 @@ def list_volumes(c: Context, *, flags: TaskFlags) -> None:
     _table(c, "list-volumes", hostinfo.volumes_table)
 
 
-def _cleanup(c: Context, name: str, what: str,
-             remove: Callable[[HostSession], list[str]]) -> None:
+def _cleanup(c: Context, name: str, what: str, remove: Callable[[HostSession], list[str]],
+             changes: dict[str, Any], lock_wait: str | None) -> None:
     """A clean-up utility: ``remove`` on every host, reporting what it removed."""
-    _utility(c, name, lambda s: _removed(s, what, remove(s)))
+    _utility(c, name, lambda s: _removed(s, what, remove(s)), changes, lock_wait)
 
 
 def _removed(session: HostSession, what: str, names: list[str]) -> list[str]:
@@ -520,19 +528,20 @@ def _removed(session: HostSession, what: str, names: list[str]) -> list[str]:
 
 @host_task(name="cleanup-containers", post=[finish], help={
     "include_initial": "also remove containers that were never started",
-    "exclude": "names to keep (comma-separated)"})
+    "exclude": "names to keep (comma-separated)", **LOCK_HELP})
 def cleanup_containers(c: Context, include_initial: bool = False, exclude: str | None = None,
-                       *, flags: TaskFlags) -> None:
+                       lock_wait: str | None = None, *, flags: TaskFlags) -> None:
     """Remove stopped containers."""
     _cleanup(c, "cleanup-containers", "containers", lambda s: s.client.cleanup_containers(
-        include_initial=include_initial, exclude=split_list(exclude)))
+        include_initial=include_initial, exclude=split_list(exclude)),
+        {"include_initial": include_initial, "exclude": exclude}, lock_wait)
 
 
 @host_task(name="cleanup-images", post=[finish], help={
     "remove_old": "also remove tagged images without a 'latest' tag",
-    "keep_tags": "tags to keep with --remove-old (comma-separated)"})
-def cleanup_images(c: Context, remove_old: bool = False, keep_tags: str | None = None, *,
-                   flags: TaskFlags) -> None:
+    "keep_tags": "tags to keep with --remove-old (comma-separated)", **LOCK_HELP})
+def cleanup_images(c: Context, remove_old: bool = False, keep_tags: str | None = None,
+                   lock_wait: str | None = None, *, flags: TaskFlags) -> None:
     """Remove untagged images (and with --remove-old, old tagged ones); never an image
     that a kept release (see ``releases``) needs."""
     from dockerfab.rollout.guard import store_of
@@ -540,14 +549,16 @@ def cleanup_images(c: Context, remove_old: bool = False, keep_tags: str | None =
     state_dir = Run.of(c).settings.state_dir
     _cleanup(c, "cleanup-images", "images", lambda s: s.client.cleanup_images(
         remove_old=remove_old, keep_tags=split_list(keep_tags),
-        keep_ids=store_of(s, state_dir).release_images()))
+        keep_ids=store_of(s, state_dir).release_images()),
+        {"remove_old": remove_old, "keep_tags": keep_tags}, lock_wait)
 
 
 @host_task(name="remove-all-containers", post=[finish], help={
     "yes": "do not ask for confirmation", "stop_timeout": "seconds to wait for each stop",
-    "exclude": "names to keep (comma-separated)"})
+    "exclude": "names to keep (comma-separated)", **LOCK_HELP})
 def remove_all_containers(c: Context, yes: bool = False, stop_timeout: int = 10,
-                          exclude: str | None = None, *, flags: TaskFlags) -> None:
+                          exclude: str | None = None, lock_wait: str | None = None, *,
+                          flags: TaskFlags) -> None:
     """Stop and remove EVERY container on each host (asks first unless --yes)."""
     run = Run.of(c)
 
@@ -557,7 +568,9 @@ def remove_all_containers(c: Context, yes: bool = False, stop_timeout: int = 10,
             return []
         return _removed(session, "containers", session.client.remove_all_containers(
             stop_timeout=int(stop_timeout), exclude=split_list(exclude)))
-    _utility(c, "remove-all-containers", fn)
+    _utility(c, "remove-all-containers", fn,
+             {"yes": yes, "exclude": exclude,
+              "stop_timeout": None if int(stop_timeout) == 10 else int(stop_timeout)}, lock_wait)
 
 
 @host_task(name="save-image", post=[finish], help={
@@ -575,8 +588,10 @@ def save_image(c: Context, image: str, path: str, *, flags: TaskFlags) -> None:
     _utility(c, "save-image", fn)
 
 
-@host_task(name="load-image", post=[finish], help={"path": "local image tarball (docker save)"})
-def load_image(c: Context, path: str, *, flags: TaskFlags) -> None:
+@host_task(name="load-image", post=[finish], help={"path": "local image tarball (docker save)",
+                                                   **LOCK_HELP})
+def load_image(c: Context, path: str, lock_wait: str | None = None, *,
+               flags: TaskFlags) -> None:
     """Upload an image tarball to each host (docker load), streamed."""
     def fn(session: HostSession) -> Any:
         from dockerfab.fabric.transfer import load_image as load
@@ -585,7 +600,7 @@ def load_image(c: Context, path: str, *, flags: TaskFlags) -> None:
         for line in messages:
             session.reporter.message(session.label, line)
         return messages
-    _utility(c, "load-image", fn)
+    _utility(c, "load-image", fn, {"path": path}, lock_wait)
 
 
 @host_task(name="get-ip", post=[finish], help={"interface": "only this interface (e.g. eth0)",

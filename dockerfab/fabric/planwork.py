@@ -197,9 +197,15 @@ def script_task(run: Run, context: Any, task: str, name: str, instance: str | No
 
 def status_task(run: Run, context: Any, flags: TaskFlags, remove: bool, yes: bool) -> None:
     """``status`` on every host of the call; orphans removed with ``remove`` (asked first
-    unless ``yes``)."""
+    unless ``yes``): then, as every changing run, in the deploy lock of the host's maps,
+    with a release and an audit record."""
     run.begin("status", flags)
     maps = run.maps()
     run.open_early(context)
     work = status_work(maps, remove, lambda q: yes or run.confirm(q))
+    if remove:
+        from dockerfab.rollout.guard import changing_run, guarded
+
+        work = guarded(work, changing_run(run.settings, "status", [], maps,
+                                          {"remove_orphans": True, "yes": yes}, run.stop))
     run.on_hosts(context, "status", work)

@@ -1,6 +1,9 @@
 """What every run that changes a host does around its work there: take the deploy lock of
 the host's maps, note the release the host is at, do the work, record the new release and
-an audit record, give the lock back (also after a failure or Ctrl-C)."""
+an audit record, give the lock back (also after a failure or Ctrl-C). A host utility that
+changes the daemon without a map (``cleanup-images``, ``load-image`` ...) goes through the
+same guard as a *host-wide* run: it locks the host and every map with state there, and its
+audit record goes to the host's own log (no release: it changes no map's configuration)."""
 from __future__ import annotations
 
 import threading
@@ -15,7 +18,7 @@ from dockerfab.rollout.config import RolloutOptions
 from dockerfab.rollout.holder import Holder, utc_stamp, who
 from dockerfab.rollout.recreate import snapshot
 from dockerfab.rollout.release import make_release, new_release_id, same_state
-from dockerfab.rollout.store import HostStore, state_root
+from dockerfab.rollout.store import HOST_SCOPE, HostStore, state_root
 
 
 @dataclass
@@ -48,6 +51,9 @@ class ChangingRun:
     #: Set when a rollout holds every host's lock for the whole run (the guard then
     #: neither takes nor gives back locks).
     holder: Holder | None = None
+    #: A host utility: it may touch any map's items, so it locks the host and every map
+    #: with state there, records no release, and audits to the host's log.
+    host_wide: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -86,7 +92,11 @@ def guarded(work: Work, run: ChangingRun) -> Work:
             holder = run.holder or Holder.here(run.title)
             if run.holder is None:
                 try:
-                    newest = store.lock(scopes, holder, run.options.lock_wait, run.stop)
+                    if run.host_wide:  # the host's own lock, then every map's there
+                        scopes = store.lock_host(holder, run.options.lock_wait, run.stop)
+                        newest = {}
+                    else:
+                        newest = store.lock(scopes, holder, run.options.lock_wait, run.stop)
                 except RemoteError as exc:
                     if not _no_access(exc):
                         raise
@@ -101,7 +111,7 @@ def guarded(work: Work, run: ChangingRun) -> Work:
         outcome = run.outcome(session.label)
         error: BaseException | None = None
         try:
-            for scope in scopes:
+            for scope in () if run.host_wide else scopes:
                 release, outcome.records[scope] = _current_release(
                     store, session, scope, run, newest.get(scope), found[scope])
                 outcome.before[scope] = (release or {}).get("id")
@@ -189,8 +199,11 @@ def _changed_nothing(session: HostSession, error: BaseException | None) -> bool:
 def _record(store: HostStore, session: HostSession, run: ChangingRun, scopes: list[str],
             outcome: HostOutcome, error: BaseException | None) -> dict[str, dict[str, Any]]:
     """Record a new release of each map the run changed; returns the audit records to
-    write (per map)."""
+    write (per map; a host-wide run: one for the host's log, naming the maps it held)."""
     note = "" if error is None else _result(error)
+    if run.host_wide:
+        return {HOST_SCOPE: _audit_record(session, run, None, note, None,
+                                          maps=[s for s in scopes if s != HOST_SCOPE])}
     unchanged = _changed_nothing(session, error)
     for scope in scopes:
         if unchanged and scope in outcome.records:  # nothing done: still the release before
@@ -210,11 +223,17 @@ def _record(store: HostStore, session: HostSession, run: ChangingRun, scopes: li
         outcome.after[scope] = release["id"]
     ids = [i for i in (outcome.after.get(s) or outcome.before.get(s) for s in scopes) if i]
     session.reporter.host(session.label).release = ",".join(ids) or None
-    return {scope: {
-        "time": utc_stamp(), "who": who(), "host": session.label, "task": run.task,
-        "names": list(run.names), "map": scope, "flags": dict(run.flags),
-        "result": "ok" if error is None else note,
-        "release": outcome.after.get(scope) or outcome.before.get(scope)} for scope in scopes}
+    return {scope: _audit_record(session, run, scope, note,
+                                 outcome.after.get(scope) or outcome.before.get(scope))
+            for scope in scopes}
+
+
+def _audit_record(session: HostSession, run: ChangingRun, scope: str | None, note: str,
+                  release: str | None, **extra: Any) -> dict[str, Any]:
+    """One audit record (``note``: the failure, empty when the run was ok)."""
+    return {"time": utc_stamp(), "who": who(), "host": session.label, "task": run.task,
+            "names": list(run.names), "map": scope, "flags": dict(run.flags),
+            "result": note or "ok", "release": release, **extra}
 
 
 def _no_access(error: RemoteError) -> bool:
@@ -235,13 +254,15 @@ def _result(error: BaseException) -> str:
 
 def changing_run(settings: Any, task: str, names: Sequence[str], maps: Sequence[Any],
                  flags: dict[str, Any], stop: threading.Event | None = None,
-                 lock_wait: Any = None, **rollout: Any) -> ChangingRun:
+                 lock_wait: Any = None, host_wide: bool = False,
+                 **rollout: Any) -> ChangingRun:
     """The :class:`ChangingRun` of a task call from its settings and flags (``rollout``:
     batch, watch, max_failures, on_failure as given; None: the setting). ``flags``: the
     call's options as the audit log records them (only values given, not defaults)."""
     options = RolloutOptions.from_settings(settings, lock_wait=lock_wait, **rollout)
     shown = {k: _plain(v) for k, v in flags.items() if v not in (None, False, [], ())}
-    return ChangingRun(task, list(names), list(maps), options, settings.state_dir, shown, stop)
+    return ChangingRun(task, list(names), list(maps), options, settings.state_dir, shown, stop,
+                       host_wide=host_wide)
 
 
 def _plain(value: Any) -> Any:

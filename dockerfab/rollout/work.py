@@ -13,6 +13,7 @@ from dockerfab.rollout import gate
 from dockerfab.rollout.guard import host_maps, store_of
 from dockerfab.rollout.recreate import carry_out, snapshot
 from dockerfab.rollout.release import release_diff, rollback_steps, same_state
+from dockerfab.rollout.store import HOST_SCOPE
 
 
 def lock_work(state_dir: str) -> Work:
@@ -85,10 +86,11 @@ def _only(release: dict[str, Any], selected: set[str] | None) -> dict[str, Any]:
 
 
 def audit_work(state_dir: str, maps: Sequence[str], last: int | None) -> Work:
-    """The audit records of the host (of ``maps``, or of every map), oldest first."""
+    """The audit records of the host (of ``maps``, or of every map and the host utilities,
+    whose map shows as ``(host)``), oldest first."""
     def work(session: HostSession) -> tuple[None, Any]:
         records = store_of(session, state_dir).audit(maps, last)
-        rows = [[r.get("time"), r.get("who"), r.get("map"), r.get("task"),
+        rows = [[r.get("time"), r.get("who"), r.get("map") or HOST_SCOPE, r.get("task"),
                  ",".join(r.get("names") or ()),
                  ",".join(f"{k}={v}" for k, v in sorted((r.get("flags") or {}).items())),
                  r.get("result"), r.get("release") or ""]
