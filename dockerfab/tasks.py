@@ -452,10 +452,12 @@ def audit(c: Context, last: str | None = None, map: str | None = None, *,
 # --- host utilities ------------------------------------------------------------------------
 
 def _utility(c: Context, name: str, fn: Callable[[HostSession], Any],
-             changes: dict[str, Any] | None = None, lock_wait: str | None = None) -> None:
+             changes: dict[str, Any] | None = None, lock_wait: str | None = None,
+             confirm: Callable[[HostSession], bool] | None = None) -> None:
     """A host utility: ``fn`` on every host; its return value is the host's JSON result.
     One that changes the daemon (``changes``: its flags as the audit log records them)
-    runs in the host's deploy locks and leaves an audit record (docs/rollouts.rst)."""
+    runs in the host's deploy locks and leaves an audit record (docs/rollouts.rst), after
+    ``confirm`` (if given) said yes for the host."""
     def work(session: HostSession) -> tuple[None, Any]:
         return None, fn(session)
 
@@ -466,7 +468,7 @@ def _utility(c: Context, name: str, fn: Callable[[HostSession], Any],
     else:
         from dockerfab.rollout.rolling import change_hosts
 
-        change_hosts(run, c, name, work, changes, lock_wait)
+        change_hosts(run, c, name, work, changes, lock_wait, confirm)
 
 
 def _table(c: Context, name: str, table: Callable[[Any], hostinfo.Table]) -> None:
@@ -562,15 +564,19 @@ def remove_all_containers(c: Context, yes: bool = False, stop_timeout: int = 10,
     """Stop and remove EVERY container on each host (asks first unless --yes)."""
     run = Run.of(c)
 
+    def confirmed(session: HostSession) -> bool:  # asked before the host's locks are taken
+        if yes or run.confirm(f"Remove ALL containers on {session.label}?"):
+            return True
+        session.reporter.message(session.label, "skipped (not confirmed)")
+        return False
+
     def fn(session: HostSession) -> Any:
-        if not yes and not run.confirm(f"Remove ALL containers on {session.label}?"):
-            session.reporter.message(session.label, "skipped (not confirmed)")
-            return []
         return _removed(session, "containers", session.client.remove_all_containers(
             stop_timeout=int(stop_timeout), exclude=split_list(exclude)))
     _utility(c, "remove-all-containers", fn,
              {"yes": yes, "exclude": exclude,
-              "stop_timeout": None if int(stop_timeout) == 10 else int(stop_timeout)}, lock_wait)
+              "stop_timeout": None if int(stop_timeout) == 10 else int(stop_timeout)},
+             lock_wait, confirmed)
 
 
 @host_task(name="save-image", post=[finish], help={

@@ -11,8 +11,10 @@ plain JSON::
                "web2": {"result": "not reached", "error": "web2: cannot connect ..."}}}
 
 ``result`` is ``ok``, ``failed`` (reached, but a task failed there) or ``not reached``
-(the connection failed, or the host was never started: ``--fail-fast``, Ctrl-C). Building
-and reading records is pure; :func:`write` and :func:`load` do the file I/O.
+(the connection failed, or the host was never started: ``--fail-fast``, Ctrl-C, a rollout
+batch after the one that failed). A host a rollout took back to its old release is
+``failed``: a retry rolls it out again. Building and reading records is pure;
+:func:`write` and :func:`load` do the file I/O.
 """
 from __future__ import annotations
 

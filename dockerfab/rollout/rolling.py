@@ -52,14 +52,23 @@ def deploy(run: Run, context: Any, task: str, names: Sequence[str], maps: Sequen
 
 
 def change_hosts(run: Run, context: Any, task: str, work: Work, audit_flags: dict[str, Any],
-                 lock_wait: Any = None) -> None:
+                 lock_wait: Any = None,
+                 confirm: Callable[[HostSession], bool] | None = None) -> None:
     """A host utility that changes the daemon without a map (``cleanup-images``,
     ``load-image`` ...) on the hosts of this call: through the run's one fan-out, each
     host's work in the host's own lock and the lock of every map with state there, with an
-    audit record in the host's log. No release and no deploy hooks: it deploys nothing."""
+    audit record in the host's log. No release and no deploy hooks: it deploys nothing.
+    ``confirm(session)`` is asked before the locks are taken; False leaves the host alone
+    (no lock, no record)."""
     changing = changing_run(run.settings, task, [], [], audit_flags, run.stop,
                             lock_wait=lock_wait, host_wide=True)
-    run.on_hosts(context, task, guarded(work, changing))
+    locked = guarded(work, changing)
+
+    def host_work(session: HostSession) -> tuple[int | None, Any]:
+        if confirm is not None and not confirm(session):
+            return None, []
+        return locked(session)
+    run.on_hosts(context, task, host_work)
 
 
 def drive(run: Run, context: Any, task: str, work: Work, changing: ChangingRun) -> None:

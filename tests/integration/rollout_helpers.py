@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,23 @@ class Project:
                                       filters={"type": "container"})
                 if str((e.get("Actor") or {}).get("Attributes", {}).get("name", "")
                        ).startswith(self.name + ".") and e.get("status") in CHANGES]
+
+    def wait_for_lock(self, host: str, timeout: float = 30.0) -> None:
+        """Until a run holds this map's deploy lock on ``host``."""
+        lock = f"{self.state_dir(host)}/lock/holder"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.host_shell(host, f"cat {lock} 2>/dev/null"):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"no run took the lock of {self.name} on {host}")
+
+    def host_audit(self, host: str, task: str) -> list[dict[str, Any]]:
+        """The records of the host utility ``task`` in ``host``'s audit log that name
+        this map among the maps they held."""
+        _, doc = self.json("-H", host, "audit")
+        return [r for h in doc["hosts"] for r in h["result"] or ()
+                if r["task"] == task and self.name in (r.get("maps") or ())]
 
     def host_shell(self, host: str, command: str) -> str:
         with self.bed.host(host).ssh_client() as client:

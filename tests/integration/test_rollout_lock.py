@@ -60,27 +60,17 @@ def test_two_updates_at_once_one_works_the_other_exits_5_naming_the_holder(proje
 def test_a_second_run_waits_with_lock_wait(project):
     _deployed(project, "1")
     first = project.popen("-H", "bed1", "update", "__all__")
-    _wait_for_lock(project, "bed1")
+    project.wait_for_lock("bed1")
     waited = project.run("-H", "bed1", "update", "__all__", "--lock-wait", "60")
     assert first.wait(120) == 0
     assert waited.returncode == 0  # it waited, then found nothing to do
     assert "UNCHANGED" in waited.stdout
 
 
-def _wait_for_lock(project, host, timeout=30.0):
-    lock = f"{project.state_dir(host)}/lock/holder"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if project.host_shell(host, f"cat {lock} 2>/dev/null"):
-            return
-        time.sleep(0.1)
-    raise AssertionError("the first run never took the lock")
-
-
 def test_a_lock_left_by_a_killed_run_is_shown_and_removed_by_unlock(project):
     _deployed(project, "1")
     victim = project.popen("-H", "bed1", "update", "__all__")
-    _wait_for_lock(project, "bed1")
+    project.wait_for_lock("bed1")
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(30)
 
@@ -104,7 +94,7 @@ def test_a_lock_left_by_a_killed_run_is_shown_and_removed_by_unlock(project):
 def test_ctrl_c_gives_the_lock_back(project):
     _deployed(project, "1")
     run = project.popen("-H", "bed1", "update", "__all__")
-    _wait_for_lock(project, "bed1")
+    project.wait_for_lock("bed1")
     run.send_signal(signal.SIGINT)
     assert run.wait(120) == 130
     assert project.name not in project.run("-H", "bed1", "lock").stdout

@@ -44,3 +44,23 @@ def test_a_retry_keeps_the_hosts_it_did_not_touch():
     assert second.to_retry() == ["c"] and second.argv == ["startup", "web"]
     assert merged(None, second) is second
     assert RunRecord.from_json(second.to_json()).hosts == second.hosts
+
+
+def test_a_rollout_s_outcomes_as_the_run_record_reads_them():
+    """As ``rollout.rolling.roll_out`` records them: bed1 switched in batch 1, bed2 failed
+    in batch 2, both taken back (each recorded again, failed), bed3 never reached."""
+    outcomes = [HostOutcome("bed1", "update", True),
+                HostOutcome("bed2", "update", False, "start m.app: unhealthy"),
+                HostOutcome("bed1", "update", False, "rolled back to r1 (rollout failed)"),
+                HostOutcome("bed2", "update", False, "rolled back to r2 (rollout failed)"),
+                HostOutcome("bed3", "update", False, "not reached: the rollout stopped",
+                            skipped=True, reached=False)]
+    got = host_results(["bed1", "bed2", "bed3"], outcomes)
+    assert {h: r["result"] for h, r in got.items()} == {
+        "bed1": "failed", "bed2": "failed", "bed3": "not reached"}
+    assert got["bed1"]["error"].startswith("rolled back to r1")
+    # --on-failure stop: bed1 stays at the new release and is not retried
+    stopped = host_results(["bed1", "bed2", "bed3"], [outcomes[0], outcomes[1], outcomes[4]])
+    record = RunRecord(["update"], ["update", "__all__", "--batch", "1"], "bed1,bed2,bed3",
+                       "t0", 1.0, stopped)
+    assert record.to_retry() == ["bed2", "bed3"]
