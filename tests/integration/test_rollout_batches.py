@@ -1,7 +1,8 @@
 """Rolling deploys over SSH on bed1..bed3, as issue 11 asks for them: a bad image caught on
 the first host and rolled back there while the others are never touched, a good image
 going out one batch at a time, and a failure in the second batch taking the first batch's
-host back too."""
+host back too; a halted rollout in the run record, and ``--retry-failed`` rolling out again
+on only the hosts that failed or were never reached."""
 from __future__ import annotations
 
 import itertools
@@ -39,6 +40,11 @@ def _deployed(project):
     assert project.run("-H", ",".join(HOSTS), "startup", "__all__").returncode == 0
     return good, {h: {c: _exact(project.container(h, c)) for c in ("app", "web")}
                   for h in HOSTS}
+
+
+def _record(project):
+    doc = json.loads((project.directory / ".dockerfab" / "last-run.json").read_text())
+    return doc, {h: e["result"] for h, e in doc["hosts"].items()}
 
 
 def _by_host(doc):
@@ -110,10 +116,9 @@ def test_failure_in_the_second_batch_rolls_back_the_first_batch_too(project):
     assert "rolled back to" in hosts["bed2"]["error"]
     assert hosts["bed3"]["error"].startswith("not reached")
     # the run record: bed1 was switched and taken back, so it is not at the new release
-    # either; --retry-failed (test_rollout_retry.py) takes all three
-    record = json.loads((project.directory / ".dockerfab" / "last-run.json").read_text())
-    assert {h: e["result"] for h, e in record["hosts"].items()} == {
-        "bed1": "failed", "bed2": "failed", "bed3": "not reached"}
+    # either; --retry-failed takes all three
+    record, results = _record(project)
+    assert results == {"bed1": "failed", "bed2": "failed", "bed3": "not reached"}
     assert "rolled back to" in record["hosts"]["bed1"]["error"]
     for host in ("bed1", "bed2"):
         app = project.container(host, "app")
@@ -121,3 +126,37 @@ def test_failure_in_the_second_batch_rolls_back_the_first_batch_too(project):
     assert project.events("bed3", began, ended) == []
     project.write_map("1", mode="one")
     assert project.run("-H", ",".join(HOSTS), "status").returncode == 0
+
+
+def test_a_halted_rollout_is_retried_on_its_failed_and_unreached_hosts_only(project):
+    _deployed(project)
+    project.build("2", hosts=("bed1", "bed3"))
+    project.build("2", healthy=False, hosts=("bed2",))  # the second batch fails its gate
+    project.write_map("2", mode="two")
+
+    halted = project.run("-H", ",".join(HOSTS), "update", "__all__", "--batch", "1",
+                         "--on-failure", "stop")
+    assert halted.returncode == 1
+    doc, results = _record(project)
+    assert results == {"bed1": "ok", "bed2": "failed", "bed3": "not reached"}
+    assert doc["tasks"] == ["update"] and "--batch" in doc["argv"]
+    assert "unhealthy" in doc["hosts"]["bed2"]["error"]
+    assert doc["hosts"]["bed3"]["error"].startswith("not reached")
+
+    fixed = project.build("2", hosts=("bed2",), variant="b")  # a healthy image, same tag
+    time.sleep(1.1)  # events have whole-second times: none of the first run's from here on
+    began = time.time()
+    retry = project.run("--retry-failed")
+    ended = time.time()
+    assert retry.returncode == 0
+    assert "[bed1]" not in retry.stdout
+    assert "batch 1/2 (bed2): started" in retry.stdout  # in batches again, -H order
+    assert "batch 2/2 (bed3): started" in retry.stdout
+    assert project.events("bed1", began, ended) == []  # bed1 was left alone
+    assert project.container("bed2", "app")["Image"] == fixed["bed2"]
+    assert "MODE=two" in project.container("bed3", "app")["Config"]["Env"]
+    assert _record(project)[1] == {"bed1": "ok", "bed2": "ok", "bed3": "ok"}
+
+    again = project.run("--retry-failed")
+    assert again.returncode == 0 and "nothing to retry" in again.stderr
+
