@@ -52,15 +52,20 @@ class Project:
     name: str = field(default_factory=lambda: unique("dfrel"))
     images: list[str] = field(default_factory=list)
     image_ids: set[str] = field(default_factory=set)
+    #: ``docker.state_dir`` on the hosts: the project's own state, which no other run
+    #: shares (None: the daemon's dockerfab-state volume, shared by every project)
+    state_root: str | None = None
 
     @property
     def repository(self) -> str:
         return f"{self.name}/app"
 
     def state_dir(self, host: str) -> str:
-        """This map's directory in the host's state (the daemon's dockerfab-state volume)."""
-        mountpoint = self.bed_api(host).inspect_volume("dockerfab-state")["Mountpoint"]
-        return f"{mountpoint}/maps/{self.name}"
+        """This map's directory in the host's state (the daemon's dockerfab-state volume,
+        or the project's own ``state_root``)."""
+        root = self.state_root or self.bed_api(host).inspect_volume(
+            "dockerfab-state")["Mountpoint"]
+        return f"{root}/maps/{self.name}"
 
     def build(self, tag: str, healthy: bool | None = True, slow_stop: bool = False,
               hosts: tuple[str, ...] | None = None, variant: str = "") -> dict[str, str]:
@@ -83,7 +88,17 @@ class Project:
             app["stop_timeout"] = stop_timeout
         data = {"name": self.name, "app": app, "web": {"image": BASE, "links": ["app"]}}
         (self.directory / "map.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+        if self.state_root:
+            docker.setdefault("state_dir", self.state_root)
         write_project(self.directory, {"maps": ["map.yaml"], **docker})
+
+    def deploy_slow_to_update(self, tag: str = "1") -> None:
+        """Start the map on its hosts on an image whose stop takes SLOW_STOP seconds, then
+        change the map: an ``update`` now re-creates it, and holds the lock a while."""
+        self.build(tag, healthy=None, slow_stop=True)
+        self.write_map(tag, mode="one", stop_timeout=SLOW_STOP)
+        assert self.run("-H", ",".join(self.hosts), "startup", "__all__").returncode == 0
+        self.write_map(tag, mode="two", stop_timeout=SLOW_STOP)
 
     def argv(self, *args: str) -> list[str]:
         return [program_path("dockerfab"), "-S", str(self.ssh_config), *args]
@@ -153,4 +168,4 @@ class Project:
                 with contextlib.suppress(docker.errors.APIError):  # not here, gone, in use
                     api.remove_image(image_id, force=True)
             with contextlib.suppress(docker.errors.NotFound):  # no run made it
-                self.host_shell(host, f"rm -rf {self.state_dir(host)}")
+                self.host_shell(host, f"rm -rf {self.state_root or self.state_dir(host)}")

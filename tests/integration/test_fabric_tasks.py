@@ -7,6 +7,7 @@ import subprocess
 from tests.integration.fabric_helpers import (
     program_path,
     run_program,
+    unique,
     write_project,
 )
 from tests.integration.test_fabric_cli import project  # noqa: F401  (fixture)
@@ -62,8 +63,18 @@ def test_host_utilities(bed, ssh_config, tmp_path):
     assert "registry.example.com/app:latest" in proc.stdout
 
 
-def test_save_and_load_image_stream_through_ssh(bed, bed_api, ssh_config, tmp_path):
-    write_project(tmp_path, {"maps": []})
+@pytest.fixture
+def own_state(bed):
+    """A ``docker.state_dir`` of the test's own on bed2: load-image takes the deploy lock
+    of every map with state on the host, and the bed is shared."""
+    path = f"/tmp/{unique('t_state')}"
+    yield path
+    with bed.host("bed2").ssh_client() as client:
+        client.exec_command(f"rm -rf {path}")[1].read()
+
+
+def test_save_and_load_image_stream_through_ssh(bed, bed_api, ssh_config, tmp_path, own_state):
+    write_project(tmp_path, {"maps": [], "state_dir": own_state})
     image = "registry.example.com/app:latest"
     saved = run_program("fab", tmp_path, ssh_config, "-H", "bed1", "save-image", image,
                         "{host}-app.tar")

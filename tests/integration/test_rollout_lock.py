@@ -10,7 +10,7 @@ import time
 import pytest
 
 from tests.integration.fabric_helpers import write_ssh_config
-from tests.integration.rollout_helpers import SLOW_STOP, Project
+from tests.integration.rollout_helpers import Project
 
 
 @pytest.fixture(scope="module")
@@ -25,17 +25,8 @@ def project(bed, bed_api, tmp_path, ssh_config):
     p.cleanup()
 
 
-def _deployed(project, tag):
-    """Start the map on an image whose stop takes SLOW_STOP seconds (so an update that
-    re-creates it runs for a while), then change the map."""
-    project.build(tag, healthy=None, slow_stop=True)
-    project.write_map(tag, mode="one", stop_timeout=SLOW_STOP)
-    assert project.run("-H", "bed1", "startup", "__all__").returncode == 0
-    project.write_map(tag, mode="two", stop_timeout=SLOW_STOP)
-
-
 def test_two_updates_at_once_one_works_the_other_exits_5_naming_the_holder(project):
-    _deployed(project, "1")
+    project.deploy_slow_to_update()
     first = project.popen("-H", "bed1", "update", "__all__")
     second = project.popen("-H", "bed1", "update", "__all__")
     outs = [(p.wait(120), *p.communicate()) for p in (first, second)]
@@ -58,7 +49,7 @@ def test_two_updates_at_once_one_works_the_other_exits_5_naming_the_holder(proje
 
 
 def test_a_second_run_waits_with_lock_wait(project):
-    _deployed(project, "1")
+    project.deploy_slow_to_update()
     first = project.popen("-H", "bed1", "update", "__all__")
     project.wait_for_lock("bed1")
     waited = project.run("-H", "bed1", "update", "__all__", "--lock-wait", "60")
@@ -68,7 +59,7 @@ def test_a_second_run_waits_with_lock_wait(project):
 
 
 def test_a_lock_left_by_a_killed_run_is_shown_and_removed_by_unlock(project):
-    _deployed(project, "1")
+    project.deploy_slow_to_update()
     victim = project.popen("-H", "bed1", "update", "__all__")
     project.wait_for_lock("bed1")
     os.kill(victim.pid, signal.SIGKILL)
@@ -92,7 +83,7 @@ def test_a_lock_left_by_a_killed_run_is_shown_and_removed_by_unlock(project):
 
 
 def test_ctrl_c_gives_the_lock_back(project):
-    _deployed(project, "1")
+    project.deploy_slow_to_update()
     run = project.popen("-H", "bed1", "update", "__all__")
     project.wait_for_lock("bed1")
     run.send_signal(signal.SIGINT)
