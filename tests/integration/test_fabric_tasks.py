@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from tests.integration.fabric_helpers import (
     program_path,
     run_program,

@@ -11,15 +11,9 @@ import time
 
 import pytest
 
-from tests.integration.fabric_helpers import write_ssh_config
 from tests.integration.rollout_helpers import Project
 
 HOSTS = ("bed1", "bed2", "bed3")
-
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 @pytest.fixture

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.fabric_helpers import write_ssh_config
 from tests.integration.rollout_helpers import Project
-
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 @pytest.fixture

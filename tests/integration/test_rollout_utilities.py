@@ -9,13 +9,7 @@ import re
 import docker.errors
 import pytest
 
-from tests.integration.fabric_helpers import write_ssh_config
 from tests.integration.rollout_helpers import BASE, Project
-
-
-@pytest.fixture(scope="module")
-def ssh_config(bed, tmp_path_factory):
-    return write_ssh_config(bed, tmp_path_factory.mktemp("ssh"))
 
 
 def _project(bed, bed_api, tmp_path, ssh_config, host):
