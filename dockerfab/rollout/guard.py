@@ -93,7 +93,7 @@ def guarded(work: Work, run: ChangingRun) -> Work:
             if run.holder is None:
                 try:
                     if run.host_wide:  # the host's own lock, then every map's there
-                        scopes = store.lock_host(holder, run.options.lock_wait, run.stop)
+                        held = store.lock_host(holder, run.options.lock_wait, run.stop)
                         newest = {}
                     else:
                         newest = store.lock(scopes, holder, run.options.lock_wait, run.stop)
@@ -108,6 +108,8 @@ def guarded(work: Work, run: ChangingRun) -> Work:
             else:  # a rollout holds the locks: read what they protect now
                 newest = {s: next(iter(store.releases(s, 1)), None) for s in scopes}
             found = seen.result()
+        if run.host_wide:
+            scopes = held  # (not before: the records thread reads the maps' scopes)
         outcome = run.outcome(session.label)
         error: BaseException | None = None
         try:
