@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -125,6 +126,13 @@ def _transfer(row: RowView, bar: bool) -> RenderableType:
     return grid
 
 
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 class BoardPrinter(TextPrinter):
     """Human output on a terminal with a live board (see the module's docstring)."""
 
@@ -165,9 +173,11 @@ class BoardPrinter(TextPrinter):
         environ = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
         self._console = Console(file=stream, highlight=False, emoji=False, markup=False,
                                 force_terminal=True, _environ=environ)
+        # what else writes to the terminal goes above the board; stderr only when it is
+        # the terminal too (2>file keeps getting what it always got)
         self._live = Live(console=self._console, get_renderable=self._view,
                           refresh_per_second=REFRESH, transient=False,
-                          redirect_stdout=True, redirect_stderr=True)
+                          redirect_stdout=True, redirect_stderr=_is_terminal(sys.stderr))
         from dockerfab import interrupts
 
         def cursor_back() -> None:  # a second Ctrl-C ends the process without stop()

@@ -210,3 +210,22 @@ def test_rows_fit_the_width(width, monkeypatch):
     assert all(len(line) <= width for line in lines)
     assert lines[0].startswith("startup  2 hosts: 1 running, 1 failed")
     assert lines[1].startswith("b ") and "FAILED" in lines[1]
+
+
+def test_stderr_redirected_to_a_file_keeps_its_lines(monkeypatch):
+    """``2>file`` with the board on the terminal: stderr's lines still go to the file;
+    stray writes to stdout go above the board."""
+    import sys
+
+    monkeypatch.setenv("TERM", "xterm")
+    out, err = FakeTerminal(), io.StringIO()
+    monkeypatch.setattr("sys.stdout", out)
+    monkeypatch.setattr("sys.stderr", err)
+    reporter = Reporter(BoardPrinter())
+    reporter.host("bed1", "startup")
+    sys.stderr.write("dockerfab: a warning\n")
+    print("a stray line")
+    reporter.finish("bed1")
+    reporter.end(full=False)
+    assert err.getvalue() == "dockerfab: a warning\n"
+    assert "a stray line" in out.getvalue() and "a warning" not in out.getvalue()
