@@ -15,6 +15,10 @@ from dockerfab.errors import ConnectionFailed, DockerFabError
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.fabric.shell import LocalShell, RemoteShell, Shell
 
+# with this module, not on first use: open_session imports it while the host's SSH handshake
+# still runs (dockerfab.fabric.early), so the SSH adapter is ready when the connection is
+from dockerfab.ssh.client import docker_client
+
 
 class DockerFabricClient(DockerClientWrapper):
     """``DockerClientWrapper`` for one host plus :meth:`run_cmd` on that host.
@@ -63,8 +67,6 @@ def fabric_docker_client(connection: Connection | None, settings: DockerSettings
             client = client_class(base_url=url, **kwargs)
             client.shell = LocalShell(label, settings.sudo, settings.command_timeout)
         else:
-            from dockerfab.ssh import docker_client
-
             client = docker_client(connection.transport, url, client_class=client_class,
                                    mode=settings.mode,  # type: ignore[arg-type]  # validated
                                    sudo=settings.sudo, host=label,
