@@ -73,7 +73,10 @@ class Project:
         same tag); returns host -> image id."""
         image = f"{self.repository}:{tag}"
         self.images.append(image)
-        text = dockerfile(tag + variant, healthy, slow_stop)
+        # the map's name in the version: the same Dockerfile text would build the same image
+        # id in another test (another engineer's run on the shared bed), whose clean-up
+        # removes its image ids by force
+        text = dockerfile(f"{self.name}-{tag}{variant}", healthy, slow_stop)
         ids = {h: build_image(self.bed_api(h), image, text, {})
                for h in hosts or self.hosts}
         self.image_ids.update(ids.values())
