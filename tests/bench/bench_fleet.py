@@ -109,6 +109,8 @@ def run_program(workdir: Path, words: Sequence[str], counted: bool = False,
         tail = log.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}:\n{tail}")
     run = Run(seconds, usage.ru_maxrss)
+    say(f"  {' '.join(words[words.index('-H') + 2:] if '-H' in words else words)}: "
+        f"{seconds:.2f} s, peak RSS {usage.ru_maxrss // 1024} MiB")   # kept if a size fails
     if counted and counts_file.exists():
         import json
 
@@ -219,6 +221,7 @@ def bench_size(hosts: Sequence[BedHost], apis: Sequence[CountingClient], args: a
             floor_name = name + "_floor"
             try:
                 figures.floor.append(floor_cold_startup(apis, floor_name, args.containers))
+                say(f"  floor startup: {figures.floor[-1][0]:.2f} s")
             finally:
                 remove_map(apis, floor_name)
 
