@@ -106,8 +106,12 @@ def run_program(workdir: Path, words: Sequence[str], counted: bool = False,
         seconds = time.perf_counter() - began
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in ok:
-        tail = log.read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}:\n{tail}")
+        text = log.read_text(errors="replace")
+        # the lines that say why (a host's ERROR, a traceback), then the end of the output
+        why = [line for line in text.splitlines()
+               if " ERROR " in line or "FAILED" in line or "Error" in line][:20]
+        raise RuntimeError(f"{' '.join(words)} exited {proc.returncode}:\n"
+                           + "\n".join([*why, "...", text[-1500:]]))
     run = Run(seconds, usage.ru_maxrss)
     say(f"  {' '.join(words[words.index('-H') + 2:] if '-H' in words else words)}: "
         f"{seconds:.2f} s, peak RSS {usage.ru_maxrss // 1024} MiB")   # kept if a size fails
