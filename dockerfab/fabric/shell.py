@@ -28,10 +28,21 @@ def _wrap(command: str, sudo: bool) -> str:
     return "sh -c " + shlex.quote(command) if sudo else command
 
 
+#: longer commands are cut in error lines (a state command carries a whole release record)
+SHOWN_COMMAND = 160
+
+
+def shown(command: str) -> str:
+    """``command`` as an error line names it: cut after ``SHOWN_COMMAND`` characters."""
+    if len(command) <= SHOWN_COMMAND:
+        return command
+    return f"{command[:SHOWN_COMMAND]}... ({len(command)} characters)"
+
+
 def _failure(host: str, command: str, code: int | None, stderr: str) -> RemoteError:
     last = stderr.strip().splitlines()[-1] if stderr.strip() else "no error output"
     return RemoteError(f"exit status {code}: {last}", host=host, action="run_cmd",
-                       item=command)
+                       item=shown(command))
 
 
 class RemoteShell:
@@ -69,25 +80,25 @@ class RemoteShell:
         line = "sudo -n " + _wrap(command, True) if self.sudo else command
         transport = self.connection.transport
         if transport is None or not transport.is_active():
-            raise ConnectionFailed(f"SSH connection lost before run_cmd {command}",
+            raise ConnectionFailed(f"SSH connection lost before run_cmd {shown(command)}",
                                    host=self.host)
         try:
             result = run_command(transport, line, stdin=stdin, timeout=self.timeout)
         except Exception as exc:
             if not transport.is_active():
-                raise ConnectionFailed(f"{lost_reason(transport)} during run_cmd {command}",
+                raise ConnectionFailed(f"{lost_reason(transport)} during run_cmd {shown(command)}",
                                        host=self.host) from exc
             raise RemoteError(f"could not run: {exc}", host=self.host, action="run_cmd",
-                              item=command) from exc
+                              item=shown(command)) from exc
         if result.lost:
-            raise ConnectionFailed(f"{lost_reason(transport)} during run_cmd {command}",
+            raise ConnectionFailed(f"{lost_reason(transport)} during run_cmd {shown(command)}",
                                    host=self.host)
         if result.timed_out:
             raise RemoteError(f"timed out after {self.timeout:g} s (docker.timeout)",
-                              host=self.host, action="run_cmd", item=command)
+                              host=self.host, action="run_cmd", item=shown(command))
         if result.status is None:
             raise RemoteError("the command ended without an exit status (its session was "
-                              "closed)", host=self.host, action="run_cmd", item=command)
+                              "closed)", host=self.host, action="run_cmd", item=shown(command))
         if result.status != 0:
             raise _failure(self.host, command, result.status,
                            result.stderr.decode("utf-8", "replace"))
@@ -100,10 +111,10 @@ class RemoteShell:
         except Exception as exc:
             transport = self.connection.transport
             if transport is None or not transport.is_active():
-                raise ConnectionFailed(f"SSH connection lost during run_cmd {command}",
+                raise ConnectionFailed(f"SSH connection lost during run_cmd {shown(command)}",
                                        host=self.host) from exc
             raise RemoteError(f"could not run: {' '.join(str(exc).split())}", host=self.host,
-                              action="run_cmd", item=command) from exc
+                              action="run_cmd", item=shown(command)) from exc
         if result.exited != 0:
             raise _failure(self.host, command, result.exited, result.stderr)
         return str(result.stdout)
@@ -130,7 +141,7 @@ class LocalShell:
                                   timeout=self.timeout)
         except subprocess.TimeoutExpired:
             raise RemoteError(f"timed out after {self.timeout:g} s (docker.timeout)",
-                              host=self.host, action="run_cmd", item=command) from None
+                              host=self.host, action="run_cmd", item=shown(command)) from None
         if proc.returncode != 0:
             raise _failure(self.host, command, proc.returncode,
                            proc.stderr.decode("utf-8", "replace"))
