@@ -29,6 +29,7 @@ from tests.bed.system import (
     stop_process,
     unmount_under,
     wait_for,
+    wait_started,
     write_if_changed,
 )
 
@@ -100,9 +101,15 @@ def wait_trusts_registries(host: HostLayout, api: Any) -> None:
 
 
 def wait_dockerd(host: HostLayout, pid: int) -> None:
-    """Wait until the dockerd started as ``pid`` answers; fail at once if it exits."""
-    wait_for(lambda: docker_ping(host.docker_socket), 60, f"{host.name}'s dockerd",
-             host.dockerd_log, pid)
+    """Wait until the dockerd started as ``pid`` answers; one that exits while starting is
+    started again (see :func:`tests.bed.system.wait_started`)."""
+    def restart() -> int:
+        stop_dockerd(host)
+        host.dockerd_pidfile.unlink(missing_ok=True)
+        return start_detached(dockerd_argv(host), host.dockerd_log)
+
+    wait_started(pid, lambda: docker_ping(host.docker_socket), f"{host.name}'s dockerd",
+                 host.dockerd_log, restart)
 
 
 def _socket_bound(pid: int, host: HostLayout) -> bool:
@@ -184,9 +191,11 @@ def finish(host: HostLayout, started: dict[str, Any], local_api: Any,
     if problems:   # fails this host only (cli checks bed1..N before starting anything)
         raise RuntimeError("routing is wrong: " + "; ".join(problems))
     pid, reloaded = started.get(host.name, (None, False))
-    if pid is not None:
+    if pid is not None and host.kind == "podman":
         wait_for(lambda: docker_ping(host.docker_socket), 60, f"{host.name}'s daemon",
                  host.dockerd_log, pid)
+    elif pid is not None:
+        wait_dockerd(host, pid)
     ensure_sshd(host)
     if host.has_daemon:
         api = docker.APIClient(base_url=f"unix://{host.docker_socket}", version="auto")

@@ -134,10 +134,14 @@ def _zombie(pid: int) -> bool:
         return True
 
 
+class ProcessExited(RuntimeError):
+    """The process that :func:`wait_for` waited on ended before it was ready."""
+
+
 def wait_for(check: Callable[[], bool], timeout: float, what: str, log: Path | None = None,
              pid: int | None = None) -> None:
-    """Poll ``check`` until it is true; raise on time-out or when process ``pid`` ended,
-    quoting the tail of ``log``."""
+    """Poll ``check`` until it is true; raise on time-out (RuntimeError) or when process
+    ``pid`` ended (:class:`ProcessExited`), quoting the tail of ``log``."""
     deadline = time.monotonic() + timeout
     delay = 0.02
     while not check():
@@ -146,10 +150,31 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str, log: Path | N
             tail = ""
             if log is not None and log.exists():
                 tail = "\n  " + "\n  ".join(log.read_text(errors="replace").splitlines()[-15:])
-            reason = "it exited" if ended else f"timed out after {timeout:.0f}s"
-            raise RuntimeError(f"{reason} while waiting for {what}{tail}")
+            if ended:
+                raise ProcessExited(f"it exited while waiting for {what}{tail}")
+            raise RuntimeError(f"timed out after {timeout:.0f}s while waiting for {what}{tail}")
         time.sleep(delay)
         delay = min(delay * 1.5, 0.25)
+
+
+def wait_started(pid: int, ready: Callable[[], bool], what: str, log: Path,
+                 restart: Callable[[], int], attempts: int = 3) -> int:
+    """Wait until the daemon started as ``pid`` is ``ready``; one that exits while starting is
+    started again with ``restart`` (which cleans up and returns the new pid), ``attempts`` in
+    all. With all of the bed's daemons starting at once on two cores, dockerd can give up on
+    its own containerd ("timeout waiting for containerd to start"), which says nothing about
+    the next try. Returns the pid that is ready."""
+    for attempt in range(1, attempts + 1):
+        try:
+            wait_for(ready, 60, what, log, pid)
+            return pid
+        except ProcessExited as exc:
+            if attempt == attempts:
+                raise
+            last = str(exc).splitlines()[-1].strip()
+            say(f"{what} exited while starting ({last}); starting it again")
+            pid = restart()
+    raise AssertionError("unreachable")
 
 
 def ensure_local_dockerd() -> None:
@@ -158,13 +183,18 @@ def ensure_local_dockerd() -> None:
     if docker_ping(LOCAL_DOCKER_SOCKET):
         return
     say(f"starting the local dockerd (log {LOCAL_DOCKERD_LOG})")
-    # it trusts the bed's plain-HTTP registries; one that was running already may not
-    pid = start_detached(["dockerd", *(f"--insecure-registry={reg.address}" for reg in REGISTRIES)],
-                         LOCAL_DOCKERD_LOG)
-    LOCAL_DOCKERD_PIDFILE.parent.mkdir(parents=True, exist_ok=True)
-    LOCAL_DOCKERD_PIDFILE.write_text(f"{pid}\n")
-    wait_for(lambda: docker_ping(LOCAL_DOCKER_SOCKET), 60, "the local dockerd", LOCAL_DOCKERD_LOG,
-             pid)
+
+    def start() -> int:
+        # it trusts the bed's plain-HTTP registries; one that was running already may not
+        pid = start_detached(
+            ["dockerd", *(f"--insecure-registry={reg.address}" for reg in REGISTRIES)],
+            LOCAL_DOCKERD_LOG)
+        LOCAL_DOCKERD_PIDFILE.parent.mkdir(parents=True, exist_ok=True)
+        LOCAL_DOCKERD_PIDFILE.write_text(f"{pid}\n")
+        return pid
+
+    wait_started(start(), lambda: docker_ping(LOCAL_DOCKER_SOCKET), "the local dockerd",
+                 LOCAL_DOCKERD_LOG, start)
 
 
 def stop_local_dockerd() -> None:
