@@ -18,9 +18,16 @@ LOCAL_DOCKERD_PIDFILE = RUN_DIR / "local-dockerd.pid"   # only when `up` started
 
 HOST_NAMES = ("bed1", "bed2", "bed3")
 BED_NET = ipaddress.IPv4Network("198.18.0.0/24")       # the only network a bed host routes to
-ALLOWED_NET = ipaddress.ip_network("198.18.0.0/15")   # everything the bed may address at all
+ALLOWED_NET = ipaddress.ip_network("198.18.0.0/16")   # everything the bed may address at all
 BRIDGE = "dfbed0"
 BRIDGE_ADDRESS = "198.18.0.1"
+# Every Docker host's own docker bridge and pool for user networks: the same ranges on all of
+# them (like separate machines, which all default to 172.17.0.0/16), each in its own
+# namespace, inside the bed's 198.18.0.0/16 and clear of its hosts' subnets; an unreachable
+# route keeps the root namespace's default route from carrying such packets off the machine.
+DOCKER_BIP = "198.18.128.1/24"
+DOCKER_ADDRESS_POOL = "198.18.192.0/18"
+DOCKER_NET = ipaddress.IPv4Network("198.18.128.0/17")    # both
 SSH_PORT = 22
 SSH_USER = "root"
 REMOTE_DOCKER_SOCKET = "/var/run/docker.sock"         # as a bed host's SSH session sees it
@@ -61,9 +68,8 @@ class HostLayout:
         self.address = address or str(BED_NET.network_address + 10 + index)
         self.netns = f"dockerfab-{self.name}"
         self.veth = veth or f"dfbed-{self.name}"   # root-namespace end; inside it is eth0
-        # the host's own docker bridge and pool for user networks (198.19.0.0/16, routed nowhere)
-        self.bip = bip or f"198.19.{index}.1/24"
-        self.address_pool = address_pool or f"198.19.{64 * index}.0/18"
+        self.bip = bip or DOCKER_BIP                 # the host's docker bridge ...
+        self.address_pool = address_pool or DOCKER_ADDRESS_POOL   # ... and user networks
         self.run_dir = RUN_DIR / self.name
         self.data_dir = DATA_DIR / self.name
         self.docker_socket = self.run_dir / "docker.sock"    # Podman's API socket on bed-podman
@@ -97,14 +103,13 @@ INNER_NET = ipaddress.IPv4Network("198.18.1.0/24")     # behind the bastion only
 INNER_BRIDGE = "dfinner0"                             # in the bastion's namespace
 INNER_BRIDGE_ADDRESS = "198.18.1.1"
 PODMAN_HOST = HostLayout(200, "bed-podman", kind="podman", address="198.18.0.200",
-                         veth="dfbed-podman", bip="198.19.10.0/24",
-                         address_pool="198.19.16.0/20")
+                         veth="dfbed-podman",   # Podman takes the bridge's subnet
+                         bip=str(ipaddress.ip_interface(DOCKER_BIP).network))
 BASTION_HOST = HostLayout(201, "bed-bastion", kind="bastion", address="198.18.0.201",
                           veth="dfbed-bastion")
 INNER_HOSTS = tuple(
     HostLayout(210 + n, f"bed-inner{n}", kind="inner", address=f"198.18.1.{10 + n}",
-               subnet=INNER_NET, veth=f"dfin-inner{n}", bip=f"198.19.{10 + n}.1/24",
-               address_pool=f"198.19.{16 * (1 + n)}.0/20", via=BASTION_HOST.name)
+               subnet=INNER_NET, veth=f"dfin-inner{n}", via=BASTION_HOST.name)
     for n in (1, 2))
 OTHER_HOSTS = (PODMAN_HOST, BASTION_HOST, *INNER_HOSTS)
 ALL_HOSTS = (*HOSTS, *OTHER_HOSTS)
@@ -113,15 +118,10 @@ ALL_HOSTS = (*HOSTS, *OTHER_HOSTS)
 # fleet benchmark, on a subnet of their own (bedN at 198.18.2.N; the bridge has 198.18.2.1
 # too), clear of bed1..3, of 198.18.0.99 (tests use it as an address where no host is) and
 # of the other hosts. They reach the bridge's 198.18.0.1 (the registries) through
-# 198.18.2.1 and nothing else. Like separate machines, which all default to 172.17.0.0/16,
-# they share one docker bridge range and one address pool, each in its own namespace.
+# 198.18.2.1 and nothing else.
 MAX_HOSTS = 100
 FLEET_NET = ipaddress.IPv4Network("198.18.2.0/24")
 FLEET_BRIDGE_ADDRESS = "198.18.2.1"
-FLEET_BIP = "198.18.128.1/24"
-FLEET_ADDRESS_POOL = "198.18.192.0/18"
-#: both ranges: unreachable from the root namespace (where the default route leaves the machine)
-FLEET_DOCKER_NET = ipaddress.IPv4Network("198.18.128.0/17")
 
 
 def fleet_host(number: int) -> HostLayout:
@@ -131,7 +131,7 @@ def fleet_host(number: int) -> HostLayout:
     if not len(HOSTS) < number <= MAX_HOSTS:
         raise ValueError(f"bed hosts are numbered 1..{MAX_HOSTS}, not {number}")
     return HostLayout(number, f"bed{number}", address=str(FLEET_NET.network_address + number),
-                      subnet=FLEET_NET, bip=FLEET_BIP, address_pool=FLEET_ADDRESS_POOL,
+                      subnet=FLEET_NET,
                       gateway_routes=((ipaddress.IPv4Network(f"{BRIDGE_ADDRESS}/32"),
                                        FLEET_BRIDGE_ADDRESS),))
 

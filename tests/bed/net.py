@@ -17,8 +17,8 @@ from tests.bed.layout import (
     BED_NET,
     BRIDGE,
     BRIDGE_ADDRESS,
+    DOCKER_NET,
     FLEET_BRIDGE_ADDRESS,
-    FLEET_DOCKER_NET,
     FLEET_NET,
     INNER_BRIDGE,
     INNER_BRIDGE_ADDRESS,
@@ -47,27 +47,25 @@ def ensure_bridge() -> None:
         run("ip", "link", "set", BRIDGE, "up")
     if run("iptables", "-C", *_FORWARD_RULE, check=False).returncode != 0:
         run("iptables", "-I", *_FORWARD_RULE)
+    # the hosts' docker ranges (198.18.128.0/17) exist only inside their namespaces; here the
+    # default route would carry such packets off the machine
+    if str(DOCKER_NET) not in run("ip", "route", "show", "type", "unreachable").stdout:
+        run("ip", "route", "replace", "unreachable", str(DOCKER_NET))
 
 
 def ensure_fleet_address() -> None:
-    """The bridge's address on the fleet hosts' subnet (198.18.2.1/24), unless it has it, and
-    an ``unreachable`` route for their docker ranges (198.18.128.0/17) in the root namespace,
-    whose default route would carry such packets off the machine."""
+    """The bridge's address on the fleet hosts' subnet (198.18.2.1/24), unless it has it."""
     if f" {FLEET_BRIDGE_ADDRESS}/" not in run("ip", "-4", "-o", "addr", "show", "dev",
                                               BRIDGE).stdout:
         say(f"adding {FLEET_BRIDGE_ADDRESS}/{FLEET_NET.prefixlen} to bridge {BRIDGE}")
         run("ip", "addr", "add", f"{FLEET_BRIDGE_ADDRESS}/{FLEET_NET.prefixlen}", "dev", BRIDGE)
-    if str(FLEET_DOCKER_NET) not in run("ip", "route", "show", "type", "unreachable").stdout:
-        run("ip", "route", "replace", "unreachable", str(FLEET_DOCKER_NET))
 
 
 def remove_fleet_address() -> None:
-    """Take the fleet subnet's address off the bridge and its unreachable route out again
-    (when no fleet host is left)."""
+    """Take the fleet subnet's address off the bridge (when no fleet host is left)."""
     if _exists(BRIDGE):
         run("ip", "addr", "del", f"{FLEET_BRIDGE_ADDRESS}/{FLEET_NET.prefixlen}", "dev", BRIDGE,
             check=False)
-    run("ip", "route", "del", "unreachable", str(FLEET_DOCKER_NET), check=False)
 
 
 def remove_bridge() -> None:
@@ -76,6 +74,7 @@ def remove_bridge() -> None:
         pass
     if _exists(BRIDGE):
         run("ip", "link", "del", BRIDGE)
+    run("ip", "route", "del", "unreachable", str(DOCKER_NET), check=False)
 
 
 def ensure_host_net(host: HostLayout, jump: HostLayout | None = None) -> None:
@@ -168,7 +167,7 @@ def routes_problems(host: HostLayout, ipv4: list[dict[str, Any]],
     The only routes through eth0 must be the host's subnet (198.18.0.0/24; an inner host's
     198.18.1.0/24; a fleet host's 198.18.2.0/24) and its ``gateway_routes`` (a fleet host's
     198.18.0.1/32 via 198.18.2.1); its own docker bridges (the bastion's inner bridge) may
-    add routes inside 198.18.0.0/15; there must be no default route and no IPv6 route.
+    add routes inside 198.18.0.0/16; there must be no default route and no IPv6 route.
     """
     problems = [f"{host.name}: IPv6 route {r.get('dst', '?')} dev {r.get('dev', '?')}"
                 for r in ipv6]
