@@ -14,7 +14,7 @@ from typing import Any
 
 from fabric import Executor
 from fabric.tasks import ConnectionCall
-from invoke import Call, Context
+from invoke import Call, Context, Exit
 
 from dockerfab.fabric.pipeline import Run
 
@@ -43,9 +43,14 @@ class ParallelExecutor(Executor):
 
     def _call(self, group: list[Call], results: dict[Any, Any], request: Any) -> Run:
         """One task call for the group's hosts (all of a task's ``-H`` hosts)."""
+        from dockerfab.errors import DockerFabError
+
         call = group[0]
         contexts = [self._context(c) for c in group]
-        run = Run.of(self.config)  # made once, when the first task's config is loaded
+        try:
+            run = Run.of(self.config)  # made once, when the first task's config is loaded
+        except DockerFabError as exc:  # bad settings, before any host: one line, as in a task
+            raise Exit(f"dockerfab: {exc}", code=2) from None
         if request is not None and request.retry is not None:
             run.only_hosts = set(request.retry)
         if isinstance(call, ConnectionCall):

@@ -121,7 +121,8 @@ class DockerSettings:
 
     @classmethod
     def from_config(cls, config: Any, environ: Mapping[str, str] | None = None) -> DockerSettings:
-        """Read the ``docker`` key of an Invoke config (or a plain dict), then ``DOCKERFAB_*``."""
+        """Read the ``docker`` key of an Invoke config (or a plain dict), then ``DOCKERFAB_*``
+        (an empty variable counts as unset, as ``DOCKERFAB_OUTPUT= fab ...`` means)."""
         raw: dict[str, Any] = {}
         section = _get(config, "docker")
         if section is not None:
@@ -129,7 +130,7 @@ class DockerSettings:
         environ = os.environ if environ is None else environ
         for field in dataclasses.fields(cls):
             value = environ.get("DOCKERFAB_" + field.name.upper())
-            if value is not None:
+            if value:
                 raw[field.name] = value
         return cls.from_dict(raw)
 

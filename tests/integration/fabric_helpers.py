@@ -58,11 +58,16 @@ def fabric_overrides() -> dict[str, Any]:
             "timeouts": {"connect": 5}}
 
 
-def write_project(directory: Path, docker: dict[str, Any]) -> None:
-    """A two-line fabfile and a fabric.yaml with ``docker`` settings."""
+#: What a project's fabric.yaml says so that ``fab`` hands a task all its -H hosts at once.
+PARALLEL_FAB = {"tasks": {"executor_class": "dockerfab.fabric.executor.ParallelExecutor"}}
+
+
+def write_project(directory: Path, docker: dict[str, Any],
+                  extra: dict[str, Any] | None = None) -> None:
+    """A two-line fabfile and a fabric.yaml with ``docker`` settings (and ``extra`` keys)."""
     (directory / "fabfile.py").write_text(
         "# dockerfab tasks\nfrom dockerfab.tasks import ns  # noqa: F401\n")
-    (directory / "fabric.yaml").write_text(yaml.safe_dump({**fabric_overrides(),
+    (directory / "fabric.yaml").write_text(yaml.safe_dump({**fabric_overrides(), **(extra or {}),
                                                            "docker": docker}))
 
 

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tests.integration.fabric_helpers import (
+    PARALLEL_FAB,
     UNREACHABLE,
     run_program,
     unique,
@@ -111,10 +112,14 @@ def test_fab_startup_twice_then_shutdown(bed, bed_api, project, ssh_config):
         assert containers(bed_api(host), name) == {}
 
 
-def test_dockerfab_works_on_hosts_concurrently(bed, bed_api, project, ssh_config):
+@pytest.mark.parametrize("program", ["dockerfab", "fab"])
+def test_works_on_hosts_concurrently(bed, bed_api, project, ssh_config, program):
+    """``dockerfab`` always; ``fab`` with dockerfab's executor in fabric.yaml."""
     directory, name, _ = project
+    if program == "fab":
+        write_project(directory, {"maps": ["map.yaml"]}, PARALLEL_FAB)
     env = {"DOCKERFAB_OUTPUT": "json"}
-    proc = run_program("dockerfab", directory, ssh_config, "-H", ",".join(HOSTS),
+    proc = run_program(program, directory, ssh_config, "-H", ",".join(HOSTS),
                        "startup", "web_server", env=env)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
@@ -123,10 +128,20 @@ def test_dockerfab_works_on_hosts_concurrently(bed, bed_api, project, ssh_config
     assert start1 < end2 and start2 < end1  # the hosts' action windows overlap
     for host in HOSTS:
         assert containers(bed_api(host), name) == expected(name)
-    down = run_program("dockerfab", directory, ssh_config, "-H", ",".join(HOSTS),
+    down = run_program(program, directory, ssh_config, "-H", ",".join(HOSTS),
                        "shutdown", "__all__")
     assert down.returncode == 0
     assert all(containers(bed_api(h), name) == {} for h in HOSTS)
+    assert len(re.findall(r"^HOST ", down.stdout, re.M)) == 1   # one summary for the hosts
+
+
+def test_fab_with_dockerfab_executor_reports_a_bad_setting_in_one_line(project, ssh_config):
+    directory, _, _ = project
+    write_project(directory, {"maps": ["map.yaml"]}, PARALLEL_FAB)
+    proc = run_program("fab", directory, ssh_config, "-H", UNREACHABLE, "status",
+                       env={"DOCKERFAB_OUTPUT": "xml"})
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "dockerfab: docker.output: expected one of text, json, got 'xml'"
 
 
 def test_failing_hosts_get_one_line_each_while_others_finish(bed, bed_api, project,

@@ -36,6 +36,12 @@ def test_dockerfab_env_overrides_config():
     assert s.accept_unknown_hosts is True
 
 
+def test_an_empty_dockerfab_variable_counts_as_unset():
+    config = Config(overrides={"docker": {"output": "json"}})
+    assert DockerSettings.from_config(config, environ={"DOCKERFAB_OUTPUT": ""}).output == "json"
+    assert DockerSettings.from_config({}, environ={"DOCKERFAB_OUTPUT": ""}).output == "text"
+
+
 def test_bare_socket_path_becomes_unix_url():
     assert DockerSettings.from_dict({"base_url": "/run/x.sock"}).docker_url == "unix:///run/x.sock"
 
