@@ -132,7 +132,7 @@ def test_works_on_hosts_concurrently(bed, bed_api, project, ssh_config, program)
                        "shutdown", "__all__")
     assert down.returncode == 0
     assert all(containers(bed_api(h), name) == {} for h in HOSTS)
-    assert len(re.findall(r"^HOST ", down.stdout, re.M)) == 1   # one summary for the hosts
+    assert len(re.findall(r"^HOST ", down.stdout, re.MULTILINE)) == 1   # one summary
 
 
 def test_fab_with_dockerfab_executor_reports_a_bad_setting_in_one_line(project, ssh_config):
