@@ -56,7 +56,7 @@ def recreate_reasons(desired: DesiredContainer, state: ContainerState,
     desired_env = desired.environment
     for key, value in desired_env.items():
         if key not in actual_env:
-            reasons.append(f"env {key} missing")
+            reasons.append(f"env {key} added")
         elif actual_env[key] != value:
             reasons.append(f"env {key} changed")
     explicit = _explicit(state)

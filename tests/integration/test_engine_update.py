@@ -155,7 +155,7 @@ def test_leaf_environment_change_recreates_exactly_that_container(docker_api, en
     results = mc.update("__all__")
     assert {(r.kind, r.item) for r in results} == {
         (k, f"{name}.att") for k in ("stop", "remove", "create", "start")}
-    assert all(r.reasons == ["env NEW missing"] for r in results)
+    assert all(r.reasons == ["env NEW added"] for r in results)
     after = ids(docker_api, name)
     assert {k for k in after if after[k] != before[k]} == {f"{name}.att"}
 
@@ -174,7 +174,7 @@ def test_a_long_lived_client_sees_map_edits_without_refresh(docker_api, engine_i
                                              "environment": {"EDITED": "1"}}
     cmap.containers["helper"] = {"image": IMAGE, "stop_timeout": 1}
     assert [(a.kind, a.reasons) for a in mc.plan("update", "app")
-            if a.kind == "create"] == [("create", ["env EDITED missing"])]
+            if a.kind == "create"] == [("create", ["env EDITED added"])]
     mc.update("app")
     config = docker_api.inspect_container(f"{name}.app")["Config"]
     assert "EDITED=1" in config["Env"]

@@ -96,7 +96,7 @@ def test_example_map_on_podman(podman_host, bed_api, project, ssh_config):
     (directory / "map.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     update = dockerfab("update", "web_server")
     assert update.returncode == 0, update.stdout + update.stderr
-    assert "env APP_MODE missing" in update.stdout
+    assert "env APP_MODE added" in update.stdout
     for instance in ("instance1", "instance2"):
         env = api.inspect_container(f"{name}.app_server.{instance}")["Config"]["Env"]
         assert "APP_MODE=2" in env

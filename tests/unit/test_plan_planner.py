@@ -82,7 +82,7 @@ def test_update_reasons_and_no_cascade():
     plan = planner.plan_update(make_input(cmap, snap), ActionOptions())
     recreated = {a.item for a in plan if a.kind == "create"}
     assert recreated == {"example_map.app_server.instance1", "example_map.app_server.instance2"}
-    assert {tuple(a.reasons) for a in plan} == {("env PASSWORD missing",)}
+    assert {tuple(a.reasons) for a in plan} == {("env PASSWORD added",)}
     assert "s3cret" not in repr([a.reasons for a in plan])
     # the removal half runs before the creation half
     first_create = min(a.step for a in plan if a.kind == "create")
@@ -267,7 +267,7 @@ def test_keyword_arguments_that_cannot_change_live_warn():
         warnings.simplefilter("error")
         plan = planner.plan_update(inp, ActionOptions.from_kwargs({"environment": {"A": "1"}}))
     assert [a.kind for a in plan] == ["stop", "remove", "create", "start"]
-    assert plan[0].reasons == ["env A missing"]
+    assert plan[0].reasons == ["env A added"]
     # and every other option too
     inp = make_input(cmap, snap, extra={"privileged": True})
     with warnings.catch_warnings():

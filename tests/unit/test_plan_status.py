@@ -72,7 +72,7 @@ def test_each_state_with_the_update_plans_reasons():
         APP2: with_state(observed(base[APP2]), "exited"),
         WEB: None})
     found = by_name(status)
-    assert found[APP1].state == DRIFTED and found[APP1].reasons == ["env PASSWORD missing"]
+    assert found[APP1].state == DRIFTED and found[APP1].reasons == ["env PASSWORD added"]
     # drifted wins over stopped: update re-creates it anyway
     assert found[APP2].state == DRIFTED and found[APP2].status == "exited"
     assert found[WEB].state == MISSING and found[WEB].status is None
