@@ -25,6 +25,7 @@ from dockerfab.fabric.flags import (
     STATUS_FLAGS,
     TaskFlags,
     cmd_check,
+    gate_settings,
     host_task,
     number,
     split_list,
@@ -380,20 +381,22 @@ def _selected(run: Run, maps: list[Any], names: str | None) -> set[str] | None:
     "names": "only these container configurations (and what depends on them), comma-"
              "separated; default all",
     "to": "the release to go back to (its id or a unique beginning); default the newest "
-          "one that differs from what runs now", **LOCK_HELP})
+          "one that differs from what runs now", **GATE_HELP, **LOCK_HELP})
 def rollback(c: Context, names: str | None = None, to: str | None = None,
-             lock_wait: str | None = None, *, flags: TaskFlags) -> None:
+             lock_wait: str | None = None, wait: bool = True, readiness: str | None = None,
+             health_timeout: str | None = None, *, flags: TaskFlags) -> None:
     """Re-create containers exactly as an earlier release had them (image and
     configuration), in dependency order, each ready before the next; itself a release."""
     from dockerfab.rollout.rolling import deploy
     from dockerfab.rollout.work import rollback_work
 
     run = Run.of(c)
-    settings = run.begin("rollback", flags)
+    settings = gate_settings(run.begin("rollback", flags), {
+        "wait": wait, "readiness": readiness, "health_timeout": health_timeout})
     maps = run.maps()
     work = rollback_work(settings.state_dir, maps, _selected(run, maps, names), to,
                          flags.dry_run, readiness=settings.readiness,
-                         timeout=settings.health_timeout, stop=run.stop)
+                         timeout=settings.health_timeout, stop=run.stop, wait=settings.wait)
     if flags.dry_run:
         run.on_hosts(c, "rollback", work)
     else:

@@ -101,10 +101,11 @@ def _create(client: Any, record: dict[str, Any]) -> None:
 
 def carry_out(client: Any, steps: Sequence[Step], host: str,
               listener: Callable[[Any], None], *, readiness: float = gate.READINESS,
-              timeout: float = gate.TIMEOUT, stop: threading.Event | None = None) -> None:
+              timeout: float = gate.TIMEOUT, stop: threading.Event | None = None,
+              wait: bool = True) -> None:
     """Run a rollback's steps: removals and the old containers of re-created ones first
     (dependents before what they need), then create and start in creation order, each
-    level health-gated before the next."""
+    container health-gated before the next (unless not ``wait``)."""
     def act(kind: str, item: str, reasons: list[str], fn: Callable[[], Any]) -> None:
         listener(Event(kind, item, "start", reasons))
         began = time.monotonic()
@@ -135,5 +136,6 @@ def carry_out(client: Any, steps: Sequence[Step], host: str,
         act("create", step.name, step.reasons + notes, partial(_create, client, record))
         if record.get("running"):
             act("start", step.name, step.reasons, partial(client.start, step.name))
-            gate.wait_ready(client, [step.name], host=host, readiness=readiness,
-                            timeout=timeout, stop=stop)
+            if wait:
+                gate.wait_ready(client, [step.name], host=host, readiness=readiness,
+                                timeout=timeout, stop=stop)

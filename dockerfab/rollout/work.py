@@ -121,9 +121,10 @@ def rollback_target(releases: list[dict[str, Any]], current: list[dict[str, Any]
 def rollback_work(state_dir: str, maps: Sequence[Any], selected: set[str] | None,
                   to: str | None, dry_run: bool, readiness: float = gate.READINESS,
                   timeout: float = gate.TIMEOUT, targets: dict[str, str] | None = None,
-                  stop: Any = None) -> Work:
+                  stop: Any = None, wait: bool = True) -> Work:
     """Bring the map's containers back to a release. ``targets`` (map -> release id, as an
-    automatic rollback knows them) overrides ``to`` per map."""
+    automatic rollback knows them) overrides ``to`` per map; ``wait``: health-gate each
+    container it starts."""
     def work(session: HostSession) -> tuple[int | None, Any]:
         store = store_of(session, state_dir)
         unchanged = 0
@@ -149,7 +150,7 @@ def rollback_work(state_dir: str, maps: Sequence[Any], selected: set[str] | None
                                      f"{target.get('who')} at {target.get('time')})")
             carry_out(session.client, active, session.label,
                       session.reporter.listener(session.label), readiness=readiness,
-                      timeout=timeout, stop=stop)
+                      timeout=timeout, stop=stop, wait=wait)
             done[scope] = str(target["id"])
         return unchanged, done or None
     return work

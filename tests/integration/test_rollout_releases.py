@@ -99,3 +99,30 @@ def test_cleanup_images_keeps_what_a_kept_release_needs(project, bed_api):
     assert bed_api("bed3").inspect_image(old)["Id"] == old
     assert project.run("-H", "bed3", "rollback").returncode == 0
     assert project.container("bed3", "app")["Image"] == old
+
+
+def test_rollback_takes_the_health_gate_flags(project):
+    """A rollback to a release whose image never becomes healthy fails its health gate,
+    as a deploy would; --no-wait takes it back all the same; a bad value changes nothing."""
+    project.build("1", healthy=False)
+    project.write_map("1")
+    assert project.run("-H", "bed1", "startup", "__all__", "--no-wait").returncode == 0
+    project.build("2")
+    project.write_map("2")
+    assert project.run("-H", "bed1", "update", "__all__").returncode == 0
+    rows = [line for line in project.run("-H", "bed1", "releases").stdout.splitlines()
+            if line[:2] == "20"]
+    first = rows[-1].split()[0]
+    app_2 = project.container("bed1", "app")["Id"]
+
+    bad = project.run("-H", "bed1", "rollback", "--to", first, "--readiness", "soon")
+    assert bad.returncode == 2 and "--readiness" in bad.stderr
+    assert project.container("bed1", "app")["Id"] == app_2
+
+    gated = project.run("-H", "bed1", "rollback", "--to", first, "--health-timeout", "30")
+    assert gated.returncode != 0
+    assert "unhealthy" in gated.stdout + gated.stderr
+
+    ungated = project.run("-H", "bed1", "rollback", "--to", first, "--no-wait")
+    assert ungated.returncode == 0, ungated.stdout + ungated.stderr
+    assert project.container("bed1", "app")["Config"]["Image"] == f"{project.repository}:1"
