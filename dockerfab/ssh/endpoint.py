@@ -41,8 +41,10 @@ def disable_nagle(transport: Transport) -> None:
     """Set TCP_NODELAY on the transport's socket (when it is a TCP socket).
 
     http.client writes a request's headers and body separately; with Nagle's algorithm the
-    body then waits for the server's delayed ACK (~40 ms per POST). OpenSSH sets the same
-    option on interactive and forwarding connections.
+    body then waits for the server's delayed ACK (~40 ms per POST), and so does the SSH
+    handshake's authentication request (:func:`dockerfab.fabric.connection.prepare` sets it
+    before the handshake). OpenSSH sets the same option on interactive and forwarding
+    connections.
     """
     sock = getattr(transport, "sock", None)
     if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):

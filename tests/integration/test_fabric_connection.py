@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
+import socket
 
 import pytest
 from fabric import Config
 
 from dockerfab.errors import ConnectionFailed, HostKeyError, RemoteError
-from dockerfab.fabric.connection import connect
+from dockerfab.fabric.connection import close_connection, connect
 from dockerfab.fabric.run import HostTarget, close_session, open_session
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.output import Reporter
@@ -50,6 +51,17 @@ def test_run_cmd_failure_names_host_and_command(bed, config):
     message = str(info.value)
     assert message.startswith("bed1 run_cmd ls /nonexistent-dockerfab-dir: exit status ")
     assert "No such file" in message and "\n" not in message
+
+
+def test_the_handshake_runs_with_nagle_off(bed, config):
+    """The SSH socket sends small packets at once from the start: with Nagle's algorithm
+    on, the authentication request waited ~40 ms for the server's delayed ACK."""
+    connection = connect("bed1", config, DockerSettings())  # no Docker client made yet
+    try:
+        sock = connection.transport.sock
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        close_connection(connection)
 
 
 def test_unknown_host_key_is_refused(bed, config):

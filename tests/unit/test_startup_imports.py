@@ -70,3 +70,27 @@ def test_paramiko_comes_with_fabric_only():
     program = modules_after(RUN.format(args="'--list'"))
     paramiko = {m for m in program if m.split(".")[0] in ("paramiko", "cryptography")}
     assert paramiko <= fabric_alone
+
+
+def test_only_the_console_entry_leaves_its_objects_to_the_exit():
+    """``main()`` as the console script freezes the collector's objects as it ends (the
+    exit then does not walk them); called in-process with arguments (tests, a fabfile)
+    it leaves the caller's collector alone."""
+    probe = """
+import contextlib, gc, io, json, sys
+from dockerfab.cli import main
+def frozen_after(argv):
+    before = gc.get_freeze_count()
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            main(argv)
+        except SystemExit:
+            pass
+    return gc.get_freeze_count() > before
+in_process = frozen_after(["--version"])
+sys.argv = ["dockerfab", "--version"]
+print(json.dumps([in_process, frozen_after(None)]))
+"""
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert json.loads(done.stdout.splitlines()[-1]) == [False, True]
