@@ -9,10 +9,13 @@ on (a bad flag, map or name) into exit status 2 with its one-line message.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from types import MappingProxyType
 from typing import Any
 
 from fabric.tasks import Task, task
@@ -42,14 +45,19 @@ FLAG_HELP = {
 #: flag sets of the task kinds
 MAP_FLAGS = ("fail_fast", "dry_run", "format", "verbose", "quiet")
 STATUS_FLAGS = ("fail_fast", "format", "verbose", "quiet")
+#: tasks that print containers' output lines (logs, exec)
+LINE_FLAGS = ("format",)
 _DEFAULTS = {f.name: f.default for f in fields(TaskFlags)}
 
 
 def host_task(*, flags: Iterable[str] = (), help: dict[str, str] | None = None,
+              short: dict[str, str] | None = None,
               **task_kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
     """Make a Fabric task of ``body(c, ..., flags: TaskFlags)`` with the shared ``flags``
-    added to its command line; ``help`` documents the task's own parameters, the rest of
-    ``task_kwargs`` go to :func:`fabric.tasks.task` (``name``, ``post``, ``iterable``)."""
+    added to its command line; ``help`` documents the task's own parameters, ``short``
+    gives some of them a short flag of their own (``{"follow": "f"}``: no other parameter
+    gets that letter), the rest of ``task_kwargs`` go to :func:`fabric.tasks.task`
+    (``name``, ``post``, ``iterable``)."""
     shared = tuple(flags)
 
     def decorate(body: Callable[..., Any]) -> Any:
@@ -74,7 +82,9 @@ def host_task(*, flags: Iterable[str] = (), help: dict[str, str] | None = None,
         call.__signature__ = signature.replace(  # type: ignore[attr-defined]
             parameters=[*required, *added, *optional])
         texts = {**(help or {}), **{n: FLAG_HELP[n] for n in shared}}
-        return task(help=texts, klass=ShortFlagTask, **task_kwargs)(call)
+        made = task(help=texts, klass=ShortFlagTask, **task_kwargs)(call)
+        made.short_flags = dict(short or {})
+        return made
     return decorate
 
 
@@ -91,9 +101,17 @@ class ShortFlagTask(Task):  # type: ignore[misc]
         finally:
             self.help = texts
 
+    #: parameter -> its short flag, kept from every other parameter (``host_task(short=)``)
+    short_flags: Mapping[str, str] = MappingProxyType({})
+
     def arg_opts(self, name: str, default: Any, taken_names: set[str]) -> dict[str, Any]:
-        opts: dict[str, Any] = super().arg_opts(name, default, taken_names)
-        opts["names"] = [n for n in opts["names"] if n not in ("-", "_")]
+        own = self.short_flags.get(name)
+        taken = taken_names | set(self.short_flags.values())
+        if own is not None:
+            taken |= set(name)  # no letter of its own name: the one given instead
+        opts: dict[str, Any] = super().arg_opts(name, default, taken)
+        names = [n for n in opts["names"] if n not in ("-", "_")]
+        opts["names"] = [*names, own] if own is not None else names
         return opts
 
 
@@ -114,6 +132,51 @@ def number(value: Any) -> float | int | None:
     except ValueError:
         raise UsageError(f"expected a number, not {value!r}") from None
     return int(result) if result.is_integer() else result
+
+
+def tail_lines(value: str | int | None) -> int | None:
+    """``--tail``: a number of lines (0 or more), or ``all`` (None)."""
+    if value is None or str(value).strip().lower() == "all":
+        return None
+    text = str(value).strip()
+    if not text.isdigit():
+        raise UsageError(f"--tail must be a number of lines or 'all', not {value!r}")
+    return int(text)
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def since_time(value: str | None, now: float) -> float | None:
+    """``--since``: a duration back from ``now`` (``90s``, ``10m``, ``1h30m``, ``2d``), an
+    RFC 3339 time (``2026-12-01T10:00:00Z``; without an offset: local time) or a UNIX
+    timestamp; the UNIX time it means. None when not given."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    if re.fullmatch(rf"(?:{_DURATION.pattern})+", text):
+        seconds = sum(float(n) * _UNITS[u] for n, u in _DURATION.findall(text))
+        return now - seconds
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    try:
+        when = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--since must be a duration (10m, 1h30m), an RFC 3339 time "
+                         f"(2026-12-01T10:00:00Z) or a UNIX timestamp, not {value!r}") from None
+    return when.timestamp()  # a time without an offset is local time, as Docker's CLI has it
+
+
+def env_pairs(values: Sequence[str] | None) -> tuple[str, ...]:
+    """``--env K=V`` (repeatable): ``K=V`` strings, each with a name before its ``=``."""
+    pairs = []
+    for value in values or ():
+        key, sep, _ = str(value).partition("=")
+        if not sep or not key or any(c.isspace() for c in key):
+            raise UsageError(f"--env takes NAME=VALUE, not {value!r}")
+        pairs.append(str(value))
+    return tuple(pairs)
 
 
 def cmd_check(value: str | None) -> Any:

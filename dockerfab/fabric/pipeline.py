@@ -136,9 +136,10 @@ class Run:
         return run
 
     # ----- a task's start ----------------------------------------------------------------------
-    def begin(self, task: str, flags: TaskFlags) -> DockerSettings:
+    def begin(self, task: str, flags: TaskFlags, lines: bool = False) -> DockerSettings:
         """A task starts: its ``--fail-fast``/``--format`` apply to the settings, its output
-        flags to the reporter. Returns the settings it runs with. Under Fabric's ``fab``,
+        flags to the reporter (``lines``: the task prints output lines, never the live
+        board). Returns the settings it runs with. Under Fabric's ``fab``,
         Ctrl-C and SIGTERM stop the run cleanly from here on (``dockerfab`` handles them
         from its start; other programs calling the tasks keep their own handling)."""
         import os
@@ -163,7 +164,7 @@ class Run:
         self.settings = dataclasses.replace(base, **changes) if changes else base
         verbosity = VERBOSE if flags.verbose else QUIET if flags.quiet else NORMAL
         self.reporter.begin(task, flags.dry_run, self.settings.output, verbosity,
-                            board=self.settings.board)
+                            board=self.settings.board and not lines)
         return self.settings
 
     # ----- what the run works with: loaded once --------------------------------------------------

@@ -26,12 +26,22 @@ class JsonPrinter(Lifecycle):
         self.verbosity = verbosity
         self.events: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
+        self.streamed = False  # lines were written: the document follows on one line
 
     def event(self, record: EventRecord) -> None:
         self.events.append(record.as_dict())
 
     def message(self, host: str | None, text: str) -> None:
         self.messages.append({"host": host, "message": text})
+
+    def line(self, host: str, source: str, stream: str, text: str) -> None:
+        """A container's output line, written at once as a JSON object on one line; the
+        task's document then follows on one line too (JSON lines)."""
+        self.streamed = True
+        out = self.stream or sys.stdout
+        out.write(json.dumps({"host": host, "container": source, "stream": stream,
+                              "line": text}) + "\n")
+        out.flush()
 
     def error(self, report: HostReport) -> None:
         pass  # carried by the host's entry in the summary
@@ -60,6 +70,7 @@ class JsonPrinter(Lifecycle):
         if any(r.status is not None for r in reports):
             doc["in_sync"] = all(r.in_sync for r in reports)
         self.events, self.messages = [], []
+        indent, self.streamed = (None if self.streamed else 2), False
         stream = self.stream or sys.stdout
-        stream.write(json.dumps(doc, indent=2, default=str) + "\n")
+        stream.write(json.dumps(doc, indent=indent, default=str) + "\n")
         stream.flush()

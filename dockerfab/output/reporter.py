@@ -163,6 +163,12 @@ class Reporter:
         with self._lock:
             self.printer.message(host, text)
 
+    def line(self, host: str, source: str, stream: str, text: str) -> None:
+        """One line of a container's output (``logs``, ``exec``) on ``host``: ``source``
+        names the container, ``stream`` is ``stdout`` or ``stderr``."""
+        with self._lock:
+            self.printer.line(host, source, stream, text)
+
     def data(self, host: str | None, title: str, value: Any) -> None:
         with self._lock:
             self.printer.data(host, title, value)

@@ -21,6 +21,12 @@ from dockerfab.output.records import (
 from dockerfab.output.tables import plan_lines, status_tables, summary_table
 
 
+def prefixed(host: str, source: str, text: str) -> str:
+    """``[web1] app.web_server | text``: a container's output line, said where it came
+    from."""
+    return f"[{host}] {source} | {text}"
+
+
 class TextPrinter(Lifecycle):
     """Human output: a line per action start/finish, plans, tables, the summary.
 
@@ -77,6 +83,15 @@ class TextPrinter(Lifecycle):
 
     def message(self, host: str | None, text: str) -> None:
         self._write(f"[{host}] {text}" if host else text)
+
+    def line(self, host: str, source: str, stream: str, text: str) -> None:
+        """A container's output line, prefixed; stderr lines go to standard error (to the
+        printer's own stream, when it was given one)."""
+        if stream == "stderr" and self.stream is None:
+            sys.stderr.write(prefixed(host, source, text) + "\n")
+            sys.stderr.flush()
+            return
+        self._write(prefixed(host, source, text))
 
     def error(self, report: HostReport) -> None:
         label = "INTERRUPTED" if report.interrupted else "ERROR"

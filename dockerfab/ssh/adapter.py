@@ -131,6 +131,14 @@ class SSHChannelAdapter(BaseHTTPAdapter):
             queue_.put(None)
         return closed
 
+    def stream_capacity(self) -> int | None:
+        """How many requests can stay open at once (long streams such as ``logs
+        --follow`` hold theirs): in dial-stdio mode the pool's bound, each channel being an
+        SSH session counted by sshd's ``MaxSessions``; None (no bound) otherwise."""
+        if self.endpoint.resolve() == "dial-stdio":
+            return min(self.max_pool_size, DIAL_STDIO_MAX_CHANNELS)
+        return None
+
     def request_url(self, request: Any, proxies: Any) -> str:
         """Path only: there is no host to resolve and no proxy applies to a channel."""
         return request.path_url
