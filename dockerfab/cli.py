@@ -70,6 +70,12 @@ class DockerfabProgram(Fab):
         request = getattr(self, "_request", None)
         if request is not None:  # the executor records the run (dockerfab.fabric.lastrun)
             self.config._set(_dockerfab_request=request)
+        argv = list(self.argv or ())
+        if "--" in argv and self.core is not None and self.core.unparsed:
+            from dockerfab.fabric.executor import set_task_command
+
+            # exec's command as given; Invoke keeps only the words joined by spaces
+            set_task_command(self.config, argv[argv.index("--") + 1:])
 
 
 def make_program() -> DockerfabProgram:

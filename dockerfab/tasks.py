@@ -21,14 +21,18 @@ from invoke import Collection, Context, Exit
 from dockerfab.compose_tasks import export_compose, import_compose
 from dockerfab.fabric import hostinfo
 from dockerfab.fabric.flags import (
+    LINE_FLAGS,
     MAP_FLAGS,
     STATUS_FLAGS,
     TaskFlags,
     cmd_check,
+    env_pairs,
     gate_settings,
     host_task,
     number,
+    since_time,
     split_list,
+    tail_lines,
 )
 from dockerfab.fabric.pipeline import Run
 from dockerfab.fabric.run import HostSession
@@ -364,6 +368,59 @@ def show(c: Context, values: bool = False, *, flags: TaskFlags) -> None:
         print(map_yaml(container_map, values), end="")
 
 
+# --- containers' output: logs, exec ---------------------------------------------------------
+
+@host_task(flags=LINE_FLAGS, post=[finish], short={"follow": "f"}, help={
+    **MAP_HELP,
+    "tail": "the last N lines of each container, or 'all' (default 100)",
+    "since": "only lines since then: a duration back from now (10m, 1h30m) or a time "
+             "(RFC 3339: 2026-12-01T10:00:00Z)",
+    "follow": "keep printing new lines, from every host at once, until Ctrl-C or until "
+              "every container stopped",
+    "timestamps": "Docker's timestamp before each line"})
+def logs(c: Context, names: str, instances: str | None = None, tail: str = "100",
+         since: str | None = None, follow: bool = False, timestamps: bool = False, *,
+         flags: TaskFlags) -> None:
+    """The logs of containers (every instance), each line as [host] container | line;
+    stderr lines on stderr. Reads only: no deploy lock (docs/tasks.rst)."""
+    import time
+
+    from dockerfab.engine.containerio import LogOptions
+    from dockerfab.fabric.containerwork import logs_task
+
+    options = LogOptions(tail=tail_lines(tail), since=since_time(since, time.time()),
+                         follow=follow, timestamps=timestamps)
+    logs_task(Run.of(c), c, split_list(names), split_list(instances), options, flags)
+
+
+@host_task(name="exec", flags=LINE_FLAGS, post=[finish], iterable=["env"], help={
+    "name": "one container configuration ('config' or 'map.config'); every instance runs "
+            "the command",
+    "instance": "only these instances (comma-separated)",
+    "user": "user (name or uid[:gid]) to run the command as",
+    "workdir": "working directory of the command in the container",
+    "env": "NAME=VALUE for the command's environment (repeatable)"})
+def exec_(c: Context, name: str, instance: str | None = None, user: str | None = None,
+          workdir: str | None = None, env: list[str] | None = None, *,
+          flags: TaskFlags) -> None:
+    """Run the command given after '--' in the running containers of one configuration:
+    dockerfab -H web1,web2 exec web_server -- cat /etc/hostname
+
+    The command is run as given, without a shell (write 'sh -c "..."' for one); no TTY,
+    no input (not interactive). Each line as [host] container | line; each container's
+    exit status; exit status 1 when any was not 0. No deploy lock (docs/tasks.rst)."""
+    from dockerfab.engine.containerio import ExecOptions
+    from dockerfab.fabric.containerwork import exec_task
+    from dockerfab.fabric.executor import task_command
+
+    command = task_command(c)
+    options = ExecOptions(user=user, workdir=workdir, environment=env_pairs(env))
+    exec_task(Run.of(c), c, name, split_list(instance), command, options, flags)
+
+
+exec_.takes_command = True  # what follows '--' is its command (fabric.executor)
+
+
 # --- releases, rollback, deploy lock, audit log ---------------------------------------------
 
 def _selected(run: Run, maps: list[Any], names: str | None) -> set[str] | None:
@@ -628,7 +685,7 @@ def get_ip(c: Context, interface: str | None = None, ipv6: bool = False, *,
 
 ns = Collection(
     startup, shutdown, create, start, stop, remove, restart, update, kill, pull_images,
-    script, single_cmd, show, status, rollback, releases, lock, unlock, audit,
+    script, single_cmd, show, status, logs, exec_, rollback, releases, lock, unlock, audit,
     version, info, list_containers, list_images, list_networks, list_volumes,
     cleanup_containers, cleanup_images, remove_all_containers, save_image, load_image, get_ip)
 # Compose files in and out (no hosts involved): dockerfab/compose_tasks.py

@@ -18,6 +18,9 @@ from invoke import Call, Context, Exit
 
 from dockerfab.fabric.pipeline import Run
 
+#: the config attribute holding the command after ``--`` of a task that takes one (exec)
+_COMMAND_ATTR = "_dockerfab_command"
+
 
 class ParallelExecutor(Executor):
     """Fabric's Executor, with the per-host calls of a task made into one call."""
@@ -40,6 +43,21 @@ class ParallelExecutor(Executor):
                 lastrun.write(request.record(names, started, time.time() - started,
                                              run.planned, run.outcomes), request.directory)
         return results
+
+    def expand_calls(self, calls: list[Call], apply_hosts: bool = True) -> list[Any]:
+        """Fabric's, except that what follows ``--`` is the command of a task that takes
+        one (``exec``), not a shell line Fabric runs on every host afterwards."""
+        if any(getattr(getattr(c, "task", None), "takes_command", False) for c in calls):
+            remainder = getattr(self.core, "remainder", "") if self.core is not None else ""
+            if getattr(self.config, _COMMAND_ATTR, None) is None:
+                import shlex
+
+                # the dockerfab program keeps the words as given (set_task_command); under
+                # fab only Invoke's line of them joined by spaces is left, split again here
+                set_task_command(self.config, shlex.split(remainder))
+            if self.core is not None:
+                self.core.remainder = ""
+        return list(super().expand_calls(calls, apply_hosts))
 
     def _call(self, group: list[Call], results: dict[Any, Any], request: Any) -> Run:
         """One task call for the group's hosts (all of a task's ``-H`` hosts)."""
@@ -70,6 +88,25 @@ class ParallelExecutor(Executor):
         config.load_collection(self.collection.configuration(call.called_as))
         config.load_shell_env()
         return call.make_context(config)
+
+
+def task_command(context: Any) -> list[str]:
+    """The command a task that takes one (``exec``) got after ``--``. UsageError when the
+    executor is not this module's: Fabric's own would run those words as a shell line on
+    every host after the task."""
+    from dockerfab.errors import UsageError
+
+    config = context.config if hasattr(context, "config") else context
+    command = getattr(config, _COMMAND_ATTR, None)
+    if command is None:
+        raise UsageError("exec needs the dockerfab program, or fab with tasks.executor_class: "
+                         "dockerfab.fabric.executor.ParallelExecutor")
+    return list(command)
+
+
+def set_task_command(config: Any, words: list[str]) -> None:
+    """The words after ``--`` exactly as given (the ``dockerfab`` program's argv)."""
+    config._set(**{_COMMAND_ATTR: list(words)})
 
 
 def group_calls(calls: list[Call]) -> list[list[Call]]:

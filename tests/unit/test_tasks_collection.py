@@ -18,7 +18,8 @@ MAP_ACTIONS = ["startup", "shutdown", "create", "start", "stop", "remove", "rest
                "rollback"]
 UTILITIES = ["version", "info", "list-containers", "list-images", "list-networks",
              "list-volumes", "cleanup-containers", "cleanup-images", "remove-all-containers",
-             "save-image", "load-image", "get-ip", "releases", "lock", "unlock", "audit"]
+             "save-image", "load-image", "get-ip", "releases", "lock", "unlock", "audit",
+             "logs", "exec"]
 LOCAL = ["import-compose", "export-compose"]  # no hosts involved
 
 
