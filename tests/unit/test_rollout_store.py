@@ -2,13 +2,15 @@
 ``sh`` on a temporary directory, as it runs on a host through ``run_cmd``."""
 from __future__ import annotations
 
+import subprocess
 import threading
 
 import pytest
 
-from dockerfab.errors import HostLocked
+from dockerfab.errors import HostLocked, RemoteError
 from dockerfab.fabric.shell import LocalShell
 from dockerfab.rollout.holder import Holder
+from dockerfab.rollout.release import new_release_id
 from dockerfab.rollout.store import HOST_SCOPE, HostStore
 
 
@@ -62,3 +64,34 @@ def test_the_host_log_is_read_with_the_maps_logs(store):
     assert [r["task"] for r in store.audit()] == ["update", "cleanup-images"]
     assert [r["task"] for r in store.audit(["m1"])] == ["update"]
     assert [r["task"] for r in store.audit(last=1)] == ["cleanup-images"]
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])  # a host's login shell may be either
+def test_the_lock_reads_the_newest_release_and_finish_gives_back_only_its_own(tmp_path, shell):
+    def run(command: str) -> str:
+        proc = subprocess.run([shell, "-c", command], capture_output=True, text=True,
+                              check=False)
+        if proc.returncode:
+            raise RemoteError(f"exit status {proc.returncode}: {proc.stderr.strip()}")
+        return proc.stdout
+
+    store = HostStore(run, "h1", str(tmp_path / "state dir"))
+    assert store.lock(["m1"], Holder.here("update a")) == {"m1": None}  # no release yet
+    ids = [new_release_id(1_700_000_000 + 60 * i) for i in range(5)]
+    for rid in ids[::-1][:2] + ids[:3]:  # saved out of order: the ids say which is newest
+        store.save_release("m1", rid, {"id": rid, "containers": []}, keep=3)
+    assert [r["id"] for r in store.releases("m1")] == ids[:1:-1]  # the newest 3, newest first
+    first, second = Holder.here("update b"), Holder.here("update c")
+    store.unlock(["m1"])
+    assert store.lock(["m1"], first) == {"m1": {"id": ids[4], "containers": []}}
+    with pytest.raises(HostLocked):
+        store.lock(["m1"], second)
+    # another run's finish writes its record but leaves first's lock alone
+    assert store.finish({"m1": {"time": "t1", "task": "update c"}}, ["m1"], second) == []
+    assert store.holders()["m1"].token == first.token
+    assert store.finish({"m1": {"time": "t2", "task": "update b"}}, ["m1"], first) == ["m1"]
+    assert store.holders() == {}
+    assert [r["task"] for r in store.audit(["m1"])] == ["update c", "update b"]
+    log = tmp_path / "state dir" / "maps" / "m1" / "audit.jsonl"
+    assert oct(log.stat().st_mode & 0o777) == "0o600"
+    assert oct(log.parent.stat().st_mode & 0o777) == "0o700"
