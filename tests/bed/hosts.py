@@ -17,7 +17,7 @@ from tests.bed.layout import (
     HostLayout,
 )
 from tests.bed.registry import insecure_registries
-from tests.bed.ssh import sshd_argv
+from tests.bed.ssh import HOST_BASHRC, sshd_argv, user_bashrc
 from tests.bed.state import BedHost, docker_ping, ssh_banner, ssh_banner_in
 from tests.bed.system import (
     ours,
@@ -132,10 +132,32 @@ def greets(host: HostLayout) -> bool:
     return ssh_banner_in(f"dockerfab-{host.via}", host.address, SSH_PORT)
 
 
+def _same_file(pid: int, path: Path, real: Path) -> bool:
+    """True when process ``pid`` sees ``real`` at ``path`` (a bind mount in its namespace)."""
+    try:
+        inside, there = os.stat(f"/proc/{pid}/root{path}"), os.stat(real)
+    except OSError:
+        return False
+    return (inside.st_dev, inside.st_ino) == (there.st_dev, there.st_ino)
+
+
+def ensure_host_bashrc(pid: int, host: HostLayout) -> None:
+    """Give a running sshd (started before its argv bind-mounted the bed's ~/.bashrc) the
+    bed's :data:`HOST_BASHRC` in its mount namespace: no restart, sessions under way keep
+    theirs, new ones start without the machine's own ~/.bashrc."""
+    bashrc = user_bashrc()
+    if not bashrc.is_file() or _same_file(pid, bashrc, HOST_BASHRC):
+        return
+    run("nsenter", f"--target={pid}", "--mount", "mount", "--bind", str(HOST_BASHRC),
+        str(bashrc))
+    say(f"{host.name}: SSH sessions now read the bed's ~/.bashrc ({HOST_BASHRC})")
+
+
 def ensure_sshd(host: HostLayout) -> None:
     """Start (or restart) the host's sshd unless it greets and sees the current docker socket."""
     pid = sshd_pid(host)
     if pid is not None and _socket_bound(pid, host) and greets(host):
+        ensure_host_bashrc(pid, host)
         return
     stop_process(pid, str(host.sshd_config))
     say(f"{host.name}: starting sshd on {host.address}:{SSH_PORT} (log {host.sshd_log})")

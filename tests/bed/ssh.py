@@ -6,6 +6,7 @@ host-key checking works and ``down`` removes exactly those lines.
 """
 from __future__ import annotations
 
+import pwd
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from tests.bed.layout import (
     ALL_HOSTS,
     AUTHORIZED_KEYS,
     CLIENT_KEY,
+    DATA_DIR,
     KNOWN_HOSTS,
     REMOTE_DOCKER_SOCKET,
     SSH_CONFIG,
@@ -25,6 +27,16 @@ from tests.bed.system import run, say, write_if_changed
 USER_SSH_DIR = Path.home() / ".ssh"
 BEGIN = "# >>> dockerfab test bed (python -m tests.testbed; removed by `down`)"
 END = "# <<< dockerfab test bed"
+#: The ~/.bashrc an SSH session on a bed host sees (bind-mounted over the machine's own in
+#: the sshd's mount namespace). bash reads ~/.bashrc for every command sshd starts, even a
+#: non-interactive ``bash -c``; the machine's own is a developer's (pyenv init, cargo ...:
+#: about 225 processes and 0.15 s of CPU per command, measured), which no Docker host runs.
+HOST_BASHRC = DATA_DIR / "host_bashrc"
+HOST_BASHRC_TEXT = """\
+# ~/.bashrc of an SSH session on a dockerfab test bed host (tests/bed/ssh.py).
+# Like a server's stock root .bashrc: nothing runs for the non-interactive shell of an
+# SSH command. (The machine's own ~/.bashrc stays as it is outside the bed hosts.)
+"""
 
 
 def ensure_key(path: Path, comment: str) -> str:
@@ -66,6 +78,7 @@ def ensure_ssh_files(extra: Sequence[HostLayout] = ()) -> dict[str, str]:
     hosts ``extra``; returns host name -> host key (in the order of the hosts)."""
     client_pub = ensure_key(CLIENT_KEY, "dockerfab-bed-client")
     write_if_changed(AUTHORIZED_KEYS, client_pub + "\n", 0o600)
+    write_if_changed(HOST_BASHRC, HOST_BASHRC_TEXT, 0o644)
     host_keys = {}
     for host in (*ALL_HOSTS, *extra):
         host_keys[host.name] = ensure_key(host.host_key, f"dockerfab-bed-{host.name}")
@@ -148,13 +161,22 @@ def set_marked_block(path: Path, lines: list[str] | None) -> bool:
     return write_if_changed(path, new, 0o600)
 
 
+def user_bashrc() -> Path:
+    """The ~/.bashrc of the bed's SSH user on this machine (it may not exist)."""
+    return Path(pwd.getpwnam(SSH_USER).pw_dir) / ".bashrc"
+
+
 def sshd_argv(host: HostLayout) -> list[str]:
     """sshd in the host's net namespace and its own mount and UTS namespaces, where the host's
-    dockerd socket is bind-mounted on /var/run/docker.sock and the hostname is the host's."""
-    script = ('hostname "$0" && mount --bind "$1" "$2" && exec /usr/sbin/sshd -D -f "$3" -E "$4"')
+    dockerd socket is bind-mounted on /var/run/docker.sock, the bed's :data:`HOST_BASHRC` on
+    the SSH user's ~/.bashrc (when the machine has one) and the hostname is the host's."""
+    script = ('hostname "$0" && mount --bind "$1" "$2" && '
+              '{ [ ! -f "$6" ] || mount --bind "$5" "$6"; } && '
+              'exec /usr/sbin/sshd -D -f "$3" -E "$4"')
     socket = str(host.docker_socket)
     if not host.has_daemon:   # the bastion: no Docker socket, not even the local daemon's
         socket = "/dev/null"
     return ["nsenter", f"--net={host.netns_path}", "unshare", "--mount", "--uts",
             "--propagation", "private", "sh", "-c", script, host.name, socket,
-            REMOTE_DOCKER_SOCKET, str(host.sshd_config), str(host.sshd_log)]
+            REMOTE_DOCKER_SOCKET, str(host.sshd_config), str(host.sshd_log),
+            str(HOST_BASHRC), str(user_bashrc())]

@@ -25,6 +25,7 @@ from tests.bed import Bed, BedHost, load_bed
 from tests.bed.images import LABEL
 from tests.bed.layout import HOSTS
 from tests.bed.net import route_problems
+from tests.bed.ssh import HOST_BASHRC_TEXT, user_bashrc
 
 PREFIX = f"dfbed-{uuid.uuid4().hex[:8]}"
 ApiFor = Callable[[BedHost | str], docker.APIClient]
@@ -192,6 +193,16 @@ def test_hosts_reach_each_other_but_nothing_outside_the_bed(bed: Bed) -> None:
         outside = subprocess.run(["ip", "-n", layout.netns, "route", "get", "203.0.113.1"],
                                  check=False, capture_output=True, text=True)
         assert outside.returncode != 0 and "unreachable" in outside.stderr
+
+
+def test_ssh_commands_on_a_host_read_the_beds_bashrc_not_the_machines(bed: Bed) -> None:
+    """bash reads ~/.bashrc for every command sshd starts: on a bed host that is the bed's
+    stock one, not this machine's (a developer's may start pyenv for each command)."""
+    expected = HOST_BASHRC_TEXT if user_bashrc().is_file() else ""
+    for host in (*bed.hosts, *bed.others):
+        if host.kind == "inner":   # reached through the bastion only; same sshd_argv
+            continue
+        assert ssh_run(host, "cat ~/.bashrc 2>/dev/null; true") == expected, host.name
 
 
 def test_a_bed_test_fails_not_skips_without_the_bed(tmp_path: Path) -> None:
