@@ -31,6 +31,7 @@ of where their samples fall is printed (docs/benchmarks.rst has the findings).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -51,6 +52,7 @@ import yaml
 
 from tests.bed import Bed, BedHost, load_bed
 from tests.bench.bench_engine import CountingClient, floor_startup
+from tests.bench.bench_host_commands import tree_cpu, wait_reaped
 from tests.bench.bench_ssh import cleanup, map_dict, network
 from tests.bench.fleet_profile import py_spy_argv, summarize
 
@@ -67,9 +69,15 @@ TARGET_SIZE = 100          # the size the growth and RSS targets are set for
 # ----- running the program -----------------------------------------------------------------
 @dataclass
 class Run:
-    """One program run: wall seconds, peak RSS (KiB), counts (when counted)."""
+    """One program run: wall seconds, peak RSS (KiB), CPU seconds (user + system, its own
+    and its children's), counts (when counted)."""
     seconds: float
     max_rss_kib: int
+    cpu_seconds: float = 0.0
+    #: CPU seconds the hosts' sshd (sessions, shells, their processes) and dockerd spent
+    #: meanwhile (when the run was given its hosts)
+    sshd_cpu: float | None = None
+    dockerd_cpu: float | None = None
     requests: int | None = None
     connections: int | None = None
     channels: int | None = None
@@ -83,9 +91,22 @@ def program_argv(counted: bool) -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "dockerfab.cli"]
 
 
+def hosts_cpu(hosts: Sequence[BedHost]) -> tuple[float, float, list[set[int]]]:
+    """CPU seconds so far of the hosts' sshd and dockerd (each with every process below it
+    and all they reaped: :func:`tests.bench.bench_host_commands.tree_cpu`), and the pids
+    below each sshd."""
+    sshd = [tree_cpu(h.sshd_pid) for h in hosts]
+    return (sum(c for c, _ in sshd), sum(tree_cpu(h.dockerd_pid)[0] for h in hosts),
+            [pids for _, pids in sshd])
+
+
 def run_program(workdir: Path, words: Sequence[str], counted: bool = False,
-                wrap: Sequence[str] = (), ok: Sequence[int] = (0,)) -> Run:
-    """Run ``dockerfab WORDS`` in ``workdir``; its output goes to ``workdir/last.log``."""
+                wrap: Sequence[str] = (), ok: Sequence[int] = (0,),
+                hosts: Sequence[BedHost] = ()) -> Run:
+    """Run ``dockerfab WORDS`` in ``workdir``; its output goes to ``workdir/last.log``.
+    With ``hosts``, what their sshd and dockerd spent meanwhile is measured too (bed1..3
+    are shared: other engineers' runs count there as well)."""
+    before = hosts_cpu(hosts) if hosts else None
     counts_file = workdir / "counts.json"
     counts_file.unlink(missing_ok=True)
     env = dict(os.environ, DOCKERFAB_BENCH_COUNTS=str(counts_file),
@@ -112,9 +133,16 @@ def run_program(workdir: Path, words: Sequence[str], counted: bool = False,
                if " ERROR " in line or "FAILED" in line or "Error" in line][:20]
         raise RuntimeError(f"{' '.join(words)} exited {proc.returncode}:\n"
                            + "\n".join([*why, "...", text[-1500:]]))
-    run = Run(seconds, usage.ru_maxrss)
+    run = Run(seconds, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
+    if before is not None:
+        for host, pids in zip(hosts, before[2]):   # the connection's processes reaped
+            with contextlib.suppress(RuntimeError):
+                wait_reaped(host.sshd_pid, pids, timeout=5)
+        after = hosts_cpu(hosts)
+        run.sshd_cpu, run.dockerd_cpu = after[0] - before[0], after[1] - before[1]
     say(f"  {' '.join(words[words.index('-H') + 2:] if '-H' in words else words)}: "
-        f"{seconds:.2f} s, peak RSS {usage.ru_maxrss // 1024} MiB")   # kept if a size fails
+        f"{seconds:.2f} s, CPU {run.cpu_seconds:.2f} s, "
+        f"peak RSS {usage.ru_maxrss // 1024} MiB")   # kept if a size fails
     if counted and counts_file.exists():
         import json
 
@@ -206,8 +234,9 @@ def bench_size(hosts: Sequence[BedHost], apis: Sequence[CountingClient], args: a
                 sys.exit(f"startup made {len(ids)} containers, not {size * args.containers}")
             say(f"{size} hosts: {args.updates} no-op updates, {args.updates} status runs")
             for _ in range(args.updates):   # interleaved: slow spells hit both alike
-                figures.update.append(run_program(project, [*words, "update", "__all__"]))
-                figures.status.append(run_program(project, [*words, "status"]))
+                figures.update.append(run_program(project, [*words, "update", "__all__"],
+                                                  hosts=hosts))
+                figures.status.append(run_program(project, [*words, "status"], hosts=hosts))
             if round_no == 0:
                 figures.counted_update = run_program(project, [*words, "update", "__all__"],
                                                      counted=True)
@@ -303,6 +332,20 @@ def report(sizes: Sequence[SizeFigures], distant: tuple[float, float, float] | N
         lines.append(f"| {f.size} | {f.cold_ratio:.2f}x ({f.med(f.startup):.2f} s / "
                      f"{floor:.2f} s) | {f.med(f.update):.2f} s | {f.med(f.status):.2f} s | "
                      f"{f.peak_rss_mib:.0f} MiB |")
+    lines += ["", ("CPU seconds (user + system, medians) against the wall time: the program; "
+              "for update and status also the hosts' sshd (sessions, shells and their "
+              "processes) and dockerd:")]
+    for f in sizes:
+        parts = [(f"startup {statistics.median(r.cpu_seconds for r in f.startup):.2f} s "
+                 f"of {f.med(f.startup):.2f} s")]
+        for label, done in (("update", f.update), ("status", f.status)):
+            text = (f"{label} {f.med(done):.2f} s: program "
+                    f"{statistics.median(r.cpu_seconds for r in done):.2f} s")
+            if all(r.sshd_cpu is not None for r in done):
+                text += (f", sshd {statistics.median(r.sshd_cpu or 0 for r in done):.2f} s, "
+                         f"dockerd {statistics.median(r.dockerd_cpu or 0 for r in done):.2f} s")
+            parts.append(text)
+        lines.append(f"  {f.size:3} hosts: " + "; ".join(parts))
     lines += ["", "counts (requests / SSH connections / channels of one run):"]
     for f in sizes:
         parts = []
