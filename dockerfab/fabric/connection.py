@@ -18,13 +18,13 @@ from fabric import Connection
 from dockerfab.errors import ConnectionFailed, HostKeyError, MapError
 from dockerfab.fabric.gateway import GATEWAYS
 from dockerfab.fabric.settings import DockerSettings
-from dockerfab.ssh.endpoint import disable_nagle
 from dockerfab.ssh.keepalive import (
     DEFAULT_COUNT_MAX,
     DEFAULT_INTERVAL,
     keepalive_of,
     start_keepalive,
 )
+from dockerfab.ssh.tcp import low_latency_transport
 
 # Everything opening a connection runs is imported with this module, none of it on first
 # use: a connection opened ahead in a thread (dockerfab.fabric.early) must not import while
@@ -169,22 +169,13 @@ def prepare(connection: Connection, settings: DockerSettings) -> Connection:
     else:
         policy = StrictHostKeyPolicy(label, files)
     client.set_missing_host_key_policy(policy)
-    connection.connect_kwargs.setdefault("transport_factory", transport_without_nagle)
+    # Nagle off and reads acknowledged at once, from the first byte (dockerfab.ssh.tcp)
+    connection.connect_kwargs.setdefault("transport_factory", low_latency_transport)
     if connection.connect_timeout is None and "timeout" not in connection.connect_kwargs:
         connection.connect_timeout = settings.connect_timeout
     # one shared, host-key checked connection per jump host (dockerfab.fabric.gateway)
     GATEWAYS.attach(connection, lambda gateway: prepare(gateway, settings))
     return connection
-
-
-def transport_without_nagle(sock: Any, **kwargs: Any) -> paramiko.Transport:
-    """paramiko's Transport for ``SSHClient.connect`` (its ``transport_factory``), with
-    Nagle's algorithm off on a TCP socket before the handshake starts. With it on, the
-    client's authentication request waited for the server's delayed ACK: about 40 ms of
-    a 55 ms authentication on the bed (docs/benchmarks.rst, "Start-up")."""
-    transport = paramiko.Transport(sock, **kwargs)
-    disable_nagle(transport)
-    return transport
 
 
 def close_connection(connection: Connection) -> None:

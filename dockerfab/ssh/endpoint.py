@@ -7,8 +7,6 @@ remembers the answer (for every endpoint on that transport) and falls back to
 """
 from __future__ import annotations
 
-import contextlib
-import socket
 import threading
 import weakref
 from typing import Literal
@@ -24,6 +22,7 @@ from paramiko.common import (
 from dockerfab.errors import ConnectionFailed, MapError
 from dockerfab.ssh import channels
 from dockerfab.ssh.keepalive import lost_reason
+from dockerfab.ssh.tcp import disable_nagle
 
 Mode = Literal["auto", "streamlocal", "dial-stdio", "tcpip"]
 MODES = ("auto", "streamlocal", "dial-stdio", "tcpip")
@@ -35,21 +34,6 @@ DIAL_STDIO_MAX_CHANNELS = 8
 # transport -> {daemon url: mode chosen by automatic mode}
 _decisions: weakref.WeakKeyDictionary[Transport, dict[str, str]] = weakref.WeakKeyDictionary()
 _decisions_lock = threading.Lock()
-
-
-def disable_nagle(transport: Transport) -> None:
-    """Set TCP_NODELAY on the transport's socket (when it is a TCP socket).
-
-    http.client writes a request's headers and body separately; with Nagle's algorithm the
-    body then waits for the server's delayed ACK (~40 ms per POST), and so does the SSH
-    handshake's authentication request (:func:`dockerfab.fabric.connection.prepare` sets it
-    before the handshake). OpenSSH sets the same option on interactive and forwarding
-    connections.
-    """
-    sock = getattr(transport, "sock", None)
-    if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _peer_name(transport: Transport) -> str:

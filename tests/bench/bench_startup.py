@@ -16,9 +16,13 @@ Python, with compiled bytecode as an installed package has it), against bed1:
    Docker calls (the four lists and one inspect per container) made in this process
    directly on bed1's socket, and made by a fresh process over one SSH connection
    (paramiko + ``dockerfab.ssh.docker_client``): any Python tool's least.
+4. **One SSH handshake** (TCP, key exchange, authentication) in this process, on the
+   socket as paramiko leaves it and as the program opens it (Nagle off, reads
+   acknowledged at once: dockerfab.ssh.tcp).
 
 Every figure is the median of ``--runs`` rounds, the kinds interleaved in each round; the
-load average before and after is printed (the machine is shared).
+load average before and after is printed (the machine is shared). Ratios (now/before,
+dockerfab's socket/paramiko's) are medians of the per-round ratios.
 """
 from __future__ import annotations
 
@@ -126,6 +130,30 @@ def direct_calls(host: BedHost, prefix: str) -> Callable[[], float]:
     return run
 
 
+def handshake(host: BedHost, nagle: bool) -> Callable[[], float]:
+    """Seconds of one SSH connection's opening (TCP, key exchange, authentication) in this
+    process with paramiko alone, its socket as paramiko leaves it (``nagle``) or as the
+    program opens it: Nagle off, reads acknowledged at once (dockerfab.ssh.tcp)."""
+    import paramiko
+
+    from dockerfab.ssh.tcp import low_latency_transport
+
+    factory = paramiko.Transport if nagle else low_latency_transport
+
+    def run() -> float:
+        client = paramiko.SSHClient()
+        client.load_host_keys(host.known_hosts_file)
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        began = time.perf_counter()
+        client.connect(host.address, port=host.ssh_port, username=host.user,
+                       key_filename=host.key_file, look_for_keys=False, allow_agent=False,
+                       transport_factory=factory)
+        seconds = time.perf_counter() - began
+        client.close()
+        return seconds
+    return run
+
+
 def counts(argv: list[str], cwd: Path, env: dict[str, str]) -> dict[str, Any]:
     """Docker API requests and SSH connections of one run (tests.bench.counted_program)."""
     out = cwd / "counts.json"
@@ -186,6 +214,8 @@ def main() -> None:
             floor_ssh = [python, "-c", FLOOR_SSH, host.address, str(host.ssh_port),
                          host.user, host.key_file, host.known_hosts_file, name]
             calls = direct_calls(host, name)
+            handshakes = {"handshake nagle on": handshake(host, nagle=True),
+                          "handshake nagle off": handshake(host, nagle=False)}
             for source, source_env in sources.items():  # warm caches, count requests
                 for argv in (*runs.values(), floor_ssh):
                     wall(argv, directory, source_env)
@@ -198,6 +228,8 @@ def main() -> None:
                 sample("packet floor", first_packet(
                     [python, "-c", FLOOR_PACKET, str(proxy.port)], directory, env, proxy))
                 sample("calls direct", calls())
+                for kind, opening in handshakes.items():
+                    sample(kind, opening())
                 sample("calls over ssh", wall(floor_ssh, directory, env))
                 for source, source_env in sources.items():
                     for kind, argv in runs.items():
@@ -220,25 +252,41 @@ def report(samples: dict[str, list[float]], counted: dict[str, dict[str, Any]],
         values = sorted(samples[kind])
         return f"{statistics.median(values):6.3f} ({values[0]:.3f}-{values[-1]:.3f})"
 
+    def ratio(kind: str, base: str) -> str:
+        """Median of the per-round ratios (the two ran within seconds of each other, so a
+        slow spell of the shared machine hits both): steadier than a ratio of medians."""
+        if kind not in samples or base not in samples:
+            return ""
+        pairs = [a / b for a, b in zip(samples[kind], samples[base], strict=True) if b > 0]
+        return f"{statistics.median(pairs):.2f}x" if pairs else ""
+
     print(f"bench_startup: python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load "
           f"{load_before[0]:.2f} before, {load_after[0]:.2f} after; seconds, median of "
           f"{args.runs} (range)")
     n = args.containers
-    print(f"    {'':58} {'now':21} {'before' if args.before else ''}")
+    print(f"    {'':58} {'now':21} {'before' if args.before else '':21} "
+          f"{'now/before' if args.before else ''}")
     rows = [("dockerfab --list", "--list"),
             ("first SSH packet (dockerfab -H bed1 status)", "first packet"),
             (f"no-op update, {n} containers, whole process", "update"),
             (f"status, {n} containers, whole process", "status")]
     for label, kind in rows:
-        print(f"    {label:58} {cell(kind + ' now'):21} {cell(kind + ' before')}")
+        print(f"    {label:58} {cell(kind + ' now'):21} {cell(kind + ' before'):21} "
+              f"{ratio(kind + ' now', kind + ' before')}")
     print("  floors:")
     floors = [("python -c pass", "pass"),
               ("python -c 'import fabric' (before any Fabric program parses)", "import fabric"),
               ("first packet: python, import paramiko, connect", "packet floor"),
               (f"the no-op's Docker calls ({4 + n}), in-process, bed1's socket", "calls direct"),
-              ("the same calls, new process, paramiko, one SSH connection", "calls over ssh")]
+              ("the same calls, new process, paramiko, one SSH connection", "calls over ssh"),
+              ("SSH handshake in-process, paramiko's socket (Nagle on)",
+               "handshake nagle on"),
+              ("SSH handshake in-process, dockerfab's socket (dockerfab.ssh.tcp)",
+               "handshake nagle off")]
     for label, kind in floors:
         print(f"    {label:58} {cell(kind)}")
+    print(f"    handshake, dockerfab's socket / paramiko's (per round): "
+          f"{ratio('handshake nagle off', 'handshake nagle on')}")
     for run, numbers in counted.items():
         print(f"    {run}: {numbers['requests']} Docker API requests, "
               f"{numbers['connections']} SSH connection(s), {numbers['channels']} channels")

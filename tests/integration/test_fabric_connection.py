@@ -12,6 +12,7 @@ from dockerfab.fabric.connection import close_connection, connect
 from dockerfab.fabric.run import HostTarget, close_session, open_session
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.output import Reporter
+from dockerfab.ssh.tcp import QuickAckSocket
 from tests.integration.fabric_helpers import (
     UNREACHABLE,
     fabric_overrides,
@@ -53,13 +54,18 @@ def test_run_cmd_failure_names_host_and_command(bed, config):
     assert "No such file" in message and "\n" not in message
 
 
-def test_the_handshake_runs_with_nagle_off(bed, config):
-    """The SSH socket sends small packets at once from the start: with Nagle's algorithm
-    on, the authentication request waited ~40 ms for the server's delayed ACK."""
-    connection = connect("bed1", config, DockerSettings())  # no Docker client made yet
+def test_the_ssh_socket_sends_and_acknowledges_at_once(bed, config):
+    """From the handshake on (before any Docker client is made), the SSH socket sends small
+    packets at once (Nagle's algorithm held the authentication request ~40 ms) and, on
+    Linux, acknowledges every read at once (the first channel to the daemon waited 40 ms
+    for a delayed ACK): docs/benchmarks.rst, "Start-up"."""
+    connection = connect("bed1", config, DockerSettings())
     try:
         sock = connection.transport.sock
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        if hasattr(socket, "TCP_QUICKACK"):
+            assert isinstance(sock, QuickAckSocket)
+        assert connection.run("hostname", hide=True, in_stream=False).stdout.strip() == "bed1"
     finally:
         close_connection(connection)
 
