@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Executor as FuturesExecutor
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,6 +23,7 @@ from dockerfab.engine.health import (
 )
 from dockerfab.engine.observe import OBSERVE_CONCURRENCY, observe
 from dockerfab.engine.policy import BasePolicy
+from dockerfab.engine.pool import HostPool
 from dockerfab.engine.progress import ProgressCallback
 from dockerfab.engine.script import run_script
 from dockerfab.errors import (
@@ -62,7 +64,10 @@ class MappingDockerClient:
     ``docker_clients``: live API clients by client name, used instead of asking the
     configurations for one (a host session hands its clients in this way).
     ``listener`` receives an ActionEvent per action phase; ``concurrency`` bounds how many
-    items of one dependency level run at once. ``wait``, ``readiness`` and
+    items of one dependency level run at once. ``pool``: the threads observation uses
+    (a host session's :class:`~dockerfab.engine.pool.HostPool`, shared with its other
+    reads; not shut down by :meth:`close`); without it the client makes its own of
+    ``observe_concurrency`` threads. ``wait``, ``readiness`` and
     ``health_timeout`` set the health gate (every start waits until the container is
     healthy, or running ``readiness`` seconds without a restart, or exited 0;
     ``wait=False`` returns once Docker started it); left None they come from
@@ -76,6 +81,7 @@ class MappingDockerClient:
                  listener: Listener | None = None,
                  concurrency: int = DEFAULT_CONCURRENCY,
                  observe_concurrency: int = OBSERVE_CONCURRENCY,
+                 pool: FuturesExecutor | None = None,
                  helper_image: str = DEFAULT_HELPER_IMAGE, wait: bool | None = None,
                  readiness: float | None = None,
                  health_timeout: float | None = None) -> None:
@@ -96,7 +102,8 @@ class MappingDockerClient:
         self.runner_class: type[Executor] = DockerClientRunner
         #: ``callback(what, done, total, final)`` for pull progress, passed to the runner
         self.progress: ProgressCallback | None = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: FuturesExecutor | None = pool
+        self._own_pool = pool is None
 
     # ----- properties ----------------------------------------------------------------------
     @property
@@ -224,17 +231,18 @@ class MappingDockerClient:
                                ActionOptions.from_kwargs(kwargs))
         return request.inputs(self.observe(request))
 
-    def _observe_pool(self) -> ThreadPoolExecutor:
+    def _observe_pool(self) -> FuturesExecutor:
         """Worker threads for observation, kept between actions (thread start-up is a
-        noticeable part of a no-op update)."""
+        noticeable part of a no-op update): the pool handed in, else one of its own."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.observe_concurrency,
                                             thread_name_prefix="dockerfab-observe")
         return self._pool
 
     def close(self) -> None:
-        """Stop the observation threads (they are also ended at interpreter exit)."""
-        if self._pool is not None:
+        """Stop the observation threads (they are also ended at interpreter exit); a pool
+        handed in stays its owner's."""
+        if self._pool is not None and self._own_pool:
             self._pool.shutdown(wait=False)
             self._pool = None
 
@@ -246,10 +254,13 @@ class MappingDockerClient:
             if entry is not None and not isinstance(entry, docker.APIClient):
                 auth[name] = dict(getattr(entry, "auth_configs", None) or {})
         extra: dict[str, Any] = {"progress": self.progress} if self.progress else {}
-        return self.runner_class({n: self.docker_client(n) for n in clients},
-                                 listener=self.listener, concurrency=self.concurrency,
-                                 helper_image=self.helper_image,
-                                 gate=gate or self.gate, auth_configs=auth, **extra)
+        runner = self.runner_class({n: self.docker_client(n) for n in clients},
+                                   listener=self.listener, concurrency=self.concurrency,
+                                   helper_image=self.helper_image,
+                                   gate=gate or self.gate, auth_configs=auth, **extra)
+        if isinstance(runner, Executor) and isinstance(self._pool, HostPool):
+            runner.pool = self._pool  # the actions share the host's threads with its reads
+        return runner
 
     def execute(self, plan: list[Action], results: list[ActionResult] | None = None,
                 gate: GateOptions | None = None) -> list[ActionResult]:

@@ -25,6 +25,7 @@ from dockerfab.engine.health import (
     Watch,
     env_secrets,
 )
+from dockerfab.engine.pool import HostPool
 from dockerfab.engine.progress import ProgressCallback, PullProgress
 from dockerfab.errors import (
     ActionRunnerException,
@@ -186,6 +187,9 @@ class Executor(AbstractRunner):
         self._keeping: set[tuple[str, str]] = set()
         self._created_volumes: set[tuple[str, str]] = set()  # volumes created in this run
         self._gates: dict[str, HealthGate] = {}  # client name -> its host's gate
+        #: the host's thread pool to run a step's items in (with the calling thread), set
+        #: by a MappingDockerClient that has one; None: threads of the step's own
+        self.pool: HostPool | None = None
 
     # ----- public ------------------------------------------------------------------------
     def run(self, plan: list[Action], results: list[ActionResult] | None = None
@@ -268,8 +272,11 @@ class Executor(AbstractRunner):
                 run_sequence(sequence)
                 if failures:
                     break
+        elif self.pool is not None:  # the host's threads (run_sequence raises nothing)
+            self.pool.map_items(run_sequence, sequences, min(self.concurrency, len(sequences)))
         else:
-            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(sequences))) as pool:
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(sequences)),
+                                    thread_name_prefix="dockerfab-actions") as pool:
                 for future in [pool.submit(run_sequence, s) for s in sequences]:
                     future.result()
         if gated:

@@ -43,16 +43,15 @@ def mapping_client(session: HostSession, maps: Sequence[Any]) -> Any:
     plus the client configurations that live on the host, all on its one connection."""
     from dockerfab.engine.client import MappingDockerClient
     from dockerfab.engine.execute import DEFAULT_CONCURRENCY
-    from dockerfab.engine.observe import OBSERVE_CONCURRENCY
 
     clients: dict[str, FabricClientConfiguration] = dict(session.target.clients)
     from_cli = session.target.connection is not None or session.target.host is None
     settings = session.settings
-    threads = settings.host_threads or OBSERVE_CONCURRENCY  # bounded by the run (pipeline)
+    pool = session.pool  # the host's share of the run's threads (pipeline), for all reads
     return MappingDockerClient(maps_for_host(maps, set(clients), from_cli), session.client,
                                clients=clients, docker_clients=session.docker_clients(),
-                               concurrency=min(DEFAULT_CONCURRENCY, threads),
-                               observe_concurrency=threads,
+                               concurrency=min(DEFAULT_CONCURRENCY, pool.workers),
+                               observe_concurrency=pool.workers, pool=pool,
                                listener=session.reporter.listener(session.label),
                                wait=settings.wait, readiness=settings.readiness,
                                health_timeout=settings.health_timeout)

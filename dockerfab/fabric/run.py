@@ -15,10 +15,11 @@ from dockerfab.fabric.connection import (
     connect,
     open_connection,
 )
-from dockerfab.fabric.settings import DockerSettings
+from dockerfab.fabric.settings import MAX_HOST_THREADS, DockerSettings
 from dockerfab.output import Reporter
 
 if TYPE_CHECKING:
+    from dockerfab.engine.pool import HostPool
     from dockerfab.fabric.client import DockerFabricClient
     from dockerfab.fabric.early import EarlyConnections
 
@@ -48,10 +49,28 @@ class HostSession:
     settings: DockerSettings
     reporter: Reporter
     _clients: dict[str, DockerFabricClient] | None = field(default=None, repr=False)
+    _pool: HostPool | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
         return self.target.label
+
+    @property
+    def pool(self) -> HostPool:
+        """The threads of this host's Docker reads (observation, the deploy guard's
+        records, their inspects): ``settings.host_threads`` of them, the host's share of
+        the run's budget (:func:`dockerfab.fabric.settings.threads_per_host`), started as
+        needed and ended with the session."""
+        if self._pool is None:
+            from dockerfab.engine.pool import HostPool
+
+            self._pool = HostPool(self.settings.host_threads or MAX_HOST_THREADS)
+        return self._pool
+
+    def release_threads(self) -> None:
+        """End the pool's threads (a session kept open between batches holds none)."""
+        if self._pool is not None:
+            self._pool.release()
 
     def docker_clients(self) -> dict[str, DockerFabricClient]:
         """The Docker clients of the client configurations on this host, by name, all on
@@ -96,15 +115,20 @@ def open_session(target: HostTarget, config: Any, settings: DockerSettings,
 
 
 def close_session(session: HostSession) -> None:
-    """Close a host's Docker client, then the connection the run opened for it."""
+    """Close a host's Docker client, then the connection the run opened for it, then end
+    the session's threads (a read still under way ends with its connection)."""
     try:
         for client in {id(c): c for c in (session._clients or {}).values()}.values():
             if client is not session.client:
                 client.close()
         session.client.close()
     finally:
-        if session.connection is not None:
-            close_connection(session.connection)
+        try:
+            if session.connection is not None:
+                close_connection(session.connection)
+        finally:
+            if session._pool is not None:
+                session._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def unexpected_error_line(exc: BaseException) -> str:

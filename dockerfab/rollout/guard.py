@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,10 +84,12 @@ def guarded(work: Work, run: ChangingRun) -> Work:
     """``work`` wrapped in the deploy lock, release records and the audit log."""
     def locked_work(session: HostSession) -> tuple[int | None, Any]:
         scopes = sorted({str(m.name) for m in host_maps(session, run.maps)})
-        # the containers are read while the lock is taken (one wave of round trips less);
+        # the containers are read while the lock is taken (one wave of round trips less),
+        # in the host's pool (its share of the run's threads, as its other reads);
         # what they are used for is checked against the lock's release (_current_release)
-        with ThreadPoolExecutor(1, thread_name_prefix="dockerfab-records") as early:
-            seen = early.submit(lambda: {s: snapshot(session.client, s) for s in scopes})
+        pool = session.pool
+        seen = pool.submit(lambda: {s: snapshot(session.client, s, pool) for s in scopes})
+        try:
             store = store_of(session, run.state_dir)
             holder = run.holder or Holder.here(run.title)
             if run.holder is None:
@@ -104,10 +106,14 @@ def guarded(work: Work, run: ChangingRun) -> Work:
                         session.label, "no deploy lock, release or audit record: the host "
                         "state is not writable for this user (set docker.state_dir, or "
                         "docker.sudo)")
+                    _settle(seen)
                     return work(session)
             else:  # a rollout holds the locks: read what they protect now
                 newest = {s: next(iter(store.releases(s, 1)), None) for s in scopes}
             found = seen.result()
+        except BaseException:
+            _settle(seen)  # the read ends before the session's connection does
+            raise
         if run.host_wide:
             scopes = held  # (not before: the records thread reads the maps' scopes)
         outcome = run.outcome(session.label)
@@ -127,6 +133,13 @@ def guarded(work: Work, run: ChangingRun) -> Work:
         finally:
             _wrap_up(store, session, run, scopes, outcome, error, holder)
     return locked_work
+
+
+def _settle(read: Future[Any]) -> None:
+    """A records read not needed any more: not started, or waited for (its error, if any,
+    is not the run's)."""
+    if not read.cancel():
+        wait([read])
 
 
 def _wrap_up(store: HostStore, session: HostSession, run: ChangingRun, scopes: list[str],
@@ -182,7 +195,7 @@ def _current_release(store: HostStore, session: HostSession, scope: str, run: Ch
     lock before may have changed the host since), else the containers are read again."""
     if same_state(early, newest):
         return newest, early
-    records = snapshot(session.client, scope)
+    records = snapshot(session.client, scope, session.pool)
     if same_state(records, newest) or not records:
         return newest, records
     found = make_release(new_release_id(), "found", scope, session.label, records,
@@ -211,7 +224,7 @@ def _record(store: HostStore, session: HostSession, run: ChangingRun, scopes: li
         if unchanged and scope in outcome.records:  # nothing done: still the release before
             outcome.after[scope] = None
             continue
-        records = snapshot(session.client, scope)
+        records = snapshot(session.client, scope, session.pool)
         before_id = outcome.before.get(scope)
         newest = next(iter(store.releases(scope, 1)), None)  # we hold the lock: still ours
         before = newest if newest is not None and newest.get("id") == before_id else None

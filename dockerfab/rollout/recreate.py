@@ -6,13 +6,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from docker.errors import NotFound
 
+from dockerfab.engine.pool import HostPool
 from dockerfab.errors import RemoteError
 from dockerfab.map.naming import split_image
 from dockerfab.plan.desired import LABEL_MAP
@@ -23,10 +23,13 @@ from dockerfab.rollout.release import Step, container_record, creation_body
 SNAPSHOT_CONCURRENCY = 8
 
 
-def snapshot(client: Any, map_name: str) -> list[dict[str, Any]]:
+def snapshot(client: Any, map_name: str, pool: HostPool | None = None) -> list[dict[str, Any]]:
     """The records of every container of ``map_name`` on the client's daemon (one list
-    call, then one inspect per container, several at once: on a distant host this costs
-    two waves of round trips, not one per container)."""
+    call, then one inspect per container, up to ``SNAPSHOT_CONCURRENCY`` at once: on a
+    distant host this costs two waves of round trips, not one per container). The
+    inspects run in the calling thread and ``pool``'s workers (the host's share of the
+    run's threads, :class:`dockerfab.engine.pool.HostPool`); without one, in a pool made
+    for this call."""
     found = client.containers(all=True, filters={"label": f"{LABEL_MAP}={map_name}"})
 
     def record(entry: dict[str, Any]) -> dict[str, Any] | None:
@@ -35,12 +38,17 @@ def snapshot(client: Any, map_name: str) -> list[dict[str, Any]]:
         except NotFound:
             return None  # removed between list and inspect
 
-    if len(found) <= 1:
+    width = min(SNAPSHOT_CONCURRENCY, len(found))
+    if pool is not None:
+        records = pool.map_items(record, found, width)
+    elif width <= 1:
         records = [record(entry) for entry in found]
     else:
-        with ThreadPoolExecutor(min(SNAPSHOT_CONCURRENCY, len(found)),
-                                thread_name_prefix="dockerfab-records") as pool:
-            records = list(pool.map(record, found))
+        own = HostPool(width - 1)
+        try:
+            records = own.map_items(record, found, width)
+        finally:
+            own.shutdown()
     return sorted((r for r in records if r is not None), key=lambda r: r["name"])
 
 

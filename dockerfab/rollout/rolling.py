@@ -21,6 +21,7 @@ from dockerfab.fabric.run import (
     open_session,
     unexpected_error_line,
 )
+from dockerfab.fabric.settings import threads_per_host
 from dockerfab.rollout import gate
 from dockerfab.rollout.batches import Progress, split_batches
 from dockerfab.rollout.config import ROLLOUT_FLAGS, take_rollout_flags  # noqa: F401  (moved there)
@@ -119,7 +120,7 @@ def _rollback_work(run: Run, changing: ChangingRun, targets: dict[str, str]) -> 
 
 def _watched(session: HostSession, run: ChangingRun, seconds: float) -> None:
     names = [r["name"] for m in host_maps(session, run.maps)
-             for r in snapshot(session.client, str(m.name)) if r["running"]]
+             for r in snapshot(session.client, str(m.name), session.pool) if r["running"]]
     gate.watch(session.client, names, seconds, host=session.label, stop=run.stop)
 
 
@@ -136,6 +137,8 @@ def _on_session(session: HostSession, task: str, work: Work, run: Run,
     except Exception as exc:  # noqa: BLE001  transport dropped mid-run, Docker API errors
         text = unexpected_error_line(exc)
         return False, reporter.finish(session.label, text).error or text
+    finally:  # the session waits for the later batches: it keeps no threads meanwhile
+        session.release_threads()
     if not finish:
         return True, ""
     report = reporter.finish(session.label, unchanged=unchanged, result=result)
@@ -156,7 +159,11 @@ def roll_out(run: Run, targets: Sequence[HostTarget], task: str, work: Work,
     """The rollout (see module docstring). Every host's lock is held from before the first
     batch until after the last rollback, and given back on every way out."""
     reporter = run.reporter
-    settings = run.settings
+    # the sessions stay open for the whole rollout, a batch of them at work at once:
+    # each host's threads are its share of the run's budget, as in Run.on_hosts
+    in_flight = min(len(targets), max(1, run.settings.hosts_in_flight))
+    settings = replace(run.settings, host_threads=threads_per_host(
+        in_flight, run.settings.host_threads))
     options = changing.options
     by_label = {t.label: t for t in targets}
     progress = Progress(split_batches(list(by_label), options.batch), options.max_failures,

@@ -132,7 +132,7 @@ def rollback_work(state_dir: str, maps: Sequence[Any], selected: set[str] | None
         for m in host_maps(session, maps):
             scope = str(m.name)
             wanted = (targets or {}).get(scope, to)
-            current = snapshot(session.client, scope)
+            current = snapshot(session.client, scope, session.pool)
             target = rollback_target(store.releases(scope), current, wanted)
             if target is None:
                 session.reporter.message(session.label, f"map {scope}: no earlier release "
