@@ -2,6 +2,7 @@
 and a project directory (fabfile + fabric.yaml) to run ``fab``/``dockerfab`` in."""
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -18,6 +19,32 @@ UNREACHABLE = "198.18.0.99"
 
 def unique(prefix: str = "dffab") -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
+
+
+def remove_map_objects(name: str, *apis: Any) -> None:
+    """A test's teardown on each host (Docker API clients): remove the containers of its
+    map ``name`` (by the ``dockerfab.map`` label, or named ``name...``), with their
+    anonymous volumes, then the volumes and networks named ``name...``. ``name`` is the
+    test's unique prefix (:func:`unique`), so nothing of anyone else's is touched; what is
+    already gone is no error."""
+    from docker.errors import NotFound
+
+    for api in apis:
+        found = {c["Id"]: c for c in api.containers(
+            all=True, filters={"label": f"dockerfab.map={name}"})}
+        found.update({c["Id"]: c for c in api.containers(all=True, filters={"name": name})
+                      if any(n.lstrip("/").startswith(name) for n in c["Names"])})
+        for container in found:
+            with contextlib.suppress(NotFound):
+                api.remove_container(container, v=True, force=True)
+        for volume in api.volumes(filters={"name": name}).get("Volumes") or []:
+            if volume["Name"].startswith(name):
+                with contextlib.suppress(NotFound):
+                    api.remove_volume(volume["Name"], force=True)
+        for network in api.networks(names=[name]):
+            if network["Name"].startswith(name):
+                with contextlib.suppress(NotFound):
+                    api.remove_network(network["Id"])
 
 
 def write_ssh_config(bed: Bed, directory: Path) -> Path:

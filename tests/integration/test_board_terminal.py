@@ -16,6 +16,7 @@ import yaml
 from tests.integration.fabric_helpers import (
     UNREACHABLE,
     program_path,
+    remove_map_objects,
     unique,
     write_project,
 )
@@ -50,10 +51,7 @@ def project(bed, bed_api, tmp_path):
     settings["timeouts"]["connect"] = 1  # nohost fails after a second
     (tmp_path / "fabric.yaml").write_text(yaml.safe_dump(settings))
     yield tmp_path, name
-    for host in HOSTS:
-        api = bed_api(bed.host(host))
-        for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-            api.remove_container(c["Id"], v=True, force=True)
+    remove_map_objects(name, *(bed_api(bed.host(host)) for host in HOSTS))
 
 
 class Pane:

@@ -16,6 +16,7 @@ import yaml
 from tests.integration.fabric_helpers import (
     PARALLEL_FAB,
     UNREACHABLE,
+    remove_map_objects,
     run_program,
     unique,
     write_project,
@@ -40,12 +41,7 @@ def project(bed, bed_api, tmp_path):
     (tmp_path / "map.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     write_project(tmp_path, {"maps": ["map.yaml"]})
     yield tmp_path, name, port
-    for host in bed:
-        api = bed_api(host)
-        for c in api.containers(all=True, filters={"name": name}):
-            api.remove_container(c["Id"], force=True)
-        for v in api.volumes(filters={"name": name}).get("Volumes") or []:
-            api.remove_volume(v["Name"], force=True)
+    remove_map_objects(name, *(bed_api(host) for host in bed))
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -20,6 +20,7 @@ import yaml
 from dockerfab.engine.client import MappingDockerClient
 from dockerfab.map.container import ContainerMap
 from tests.integration.fabric_helpers import (
+    remove_map_objects,
     run_program,
     unique,
     write_project,
@@ -59,13 +60,7 @@ def project(bed, bed_api, ssh_config, tmp_path):
     api = bed_api(HOST)
     proj = Project(tmp_path, ssh_config, api)
     yield proj
-    for c in api.containers(all=True, filters={"name": proj.name}):
-        api.remove_container(c["Id"], force=True, v=True)
-    for v in api.volumes(filters={"name": proj.name}).get("Volumes") or []:
-        api.remove_volume(v["Name"], force=True)
-    for n in api.networks(names=[proj.name]):
-        if n["Name"].startswith(proj.name):
-            api.remove_network(n["Id"])
+    remove_map_objects(proj.name, api)
 
 
 def error_line(proc: Any) -> str:

@@ -15,6 +15,7 @@ import yaml
 
 from tests.integration.fabric_helpers import (
     program_path,
+    remove_map_objects,
     run_program,
     unique,
     write_project,
@@ -39,10 +40,7 @@ def project(bed, bed_api, tmp_path):
     (tmp_path / "map.yaml").write_text(yaml.safe_dump(data))
     write_project(tmp_path, {"maps": ["map.yaml"]})
     yield tmp_path, name
-    for host in ("bed1", "bed2"):
-        api = bed_api(host)
-        for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-            api.remove_container(c["Id"], force=True)
+    remove_map_objects(name, bed_api("bed1"), bed_api("bed2"))
 
 
 def states(api, name: str) -> dict[str, str]:

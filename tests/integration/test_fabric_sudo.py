@@ -26,6 +26,7 @@ import yaml
 
 from tests.bed.layout import AUTHORIZED_KEYS, RUN_DIR
 from tests.integration.fabric_helpers import (
+    remove_map_objects,
     run_program,
     write_project,
     write_ssh_config,
@@ -93,11 +94,7 @@ def project(bed, bed_api, tmp_path):
                     "permissions": "u=rwX,g=rX,o=", "stop_timeout": 1}}
     (tmp_path / "map.yaml").write_text(yaml.safe_dump(data))
     yield tmp_path, name
-    api = bed_api("bed1")
-    for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-        api.remove_container(c["Id"], force=True)
-    for v in api.volumes(filters={"name": name}).get("Volumes") or []:
-        api.remove_volume(v["Name"], force=True)
+    remove_map_objects(name, bed_api("bed1"))
 
 
 def test_volume_permissions_through_sudo_as_non_root_user(bed, bed_api, bed_host, sudo_user,

@@ -12,6 +12,7 @@ import yaml
 
 from tests.integration.fabric_helpers import (
     fabric_overrides,
+    remove_map_objects,
     run_program,
     unique,
     write_project,
@@ -116,8 +117,7 @@ def test_inline_clients_mapping_in_fabric_yaml(bed, bed_api, ssh_config, tmp_pat
         assert again.returncode == 0 and "start" not in again.stdout.split("SUMMARY")[0] \
             .replace("startup", ""), again.stdout
     finally:
-        for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-            api.remove_container(c["Id"], force=True)
+        remove_map_objects(name, api)
 
 
 @pytest.mark.parametrize(("map_text", "expected"), [

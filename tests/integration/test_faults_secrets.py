@@ -18,6 +18,7 @@ from dockerfab import (
 )
 from dockerfab.errors import ActionRunnerException
 from tests.integration.fabric_helpers import (
+    remove_map_objects,
     run_program,
     unique,
     write_project,
@@ -55,8 +56,7 @@ def test_env_values_are_masked_in_the_log_tail_of_a_start_error(bed, bed_api, ss
         assert again.returncode == 0, again.stdout
         assert api.inspect_container(f"{name}.app")["State"]["Running"] is True
     finally:
-        for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-            api.remove_container(c["Id"], force=True)
+        remove_map_objects(name, api)
 
 
 def test_show_hides_every_value_read_with_env_and_has_no_short_flag(ssh_config, tmp_path):

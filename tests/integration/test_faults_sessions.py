@@ -16,7 +16,12 @@ from dockerfab.fabric.run import HostTarget, close_session, open_session
 from dockerfab.fabric.settings import DockerSettings
 from dockerfab.output import Reporter
 from dockerfab.ssh.sessions import SESSION_BUDGET, open_sessions
-from tests.integration.fabric_helpers import fabric_overrides, program_path, unique
+from tests.integration.fabric_helpers import (
+    fabric_overrides,
+    program_path,
+    remove_map_objects,
+    unique,
+)
 from tests.integration.fault_tools import extra_sshd
 
 
@@ -129,7 +134,4 @@ def test_many_volume_preparations_in_dial_stdio_mode(bed, bed_api, tmp_path):
         running = api.containers(filters={"label": f"dockerfab.map={name}"})
         assert len(running) == 12
     finally:
-        for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-            api.remove_container(c["Id"], force=True)
-        for v in api.volumes(filters={"name": name}).get("Volumes") or []:
-            api.remove_volume(v["Name"], force=True)
+        remove_map_objects(name, api)

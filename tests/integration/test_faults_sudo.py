@@ -13,6 +13,7 @@ import yaml
 
 from tests.bed.layout import RUN_DIR
 from tests.integration.fabric_helpers import (
+    remove_map_objects,
     run_program,
     write_project,
     write_ssh_config,
@@ -58,7 +59,4 @@ def test_sudo_without_password_runs_sudo_n(bed, bed_api, password_sudo_user, tmp
         assert (info.st_uid, oct(info.st_mode & 0o777)) == (2000, oct(0o750))
         assert log.read_text().count(f"Accepted publickey for {user} ") == 2
     finally:
-        for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-            api.remove_container(c["Id"], force=True)
-        for v in api.volumes(filters={"name": name}).get("Volumes") or []:
-            api.remove_volume(v["Name"], force=True)
+        remove_map_objects(name, api)

@@ -19,6 +19,7 @@ import yaml
 
 from tests.integration.fabric_helpers import (
     program_path,
+    remove_map_objects,
     unique,
     write_project,
     write_ssh_config,
@@ -43,9 +44,7 @@ def project(bed, bed_api, tmp_path):
     os.chown(planted, 1234, 1234)
     planted.chmod(0o6755)
     yield tmp_path, name
-    api = bed_api("bed1")
-    for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-        api.remove_container(c["Id"], force=True)
+    remove_map_objects(name, bed_api("bed1"))
 
 
 def as_nobody(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -22,6 +22,7 @@ from dockerfab.errors import ActionRunnerException, HealthGateFailed
 from dockerfab.map.container import ContainerMap
 from dockerfab.ssh.client import docker_client
 from tests.bed import BedHost
+from tests.integration.fabric_helpers import remove_map_objects
 
 IMAGE = "dockerfab-test/base:latest"
 HOST = "bed2"
@@ -60,10 +61,7 @@ def name(direct: docker.APIClient) -> Iterator[str]:
     """A unique map name; its containers are removed afterwards."""
     map_name = f"t_gate_{uuid.uuid4().hex[:8]}"
     yield map_name
-    for c in direct.containers(all=True, filters={"label": f"dockerfab.map={map_name}"}):
-        direct.remove_container(c["Id"], v=True, force=True)
-    for c in direct.containers(all=True, filters={"name": map_name}):
-        direct.remove_container(c["Id"], v=True, force=True)
+    remove_map_objects(map_name, direct)
 
 
 class Events:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from tests.integration.fabric_helpers import (
+    remove_map_objects,
     run_program,
     unique,
     write_project,
@@ -27,11 +28,7 @@ def project(bed, bed_api, tmp_path):
     """A project whose map (unique name) is written by the test; cleaned up after."""
     name = unique("t_gatecli")
     yield tmp_path, name
-    api = bed_api(bed.host(HOST))
-    for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-        api.remove_container(c["Id"], v=True, force=True)
-    for v in api.volumes(filters={"name": name}).get("Volumes") or []:
-        api.remove_volume(v["Name"], force=True)
+    remove_map_objects(name, bed_api(bed.host(HOST)))
 
 
 def write_map(directory: Path, name: str, configs: dict) -> None:

@@ -17,6 +17,7 @@ import yaml
 
 from tests.integration.fabric_helpers import (
     program_path,
+    remove_map_objects,
     unique,
     write_project,
 )
@@ -31,10 +32,7 @@ STUBBORN = ["sh", "-c", "trap '' TERM; while :; do sleep 1; done"]  # a stop wai
 def project(bed, bed_api, tmp_path):
     name = unique("t_intr")
     yield tmp_path, name
-    for host in HOSTS:
-        api = bed_api(bed.host(host))
-        for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-            api.remove_container(c["Id"], v=True, force=True)
+    remove_map_objects(name, *(bed_api(bed.host(host)) for host in HOSTS))
 
 
 class Run:

@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.integration.fabric_helpers import run_program, unique, write_project
+from tests.integration.fabric_helpers import (
+    remove_map_objects,
+    run_program,
+    unique,
+    write_project,
+)
 from tests.integration.other_hosts import write_other_ssh_config
 from tests.integration.test_fabric_cli import summary_rows
 
@@ -23,13 +28,6 @@ HOST = "bed-podman"
 @pytest.fixture(scope="module")
 def ssh_config(tmp_path_factory):
     return write_other_ssh_config(tmp_path_factory.mktemp("ssh"))
-
-
-def remove_map_objects(api, name: str) -> None:
-    for c in api.containers(all=True, filters={"name": name}):
-        api.remove_container(c["Id"], force=True)
-    for v in api.volumes(filters={"name": name}).get("Volumes") or []:
-        api.remove_volume(v["Name"], force=True)
 
 
 @pytest.fixture
@@ -47,7 +45,7 @@ def project(podman_host, bed_api, tmp_path):
     (tmp_path / "map.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     write_project(tmp_path, {"maps": ["map.yaml"]})
     yield tmp_path, name, port, data
-    remove_map_objects(bed_api(podman_host), name)
+    remove_map_objects(name, bed_api(podman_host))
     shutil.rmtree(root, ignore_errors=True)
 
 
@@ -137,4 +135,4 @@ def test_docker_host_finds_images_by_their_full_names(bed, bed_api, tmp_path):
         status = run_program("dockerfab", tmp_path, ssh_config, "-H", "bed1", "status")
         assert status.returncode == 0, status.stdout
     finally:
-        remove_map_objects(api, name)
+        remove_map_objects(name, api)

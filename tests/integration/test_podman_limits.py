@@ -6,10 +6,15 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tests.integration.fabric_helpers import run_program, unique, write_project
+from tests.integration.fabric_helpers import (
+    remove_map_objects,
+    run_program,
+    unique,
+    write_project,
+)
 from tests.integration.other_hosts import write_other_ssh_config
 from tests.integration.test_fabric_cli import summary_rows
-from tests.integration.test_podman_host import remove_map_objects, states
+from tests.integration.test_podman_host import states
 
 HOST = "bed-podman"
 IMAGE = "dockerfab-test/base"
@@ -46,7 +51,7 @@ def project(podman_host, bed_api, tmp_path):
         for c in api.containers(all=True, filters={"name": name}):
             if c["Names"][0].lstrip("/") != f"{name}.base":
                 api.remove_container(c["Id"], force=True)
-        remove_map_objects(api, name)
+        remove_map_objects(name, api)
     for net in api.networks(names=[f"{name}.net"]):
         api.remove_network(net["Id"])
 

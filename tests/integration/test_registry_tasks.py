@@ -15,6 +15,7 @@ import yaml
 from dockerfab import DockerClientWrapper
 from tests.integration.fabric_helpers import (
     program_path,
+    remove_map_objects,
     run_program,
     unique,
     write_project,
@@ -41,9 +42,7 @@ def pull_project(bed, bed_api, registry_images, tmp_path):
     (tmp_path / "map.yaml").write_text(yaml.safe_dump(data))
     write_project(tmp_path, {"maps": ["map.yaml"]})
     yield tmp_path, images
-    api = bed_api("bed1")
-    for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-        api.remove_container(c["Id"], force=True)
+    remove_map_objects(name, bed_api("bed1"))
 
 
 def summary_row(output: str, host: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ import yaml
 
 from tests.integration.fabric_helpers import (
     UNREACHABLE,
+    remove_map_objects,
     run_program,
     unique,
     write_project,
@@ -32,10 +33,7 @@ def project(bed, bed_api, tmp_path):
         "name": name, "app": {"image": IMAGE, "create_options": {"command": ["sh", "-c", IDLE]}}}))
     write_project(tmp_path, {"maps": ["map.yaml"], "wait": False})
     yield tmp_path, name
-    for host in bed:
-        api = bed_api(host)
-        for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-            api.remove_container(c["Id"], v=True, force=True)
+    remove_map_objects(name, *(bed_api(host) for host in bed))
 
 
 def flaky_alias(ssh_config, target):

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from tests.integration.fabric_helpers import (
+    remove_map_objects,
     run_program,
     unique,
     write_project,
@@ -26,16 +27,6 @@ CHANGING = {"create", "start", "stop", "die", "kill", "destroy", "restart", "pau
             "exec_create", "exec_start", "rename", "update", "connect", "disconnect",
             "mount", "unmount"}
 
-
-
-def _cleanup(api, name):
-    for c in api.containers(all=True, filters={"name": name}):
-        api.remove_container(c["Id"], force=True)
-    for v in api.volumes(filters={"name": name}).get("Volumes") or []:
-        api.remove_volume(v["Name"], force=True)
-    for n in api.networks(names=[name]):
-        if n["Name"].startswith(name):
-            api.remove_network(n["Id"])
 
 
 @pytest.fixture
@@ -54,7 +45,7 @@ def webapp(bed, bed_api, tmp_path):
     (tmp_path / "map.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     write_project(tmp_path, {"maps": ["map.yaml"]})
     yield tmp_path, name, data
-    _cleanup(bed_api(HOST), name)
+    remove_map_objects(name, bed_api(HOST))
     shutil.rmtree(root, ignore_errors=True)
 
 
@@ -176,7 +167,7 @@ def fleet(bed, bed_api, tmp_path):
     (tmp_path / "map.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
     write_project(tmp_path, {"maps": ["map.yaml"]})
     yield tmp_path, name, data
-    _cleanup(bed_api(HOST), name)
+    remove_map_objects(name, bed_api(HOST))
 
 
 def statuses(doc):

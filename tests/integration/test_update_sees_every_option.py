@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from tests.integration.fabric_helpers import (
+    remove_map_objects,
     run_program,
     unique,
     write_project,
@@ -201,9 +202,7 @@ def project(bed, bed_api, tmp_path):
     write_project(tmp_path, {"maps": ["map.yaml"]})
     ssh_config = write_ssh_config(bed, tmp_path)
     yield tmp_path, name, ssh_config
-    api = bed_api(HOST)
-    for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-        api.remove_container(c["Id"], force=True)
+    remove_map_objects(name, bed_api(HOST))
 
 
 def write_map(directory: Path, data: dict[str, Any]) -> None:
