@@ -61,7 +61,8 @@ class DockerSettings:
     #: Hosts worked on at once (``-H`` and client-file hosts); ``--parallel`` overrides it;
     #: 0 means the default, 32 (there is no unbounded setting).
     parallel: int = DEFAULT_HOSTS_IN_FLIGHT
-    #: Threads (and SSH channels kept open) per host for its Docker calls; 0 = automatic:
+    #: Threads (and SSH channels kept open) per host for its Docker calls (its reads, its
+    #: actions, the deploy guard's record reading: the session's pool); 0 = automatic:
     #: 32 for one host in flight, fewer with more (about 256 in the run, at least 4 each).
     host_threads: int = 0
     #: Stop starting further hosts after the first failure.
