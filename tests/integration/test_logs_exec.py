@@ -20,6 +20,7 @@ import yaml
 from tests.integration.fabric_helpers import (
     PARALLEL_FAB,
     UNREACHABLE,
+    remove_map_objects,
     run_program,
     unique,
     write_project,
@@ -57,13 +58,6 @@ def wait_for_log(api, container: str, text: str, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
-def remove_map(bed_api, name: str) -> None:
-    for host in HOSTS:
-        api = bed_api(host)
-        for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-            api.remove_container(c["Id"], v=True, force=True)
-
-
 @contextmanager
 def deployment(directory: Path, ssh_config: Path, bed_api, prefix: str):
     """The map started on bed1 and bed2 under a new name (removed afterwards), once the
@@ -77,7 +71,7 @@ def deployment(directory: Path, ssh_config: Path, bed_api, prefix: str):
             wait_for_log(bed_api(host), f"{name}.talker", "out3")
         yield directory, name
     finally:
-        remove_map(bed_api, name)
+        remove_map_objects(name, *(bed_api(host) for host in HOSTS))
 
 
 @pytest.fixture(scope="module")

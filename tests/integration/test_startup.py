@@ -11,7 +11,12 @@ import yaml
 
 from tests.bench.bench_ssh import _write_ssh_files
 from tests.bench.first_packet import FirstPacketProxy
-from tests.integration.fabric_helpers import run_program, unique, write_project
+from tests.integration.fabric_helpers import (
+    remove_map_objects,
+    run_program,
+    unique,
+    write_project,
+)
 
 
 @pytest.fixture
@@ -38,9 +43,7 @@ def project(bed_api, tmp_path):
                           for c in ("web", "worker")}}))
     write_project(directory, {"maps": ["map.yaml"], "wait": False})
     yield name, directory
-    api = bed_api("bed1")
-    for c in api.containers(all=True, filters={"label": f"dockerfab.map={name}"}):
-        api.remove_container(c["Id"], force=True, v=True)
+    remove_map_objects(name, bed_api("bed1"))
 
 
 def connections_of(proxy: FirstPacketProxy, directory: Path, config: Path, *args: str
