@@ -162,17 +162,29 @@ def container_tty(client: Any, container: str) -> bool:
     return bool((client.inspect_container(container).get("Config") or {}).get("Tty"))
 
 
+#: Content-Type of a logs answer (API 1.42 and later): framed, or a TTY's raw bytes
+_FRAMED, _RAW = "application/vnd.docker.multiplexed-stream", "application/vnd.docker.raw-stream"
+
+
 def open_logs(client: Any, container: str, options: LogOptions,
               tty: bool | None = None) -> OutputStream:
     """The log stream of ``container``: one request, read as it comes (no read time-out:
-    a followed container may be silent for long)."""
-    if tty is None:
-        tty = container_tty(client, container)
+    a followed container may be silent for long). Whether it is framed the answer's
+    Content-Type says (API 1.42+); an older daemon's is asked with one inspect."""
     response = client._get(client._url("/containers/{0}/logs", container),
                            params=options.params(), stream=True)
     client._raise_for_status(response)
     sock = client._get_raw_response_socket(response)
     client._disable_socket_timeout(sock)
+    kind = str(response.headers.get("Content-Type") or "").split(";")[0].strip()
+    if tty is None and kind in (_FRAMED, _RAW):
+        tty = kind == _RAW
+    if tty is None:
+        try:
+            tty = container_tty(client, container)
+        except BaseException:
+            response.close()
+            raise
     # a TTY's bytes come unframed: read what is there (read would wait for a full buffer)
     read = response.raw.read1 if tty else response.raw.read
     return OutputStream(read, tty, [_shutdown(sock), response.close])

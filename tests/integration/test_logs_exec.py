@@ -41,6 +41,9 @@ def write_map(directory: Path, name: str) -> None:
         "talker": {"image": IMAGE, "stop_timeout": 1,
                    "create_options": {"command": ["sh", "-c", TALK]}},
         "pair": {"image": IMAGE, "instances": ["a", "b"], "stop_timeout": 1},
+        "screen": {"image": IMAGE, "stop_timeout": 1,  # a TTY: its log is not framed
+                   "create_options": {"tty": True,
+                                      "command": ["sh", "-c", "echo on a tty; " + IDLE]}},
         "never": {"image": IMAGE},  # in the map, never created
     }))
     write_project(directory, {"maps": ["map.yaml"]})
@@ -65,10 +68,11 @@ def deployment(directory: Path, ssh_config: Path, bed_api, prefix: str):
     name = unique(prefix)
     try:
         write_map(directory, name)
-        up = dockerfab(directory, ssh_config, "startup", "talker,pair", "--no-wait")
+        up = dockerfab(directory, ssh_config, "startup", "talker,pair,screen", "--no-wait")
         assert up.returncode == 0, up.stdout + up.stderr
         for host in HOSTS:
             wait_for_log(bed_api(host), f"{name}.talker", "out3")
+            wait_for_log(bed_api(host), f"{name}.screen", "on a tty")
         yield directory, name
     finally:
         remove_map_objects(name, *(bed_api(host) for host in HOSTS))
@@ -110,8 +114,8 @@ def test_every_instance_and_all_lines(deployed, ssh_config):
                      hosts=("bed1",))
     assert proc.returncode == 1  # 'never' has no container: one failed line
     assert [li for li in ours(proc.stdout, name) if " | " in li] == [
-        f"[bed1] {name}.talker | out1", f"[bed1] {name}.talker | out2",
-        f"[bed1] {name}.talker | out3"]
+        f"[bed1] {name}.screen | on a tty", f"[bed1] {name}.talker | out1",
+        f"[bed1] {name}.talker | out2", f"[bed1] {name}.talker | out3"]
     (failed,) = [li for li in proc.stdout.splitlines() if "[bed1] " in li and "FAILED" in li]
     assert f"[bed1] logs {name}.never FAILED" in failed and "no such container" in failed
     assert ours(proc.stderr, name) == [f"[bed1] {name}.talker | err1",
