@@ -48,7 +48,8 @@ def project(bed, bed_api, tmp_path):
     (tmp_path / "map.yaml").write_text(yaml.safe_dump({"name": name, **configs}))
     write_project(tmp_path, {"maps": ["map.yaml"], "wait": False})
     settings = yaml.safe_load((tmp_path / "fabric.yaml").read_text())
-    settings["timeouts"]["connect"] = 1  # nohost fails after a second
+    # nohost fails after 3 s: while it connects, bed3 waits for its turn (the board shows it)
+    settings["timeouts"]["connect"] = 3
     (tmp_path / "fabric.yaml").write_text(yaml.safe_dump(settings))
     yield tmp_path, name
     remove_map_objects(name, *(bed_api(bed.host(host)) for host in HOSTS))
