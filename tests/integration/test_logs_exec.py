@@ -218,7 +218,7 @@ def test_exec_reports_each_hosts_exit_status(deployed, ssh_config):
     proc = dockerfab(directory, ssh_config, "exec", "talker", "--", "sh", "-c",
                      f"test -e {marker} && echo found || {{ echo missing >&2; exit 3; }}")
     assert proc.returncode == 1
-    assert ours(proc.stdout, name)[0] == f"[bed1] {name}.talker | found"
+    assert f"[bed1] {name}.talker | found" in proc.stdout.splitlines()  # hosts run at once
     assert f"[bed2] {name}.talker | missing" in proc.stderr
     assert re.search(rf"\[bed1\] exec {name}\.talker done .*exit status 0", proc.stdout)
     assert re.search(rf"\[bed2\] exec {name}\.talker FAILED .*: exit status 3", proc.stdout)
