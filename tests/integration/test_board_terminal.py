@@ -37,19 +37,21 @@ def ssh_config_nohost(ssh_config):
 
 @pytest.fixture
 def project(bed, bed_api, tmp_path):
-    """A map of three containers in a chain (three steps), each taking half a second to start."""
+    """A map of three containers in a chain (three steps), each taking two seconds to start."""
     name = unique("t_board")
     configs: dict = {}
     for i in range(3):
-        configs[f"c{i}"] = {"image": IMAGE, "start_delay": 0.5, "stop_timeout": 1,
+        configs[f"c{i}"] = {"image": IMAGE, "start_delay": 2, "stop_timeout": 1,
                             "create_options": {"command": ["sh", "-c", IDLE]}}
         if i:
             configs[f"c{i}"]["links"] = [f"c{i - 1}"]
     (tmp_path / "map.yaml").write_text(yaml.safe_dump({"name": name, **configs}))
     write_project(tmp_path, {"maps": ["map.yaml"], "wait": False})
     settings = yaml.safe_load((tmp_path / "fabric.yaml").read_text())
-    # nohost fails after 3 s: while it connects, bed3 waits for its turn (the board shows it)
-    settings["timeouts"]["connect"] = 3
+    # nohost fails after 4 s (its handshake starts before the board shows it): time for the
+    # board to show it connecting and bed3 waiting for its turn, while bed1 and bed2 are
+    # still at work on their chains (about 6 s) when bed3 gets it
+    settings["timeouts"]["connect"] = 4
     (tmp_path / "fabric.yaml").write_text(yaml.safe_dump(settings))
     yield tmp_path, name
     remove_map_objects(name, *(bed_api(bed.host(host)) for host in HOSTS))
