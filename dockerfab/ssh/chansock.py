@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from paramiko import Channel, SSHException
 
+from dockerfab.ssh.eof import send_eof
+
 if TYPE_CHECKING:
     from dockerfab.ssh.endpoint import SSHEndpoint
 
@@ -108,7 +110,7 @@ class ChannelSocket:
 
     def shutdown(self, how: int) -> None:
         if how in (socket.SHUT_WR, socket.SHUT_RDWR):
-            self.channel.shutdown_write()
+            send_eof(self.channel)
         if how in (socket.SHUT_RD, socket.SHUT_RDWR):
             self.channel.shutdown_read()
 

@@ -17,6 +17,7 @@ from paramiko import Channel
 
 from dockerfab.errors import DockerFabError
 from dockerfab.ssh.endpoint import SSHEndpoint
+from dockerfab.ssh.eof import send_eof
 
 _CHUNK = 65536
 
@@ -81,7 +82,7 @@ class LocalRelay:
                 if not data:
                     break
                 channel.sendall(data)
-            channel.shutdown_write()
+            send_eof(channel)
         except OSError:
             channel.close()
 

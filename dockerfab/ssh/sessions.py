@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 from paramiko import Channel, ChannelException, SSHException, Transport
 
+from dockerfab.ssh.eof import send_eof
+
 #: sessions of ours open at once on one transport: sshd's default MaxSessions
 SESSION_BUDGET = 10
 #: refusals tolerated while none of our sessions is open (another client of the same
@@ -182,7 +184,7 @@ def run_command(transport: Transport, command: str, *, stdin: bytes | None = Non
         channel.exec_command(command)
         if stdin:
             channel.sendall(stdin)
-        channel.shutdown_write()
+        send_eof(channel)
         channel.settimeout(_POLL)
         deadline = None if timeout is None else time.monotonic() + timeout
         errors: list[bytes] = []
