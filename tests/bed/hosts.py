@@ -85,10 +85,15 @@ def start_dockerd(host: HostLayout) -> tuple[int | None, bool]:
             os.kill(pid, signal.SIGHUP)
             return None, True
         return None, False
-    stop_dockerd(host)
     say(f"{host.name}: starting dockerd (log {host.dockerd_log})")
+    return launch_dockerd(host), False
+
+
+def launch_dockerd(host: HostLayout) -> int:
+    """Start the host's dockerd afresh (what an earlier one left stopped first); its pid."""
+    stop_dockerd(host)
     host.dockerd_pidfile.unlink(missing_ok=True)
-    return start_detached(dockerd_argv(host), host.dockerd_log), False
+    return start_detached(dockerd_argv(host), host.dockerd_log)
 
 
 def wait_trusts_registries(host: HostLayout, api: Any) -> None:
@@ -103,13 +108,8 @@ def wait_trusts_registries(host: HostLayout, api: Any) -> None:
 def wait_dockerd(host: HostLayout, pid: int) -> None:
     """Wait until the dockerd started as ``pid`` answers; one that exits while starting is
     started again (see :func:`tests.bed.system.wait_started`)."""
-    def restart() -> int:
-        stop_dockerd(host)
-        host.dockerd_pidfile.unlink(missing_ok=True)
-        return start_detached(dockerd_argv(host), host.dockerd_log)
-
     wait_started(pid, lambda: docker_ping(host.docker_socket), f"{host.name}'s dockerd",
-                 host.dockerd_log, restart)
+                 host.dockerd_log, lambda: launch_dockerd(host))
 
 
 def _socket_bound(pid: int, host: HostLayout) -> bool:
